@@ -1,0 +1,62 @@
+// config.yml as data (js-yaml), with docassemble's keys, so an existing app reads it as is.
+// No text templating: a value with quotes, colons or newlines cannot break the file.
+import yaml from 'js-yaml';
+import type { Settings } from '../settings/types.js';
+import type { Endpoints } from './endpoints.js';
+
+export interface ConfigInputs {
+  settings: Settings;
+  endpoints: Endpoints;
+  /** A stable random key for the app's sessions (kept across restarts). */
+  secretKey: string;
+}
+
+export function buildConfig({ settings, endpoints, secretKey }: ConfigInputs): Record<string, unknown> {
+  const { db, web, s3 } = settings;
+  const scheme = web.useHttps || web.behindLoadBalancer ? 'https' : 'http';
+  const config: Record<string, unknown> = {
+    db: {
+      prefix: db.prefix,
+      name: db.name,
+      user: db.user,
+      password: db.password,
+      host: endpoints.dbHost,
+      port: endpoints.dbPort,
+      'table prefix': db.tablePrefix ?? null,
+      ...(db.ssl.mode ? { 'ssl mode': db.ssl.mode } : {}),
+      ...(db.ssl.cert ? { 'ssl cert': db.ssl.cert } : {}),
+      ...(db.ssl.key ? { 'ssl key': db.ssl.key } : {}),
+      ...(db.ssl.rootCert ? { 'ssl root cert': db.ssl.rootCert } : {}),
+    },
+    redis: endpoints.redisUrl,
+    rabbitmq: endpoints.rabbitmqUrl,
+    'log server': endpoints.logServer ?? null,
+    'external hostname': web.hostname ?? null,
+    'url root': web.hostname ? `${scheme}://${web.hostname}` : null,
+    root: web.urlRoot,
+    'use https': web.useHttps,
+    'behind https load balancer': web.behindLoadBalancer,
+    timezone: settings.timezone,
+    'os locale': settings.locale,
+    secretkey: secretKey,
+    s3: s3
+      ? {
+          enable: true,
+          bucket: s3.bucket,
+          region: s3.region,
+          ...(s3.endpointUrl ? { 'endpoint url': s3.endpointUrl } : {}),
+          ...(s3.accessKeyId ? { 'access key id': s3.accessKeyId, 'secret access key': s3.secretAccessKey } : {}),
+        }
+      : { enable: false },
+    celery: {
+      ...(settings.celery.workers ? { workers: settings.celery.workers } : {}),
+      ...(settings.celery.maxWorkers ? { 'max workers': settings.celery.maxWorkers } : {}),
+    },
+    'backup days': settings.backupDays,
+  };
+  return config;
+}
+
+export function renderConfig(inputs: ConfigInputs): string {
+  return yaml.dump(buildConfig(inputs), { lineWidth: -1, noRefs: true, sortKeys: false });
+}

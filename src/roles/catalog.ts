@@ -1,0 +1,101 @@
+// Loads roles/*.yml and expands a CONTAINERROLE value into concrete roles.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
+import { RolevisorError } from '../errors.js';
+import { roleSchema, type Role } from './schema.js';
+
+/** The package's roles/ folder, from src/roles or dist/roles alike. */
+export const DEFAULT_ROLES_DIR = fileURLToPath(new URL('../../roles/', import.meta.url));
+
+export interface Expansion {
+  roles: string[];
+  unknown: string[];
+  /** Every role with services runs here. */
+  singleHost: boolean;
+}
+
+export class RoleCatalog {
+  readonly dir: string;
+  private readonly roles: Map<string, Role>;
+
+  constructor(dir: string, roles: Role[]) {
+    this.dir = dir;
+    this.roles = new Map(roles.map((r) => [r.name, r]));
+  }
+
+  names(): string[] {
+    return [...this.roles.keys()].sort();
+  }
+
+  get(name: string): Role | undefined {
+    return this.roles.get(name);
+  }
+
+  /** Concrete roles (with services of their own), in a stable order. */
+  concrete(): Role[] {
+    return [...this.roles.values()].filter((r) => r.includes.length === 0);
+  }
+
+  expand(value: string): Expansion {
+    const seen = new Set<string>();
+    const unknown: string[] = [];
+    const visit = (name: string, stack: string[]): void => {
+      const role = this.roles.get(name);
+      if (!role) {
+        unknown.push(name);
+        return;
+      }
+      if (stack.includes(name)) return;
+      if (role.includes.length > 0) role.includes.forEach((r) => visit(r, [...stack, name]));
+      else seen.add(name);
+    };
+    for (const part of value.split(':').map((p) => p.trim().toLowerCase()).filter(Boolean)) visit(part, []);
+    const order = this.concrete().map((r) => r.name);
+    const roles = order.filter((r) => seen.has(r));
+    const withServices = this.concrete().filter((r) => r.services.length > 0).map((r) => r.name);
+    return { roles, unknown, singleHost: withServices.every((r) => seen.has(r)) };
+  }
+}
+
+export function loadRoleCatalog(dir: string = DEFAULT_ROLES_DIR): RoleCatalog {
+  const problems: string[] = [];
+  const roles: Role[] = [];
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.yml')).sort();
+  } catch {
+    throw new RolevisorError('RV_ROLE_FILE_INVALID', `the roles folder ${dir} cannot be read; reinstall rolevisor`);
+  }
+  for (const file of files) {
+    try {
+      const parsed = roleSchema.safeParse(yaml.load(readFileSync(join(dir, file), 'utf8')));
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) problems.push(`${file}: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
+      } else if (`${parsed.data.name}.yml` !== file) {
+        problems.push(`${file}: name "${parsed.data.name}" must match the file name`);
+      } else {
+        roles.push(parsed.data);
+      }
+    } catch (error) {
+      problems.push(`${file}: not valid YAML (${(error as Error).message.split('\n')[0]})`);
+    }
+  }
+  const catalog = new RoleCatalog(dir, roles);
+  for (const role of roles) {
+    for (const inc of role.includes) if (!catalog.get(inc)) problems.push(`${role.name}.yml: includes unknown role "${inc}"`);
+  }
+  const serviceNames = new Map<string, string>();
+  for (const role of catalog.concrete()) {
+    for (const svc of role.services) {
+      const other = serviceNames.get(svc.name);
+      if (other) problems.push(`${role.name}.yml: service "${svc.name}" is also defined by role ${other}`);
+      serviceNames.set(svc.name, role.name);
+    }
+  }
+  if (problems.length > 0) {
+    throw new RolevisorError('RV_ROLE_FILE_INVALID', `${problems.length} problem(s) in the role definitions in ${dir}`, { details: problems });
+  }
+  return catalog;
+}

@@ -1,0 +1,131 @@
+// Typed values → Settings: defaults that depend on other variables, role expansion and the
+// checks that involve more than one variable. Problems are appended to `problems`.
+import type { RoleCatalog } from '../roles/catalog.js';
+import { problemLine } from './problems.js';
+import type { Settings } from './types.js';
+
+type Raw = Record<string, unknown>;
+
+const str = (raw: Raw, k: string) => raw[k] as string | undefined;
+const num = (raw: Raw, k: string) => raw[k] as number;
+const flag = (raw: Raw, k: string) => raw[k] as boolean;
+
+function credentialsOf(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const parsed = new URL(url);
+    return [url, decodeURIComponent(parsed.password)].filter((x) => x.length > 0);
+  } catch {
+    return [url];
+  }
+}
+
+export function deriveSettings(raw: Raw, given: Record<string, string | undefined>, catalog: RoleCatalog, problems: string[]): Settings | undefined {
+  const rolesRaw = str(raw, 'CONTAINERROLE') ?? 'all';
+  const expanded = catalog.expand(rolesRaw);
+  if (expanded.unknown.length > 0) {
+    problems.push(problemLine('CONTAINERROLE', `colon-separated roles from: ${catalog.names().join(', ')}`, given.CONTAINERROLE,
+      `unknown role${expanded.unknown.length > 1 ? 's' : ''} ${expanded.unknown.map((r) => `"${r}"`).join(', ')}; use e.g. CONTAINERROLE=sql:redis:rabbitmq:log or CONTAINERROLE=web:celery`));
+  }
+
+  const home = str(raw, 'ROLEVISOR_HOME') as string;
+  const s3Bucket = str(raw, 'S3BUCKET');
+  const s3Enabled = given.S3ENABLE === undefined ? s3Bucket !== undefined : flag(raw, 'S3ENABLE');
+  if (s3Enabled && !s3Bucket) {
+    problems.push(problemLine('S3BUCKET', 'a bucket name because S3ENABLE is true', given.S3BUCKET, 'set S3BUCKET, or set S3ENABLE=false to use the local store BACKUPDIR'));
+  }
+  const accessKey = str(raw, 'S3ACCESSKEY');
+  const secretKey = str(raw, 'S3SECRETACCESSKEY');
+  if ((accessKey === undefined) !== (secretKey === undefined)) {
+    const missing = accessKey === undefined ? 'S3ACCESSKEY' : 'S3SECRETACCESSKEY';
+    problems.push(problemLine(missing, 'a value because the other S3 key is set', given[missing], 'set both S3ACCESSKEY and S3SECRETACCESSKEY, or neither to use the instance or task role'));
+  }
+  if (str(raw, 'S3_SSE_ALGORITHM')?.startsWith('aws:kms') === false && str(raw, 'S3_SSE_KMS_KEY_ID')) {
+    problems.push(problemLine('S3_SSE_KMS_KEY_ID', 'no value unless S3_SSE_ALGORITHM is aws:kms', given.S3_SSE_KMS_KEY_ID, 'set S3_SSE_ALGORITHM=aws:kms or unset S3_SSE_KMS_KEY_ID'));
+  }
+
+  const workers = raw.DACELERYWORKERS as number | undefined;
+  const maxWorkers = raw.DAMAXCELERYWORKERS as number | undefined;
+  if (workers !== undefined && maxWorkers !== undefined && workers > maxWorkers) {
+    problems.push(problemLine('DACELERYWORKERS', `at most DAMAXCELERYWORKERS (${maxWorkers})`, given.DACELERYWORKERS, 'lower DACELERYWORKERS or raise DAMAXCELERYWORKERS'));
+  }
+
+  const logServer = str(raw, 'LOGSERVER');
+  const settings: Settings = {
+    rolesRaw,
+    roles: expanded.roles,
+    singleHost: expanded.singleHost,
+    home,
+    backupDir: str(raw, 'BACKUPDIR') ?? `${home}/backup`,
+    stopTimeoutSec: num(raw, 'STOPTIMEOUT'),
+    backupSchedule: str(raw, 'BACKUPSCHEDULE') as string,
+    backupKeep: num(raw, 'BACKUPKEEP'),
+    backupDays: num(raw, 'DABACKUPDAYS'),
+    allowFreshStart: flag(raw, 'ALLOWFRESHSTART'),
+    environmentTakesPrecedence: flag(raw, 'ENVIRONMENT_TAKES_PRECEDENCE'),
+    logLevel: str(raw, 'LOGLEVEL') as string,
+    db: {
+      host: str(raw, 'DBHOST'),
+      port: num(raw, 'DBPORT'),
+      name: str(raw, 'DBNAME') as string,
+      user: str(raw, 'DBUSER') as string,
+      password: str(raw, 'DBPASSWORD') as string,
+      prefix: str(raw, 'DBPREFIX') as string,
+      tablePrefix: str(raw, 'DBTABLEPREFIX'),
+      ssl: { mode: str(raw, 'DBSSLMODE'), cert: str(raw, 'DBSSLCERT'), key: str(raw, 'DBSSLKEY'), rootCert: str(raw, 'DBSSLROOTCERT') },
+      backup: flag(raw, 'DBBACKUP'),
+    },
+    redis: { url: str(raw, 'REDIS'), port: num(raw, 'REDISPORT') },
+    rabbitmq: { url: str(raw, 'RABBITMQ'), port: num(raw, 'RABBITMQPORT'), distPort: num(raw, 'RABBITMQDISTPORT'), epmdPort: num(raw, 'EPMDPORT') },
+    log: {
+      server: logServer && logServer.toLowerCase() !== 'null' ? logServer : undefined,
+      forwardingDisabled: logServer?.toLowerCase() === 'null',
+      port: num(raw, 'LOGPORT'),
+      viewPort: num(raw, 'LOGVIEWPORT'),
+    },
+    web: {
+      port: num(raw, 'PORT'),
+      httpsPort: num(raw, 'HTTPSPORT'),
+      hostname: str(raw, 'DAHOSTNAME'),
+      useHttps: flag(raw, 'USEHTTPS'),
+      behindLoadBalancer: flag(raw, 'BEHINDHTTPSLOADBALANCER'),
+      urlRoot: str(raw, 'POSTURLROOT') as string,
+      wsgiApp: str(raw, 'WSGIAPP'),
+      processes: num(raw, 'UWSGIPROCESSES'),
+    },
+    celery: { app: str(raw, 'CELERYAPP'), appDir: str(raw, 'CELERYAPPDIR'), workers, maxWorkers },
+    s3: s3Enabled && s3Bucket
+      ? {
+          bucket: s3Bucket,
+          region: str(raw, 'S3REGION') ?? 'us-east-1',
+          endpointUrl: str(raw, 'S3ENDPOINTURL'),
+          accessKeyId: accessKey,
+          secretAccessKey: secretKey,
+          sseAlgorithm: str(raw, 'S3_SSE_ALGORITHM'),
+          sseKmsKeyId: str(raw, 'S3_SSE_KMS_KEY_ID'),
+        }
+      : undefined,
+    network: {
+      ec2: flag(raw, 'EC2'),
+      kubernetes: flag(raw, 'KUBERNETES'),
+      serverHostname: str(raw, 'SERVERHOSTNAME'),
+      advertiseAddress: str(raw, 'ADVERTISEADDRESS'),
+    },
+    status: { port: num(raw, 'STATUSPORT'), bind: str(raw, 'STATUSBIND') ?? '0.0.0.0' },
+    timezone: str(raw, 'TIMEZONE') as string,
+    locale: str(raw, 'LOCALE') as string,
+    secrets: [
+      str(raw, 'DBPASSWORD'), accessKey, secretKey,
+      ...credentialsOf(str(raw, 'REDIS')), ...credentialsOf(str(raw, 'RABBITMQ')),
+    ].filter((x): x is string => x !== undefined && x.length > 0),
+    warnings: [],
+  };
+
+  if (settings.db.password === 'abc123' && settings.roles.includes('sql') && !settings.singleHost) {
+    settings.warnings.push('DBPASSWORD is the documented default "abc123" while PostgreSQL listens on the network; set DBPASSWORD to a secret of your own');
+  }
+  if (flag(raw, 'USELETSENCRYPT')) {
+    settings.warnings.push('USELETSENCRYPT is not supported: rolevisor installs certificates from the store (certs/) or generates a self-signed pair');
+  }
+  return problems.length > 0 ? undefined : settings;
+}

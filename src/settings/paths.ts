@@ -1,0 +1,20 @@
+// The directory layout under ROLEVISOR_HOME.
+import { join } from 'node:path';
+import type { ServicePaths } from '../services/types.js';
+import type { Settings } from './types.js';
+
+export function servicePaths(settings: Settings, service: string, rolesDir: string): ServicePaths {
+  return {
+    home: settings.home,
+    data: join(settings.home, 'data', service),
+    conf: join(settings.home, 'conf', service),
+    run: join(settings.home, 'run', service),
+    secrets: join(settings.home, 'secrets'),
+    rolesDir,
+  };
+}
+
+export const configFilePath = (settings: Settings): string => join(settings.home, 'config', 'config.yml');
+export const logDir = (settings: Settings): string => join(settings.home, 'log');
+export const certsDir = (settings: Settings): string => join(settings.home, 'certs');
+export const controlSocketPath = (settings: Settings): string => join(settings.home, 'run', 'rolevisor.sock');

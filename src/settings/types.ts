@@ -1,0 +1,67 @@
+// The typed, validated settings every other module receives (nothing else reads process.env).
+
+export interface DbSettings {
+  /** Host the app connects to; undefined on an app host = discover it. */
+  host: string | undefined;
+  port: number;
+  name: string;
+  user: string;
+  password: string;
+  prefix: string;
+  tablePrefix: string | undefined;
+  ssl: { mode?: string; cert?: string; key?: string; rootCert?: string };
+  backup: boolean;
+}
+
+export interface S3Settings {
+  bucket: string;
+  region: string;
+  endpointUrl: string | undefined;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  sseAlgorithm: string | undefined;
+  sseKmsKeyId: string | undefined;
+}
+
+export interface Settings {
+  /** The roles as the user wrote them, e.g. "sql:redis". */
+  rolesRaw: string;
+  /** Role names after expanding "all" and aliases, in catalogue order. */
+  roles: string[];
+  /** True when every role runs here (single host): backend services listen on loopback. */
+  singleHost: boolean;
+  home: string;
+  backupDir: string;
+  stopTimeoutSec: number;
+  backupSchedule: string;
+  backupKeep: number;
+  backupDays: number;
+  allowFreshStart: boolean;
+  environmentTakesPrecedence: boolean;
+  logLevel: string;
+  db: DbSettings;
+  redis: { url: string | undefined; port: number };
+  rabbitmq: { url: string | undefined; port: number; distPort: number; epmdPort: number };
+  log: { server: string | undefined; forwardingDisabled: boolean; port: number; viewPort: number };
+  web: {
+    port: number;
+    httpsPort: number;
+    hostname: string | undefined;
+    useHttps: boolean;
+    behindLoadBalancer: boolean;
+    urlRoot: string;
+    wsgiApp: string | undefined;
+    processes: number;
+  };
+  celery: { app: string | undefined; appDir: string | undefined; workers: number | undefined; maxWorkers: number | undefined };
+  /** undefined: the local-directory store (BACKUPDIR). */
+  s3: S3Settings | undefined;
+  network: { ec2: boolean; kubernetes: boolean; serverHostname: string | undefined; advertiseAddress: string | undefined };
+  status: { port: number; bind: string };
+  timezone: string;
+  locale: string;
+  /** Values never to be logged (passwords, keys, URLs with credentials). */
+  secrets: string[];
+  /** Non-fatal observations made while validating, logged at boot. */
+  warnings: string[];
+}

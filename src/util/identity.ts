@@ -1,0 +1,24 @@
+// Resolves a system user (postgres, redis, rabbitmq, www-data) to uid/gid from /etc/passwd,
+// so children can be dropped to it with spawn's uid/gid options when rolevisor is root.
+import { readFile } from 'node:fs/promises';
+import type { Identity } from '../services/types.js';
+import { RolevisorError } from '../errors.js';
+
+export const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
+
+export async function lookupUser(user: string, passwdFile = '/etc/passwd'): Promise<Identity> {
+  const text = await readFile(passwdFile, 'utf8');
+  for (const line of text.split('\n')) {
+    const [name, , uid, gid, , home] = line.split(':');
+    if (name === user && uid !== undefined && gid !== undefined) {
+      return { user, uid: Number(uid), gid: Number(gid), home: home || '/' };
+    }
+  }
+  throw new RolevisorError('RV_PREPARE_FAILED', `the system user "${user}" does not exist; install the Debian package that creates it (scripts/bootstrap.sh does)`);
+}
+
+/** The identity a service should run as: its user when we are root, else ourselves. */
+export async function identityFor(user: string | undefined): Promise<Identity | undefined> {
+  if (!user || !isRoot()) return undefined;
+  return lookupUser(user);
+}
