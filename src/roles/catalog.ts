@@ -33,9 +33,13 @@ export class RoleCatalog {
     return this.roles.get(name);
   }
 
-  /** Concrete roles (with services of their own), in a stable order. */
+  /** Concrete roles (no includes), in the order "all" lists them, then by name. */
   concrete(): Role[] {
-    return [...this.roles.values()].filter((r) => r.includes.length === 0);
+    const canonical = this.roles.get('all')?.includes ?? [];
+    const rank = (name: string) => (canonical.includes(name) ? canonical.indexOf(name) : canonical.length);
+    return [...this.roles.values()]
+      .filter((r) => r.includes.length === 0)
+      .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
   }
 
   expand(value: string): Expansion {

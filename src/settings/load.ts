@@ -8,7 +8,6 @@ import type { Settings } from './types.js';
 import { problemLine } from './problems.js';
 import { VARIABLES } from './variables.js';
 
-const BY_NAME = new Map(VARIABLES.map((x) => [x.name, x]));
 
 const schema = z.object(Object.fromEntries(VARIABLES.map((x) => [x.name, x.field.schema])));
 
@@ -26,17 +25,20 @@ function pickKnown(env: Record<string, string | undefined>): Record<string, stri
 
 export function loadSettings(env: Record<string, string | undefined>, catalog: RoleCatalog): Settings {
   const known = pickKnown(env);
-  const parsed = schema.safeParse(known);
   const problems: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0]);
-      const variable = BY_NAME.get(name);
-      problems.push(problemLine(name, variable?.field.expected ?? issue.message, known[name]));
+  const raw: RawSettings = {};
+  // Field by field, so that one bad value does not hide the others: a failed field takes
+  // its default and the checks across fields still run.
+  for (const variable of VARIABLES) {
+    const result = schema.shape[variable.name].safeParse(known[variable.name]);
+    if (result.success) {
+      raw[variable.name] = result.data;
+    } else {
+      problems.push(problemLine(variable.name, variable.field.expected, known[variable.name]));
+      raw[variable.name] = schema.shape[variable.name].parse(undefined);
     }
   }
-  const raw = (parsed.success ? parsed.data : {}) as RawSettings;
-  const settings = parsed.success ? deriveSettings(raw, known, catalog, problems) : undefined;
+  const settings = deriveSettings(raw, known, catalog, problems);
   if (problems.length > 0 || !settings) {
     throw new RolevisorError(
       'RV_CONFIG_INVALID',

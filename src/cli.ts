@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// rolevisor's command line. Bad input ends with one clear line and a documented exit code.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { EXIT, formatError, RolevisorError } from './errors.js';
+import { checkCommand } from './commands/check.js';
+import { renderConfigCommand } from './commands/render-config.js';
+import { runContainer } from './main.js';
+import { loadRoleCatalog } from './roles/catalog.js';
+import { settingsFrom } from './settings/from-cli.js';
+
+const USAGE = `rolevisor — role-driven container entrypoint and supervisor
+
+Usage:
+  rolevisor run [--env-file FILE]            start the roles in CONTAINERROLE and supervise them
+  rolevisor check [--env-file FILE]          validate the settings and print the plan
+  rolevisor render-config [--env-file FILE]  print the config.yml that run would write
+  rolevisor COMMAND --help                   help for one command
+
+The environment is read as docker run --env-file would pass it; --env-file FILE adds
+that file's variables over the real environment. Settings: docs/configuration.md.
+Exit codes: docs/errors.md.`;
+
+const HELP: Record<string, string> = {
+  run: `Usage: rolevisor run [--env-file FILE]
+
+Validates the settings, renders config.yml, starts every service of the roles in
+CONTAINERROLE in dependency order (each waits for its dependencies to be ready), restarts
+services that exit, and on SIGTERM or SIGINT stops them in reverse order within STOPTIMEOUT.`,
+  check: `Usage: rolevisor check [--env-file FILE]
+
+Validates the settings without starting anything and prints the plan: roles, services,
+ports, data directories and store. Exit 0 when valid, 78 with one line per problem when not.`,
+  'render-config': `Usage: rolevisor render-config [--env-file FILE]
+
+Prints the config.yml that "rolevisor run" would write (secrets included: it is the file
+the app reads; keep the output private).`,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? EXIT.ok : EXIT.usage;
+  }
+  if (command === '--version') {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return EXIT.ok;
+  }
+  if (!(command in HELP)) {
+    throw new RolevisorError('RV_USAGE', `unknown command "${command}"; commands: ${Object.keys(HELP).join(', ')} (rolevisor --help)`);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { 'env-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new RolevisorError('RV_USAGE', `${(error as Error).message}; see rolevisor ${command} --help`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${HELP[command]}\n`);
+    return EXIT.ok;
+  }
+  const catalog = loadRoleCatalog();
+  const settings = await settingsFrom(process.env, parsed.values['env-file'], catalog);
+  switch (command) {
+    case 'run': {
+      const code = await runContainer({ settings, catalog });
+      // Clients and timers of finished services must not keep a stopped container alive.
+      process.exit(code);
+    }
+    case 'check':
+      return checkCommand(settings, catalog, process.stdout);
+    default:
+      return renderConfigCommand(settings, process.stdout);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (error: unknown) => {
+    process.stderr.write(`${formatError(error)}\n`);
+    process.exitCode = error instanceof RolevisorError ? error.exitCode : EXIT.internal;
+  },
+);

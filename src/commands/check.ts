@@ -1,0 +1,37 @@
+// `rolevisor check`: validates everything that can be validated without starting anything
+// and prints the plan — roles → services → ports → data directories → store.
+import { EXIT } from '../errors.js';
+import { createLogger } from '../log.js';
+import type { RoleCatalog } from '../roles/catalog.js';
+import { planServices } from '../roles/plan.js';
+import type { Settings } from '../settings/types.js';
+import { buildServices } from '../supervisor/build.js';
+import { checkPortConflicts } from '../supervisor/ports.js';
+import { describeStore } from '../store/describe.js';
+
+export async function checkCommand(settings: Settings, catalog: RoleCatalog, out: NodeJS.WritableStream): Promise<number> {
+  const plan = planServices(settings.roles, catalog);
+  const silent = createLogger({ level: 'silent' });
+  const built = await buildServices(settings, plan, catalog.dir, silent);
+  const listeners = built.flatMap((b) => b.service.listeners().map((l) => ({ ...l, owner: b.plan.name })));
+  listeners.push({ name: 'status', port: settings.status.port, bind: settings.status.bind, owner: 'rolevisor' });
+  checkPortConflicts(listeners);
+
+  const lines: string[] = [];
+  lines.push(`roles:     ${settings.rolesRaw}${settings.rolesRaw === settings.roles.join(':') ? '' : ` → ${settings.roles.join(', ') || '(no services)'}`}${settings.singleHost ? ' (single host: backend services on loopback)' : ''}`);
+  lines.push('services (in start order):');
+  for (const b of built) {
+    const deps = b.plan.dependsOn.length > 0 ? ` after ${b.plan.dependsOn.join(', ')}` : '';
+    const user = b.ctx.identity ? ` as ${b.ctx.identity.user}` : '';
+    lines.push(`  ${b.plan.name.padEnd(10)} ${b.plan.role.padEnd(9)}${user}${deps}${b.plan.critical ? '' : ' (not critical)'}`);
+    for (const l of b.service.listeners()) lines.push(`      listens ${l.bind}:${l.port}/${l.protocol ?? 'tcp'} (${l.name})`);
+    for (const d of b.service.dataDirs()) lines.push(`      data    ${d}`);
+  }
+  lines.push(`status:    http://${settings.status.bind}:${settings.status.port} (/healthz /readyz /metrics)`);
+  lines.push(`store:     ${describeStore(settings)}`);
+  lines.push(`stop:      ${settings.stopTimeoutSec} s grace (STOPTIMEOUT); backups ${settings.backupSchedule}, keep ${settings.backupKeep}, ${settings.backupDays} days`);
+  for (const w of settings.warnings) lines.push(`warning:   ${w}`);
+  lines.push('settings are valid');
+  out.write(`${lines.join('\n')}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,34 @@
+// Plan → children: each planned service gets its kind's code, its user and its paths.
+import { RolevisorError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { PlannedService } from '../roles/plan.js';
+import { KINDS } from '../services/registry.js';
+import type { Service, ServiceContext } from '../services/types.js';
+import { servicePaths } from '../settings/paths.js';
+import type { Settings } from '../settings/types.js';
+import { identityFor } from '../util/identity.js';
+
+export interface BuiltService {
+  plan: PlannedService;
+  service: Service;
+  ctx: ServiceContext;
+}
+
+export async function buildServices(settings: Settings, plan: PlannedService[], rolesDir: string, log: Logger): Promise<BuiltService[]> {
+  const built: BuiltService[] = [];
+  for (const entry of plan) {
+    const kind = KINDS[entry.kind];
+    if (!kind) {
+      throw new RolevisorError('RV_ROLE_FILE_INVALID', `role ${entry.role} names service kind "${entry.kind}", which rolevisor does not have (known: ${Object.keys(KINDS).sort().join(', ')})`);
+    }
+    const factory = await kind.load();
+    const ctx: ServiceContext = {
+      settings,
+      log: log.child({ service: entry.name }),
+      identity: await identityFor(kind.user),
+      paths: servicePaths(settings, entry.name, rolesDir),
+    };
+    built.push({ plan: entry, service: factory(ctx), ctx });
+  }
+  return built;
+}

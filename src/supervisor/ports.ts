@@ -1,0 +1,27 @@
+// Two services of one host must not listen on the same port: found before anything starts.
+import { RolevisorError } from '../errors.js';
+import type { Listener } from '../services/types.js';
+
+export interface OwnedListener extends Listener {
+  owner: string;
+}
+
+export function checkPortConflicts(listeners: OwnedListener[]): void {
+  const problems: string[] = [];
+  const seen = new Map<string, OwnedListener>();
+  for (const l of listeners) {
+    const protocols = l.protocol === 'tcp+udp' ? ['tcp', 'udp'] : [l.protocol ?? 'tcp'];
+    for (const protocol of protocols) {
+      const key = `${protocol}/${l.port}`;
+      const other = seen.get(key);
+      if (other) {
+        problems.push(`port ${l.port}/${protocol} is wanted by both ${other.owner} (${other.name}) and ${l.owner} (${l.name}); give one of them another port setting`);
+      } else {
+        seen.set(key, l);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new RolevisorError('RV_CONFIG_INVALID', `${problems.length} port conflict(s)`, { details: problems });
+  }
+}

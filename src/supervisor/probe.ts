@@ -1,0 +1,53 @@
+// Waits for a service's readiness probe to pass, with a deadline and messages that say
+// what is awaited and why it is not ready yet.
+import { RolevisorError } from '../errors.js';
+import type { Logger } from '../log.js';
+
+export interface WaitOptions {
+  name: string;
+  probe: (signal: AbortSignal) => Promise<void>;
+  timeoutMs: number;
+  /** Resolves if the program exits while we wait. */
+  exited: Promise<'exited'>;
+  abort: AbortSignal;
+  log: Logger;
+  /** How often the "still waiting" line is logged. */
+  reportEveryMs?: number;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+
+export async function waitUntilReady(options: WaitOptions): Promise<'ready' | 'exited' | 'aborted'> {
+  const started = Date.now();
+  const reportEvery = options.reportEveryMs ?? 10_000;
+  let lastReport = started;
+  let lastReason = 'no answer yet';
+  let exited = false;
+  void options.exited.then(() => { exited = true; });
+  let interval = 100;
+  for (;;) {
+    if (options.abort.aborted) return 'aborted';
+    if (exited) return 'exited';
+    try {
+      await options.probe(AbortSignal.any([options.abort, AbortSignal.timeout(5000)]));
+      return 'ready';
+    } catch (error) {
+      lastReason = (error as Error).message || String(error);
+    }
+    const elapsed = Date.now() - started;
+    if (elapsed >= options.timeoutMs) {
+      throw new RolevisorError('RV_SERVICE_NOT_READY',
+        `${options.name} was not ready after ${Math.round(elapsed / 1000)} s (last probe: ${lastReason}); see its log lines above, or raise its ready_timeout in roles/`);
+    }
+    if (Date.now() - lastReport >= reportEvery) {
+      lastReport = Date.now();
+      options.log.info({ waitedMs: elapsed, timeoutMs: options.timeoutMs }, `waiting for ${options.name} to be ready: ${lastReason}`);
+    }
+    await sleep(interval, options.abort);
+    interval = Math.min(1000, Math.round(interval * 1.5));
+  }
+}
