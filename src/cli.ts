@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// "node --": Node 20 reads --env-file even after the script name (and exits if the file is
+// missing); "--" ends its own options so --env-file reaches rolevisor.
 // rolevisor's command line. Bad input ends with one clear line and a documented exit code.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -21,7 +21,7 @@ export class RolevisorProcess {
   private waiters: { test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
 
   constructor(args: string[], env: Record<string, string>) {
-    this.child = execa(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    this.child = execa(process.execPath, ['--import', 'tsx', '--', CLI, ...args], {
       env: { ...BASE_ENV, ...env },
       extendEnv: false,
       reject: false,
@@ -90,5 +90,5 @@ export class RolevisorProcess {
 }
 
 export function runCli(args: string[], env: Record<string, string>) {
-  return execa(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...BASE_ENV, ...env }, extendEnv: false, reject: false });
+  return execa(process.execPath, ['--import', 'tsx', '--', CLI, ...args], { env: { ...BASE_ENV, ...env }, extendEnv: false, reject: false });
 }

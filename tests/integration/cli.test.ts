@@ -1,0 +1,77 @@
+// The command line as a user meets it: bad input → one line per problem and exit 78, never
+// a stack trace; check prints the plan; render-config prints YAML.
+import yaml from 'js-yaml';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tempHome } from '../helpers/env.js';
+import { runCli } from '../helpers/rolevisor-process.js';
+
+describe('rolevisor CLI', () => {
+  let home: Awaited<ReturnType<typeof tempHome>>;
+  beforeAll(async () => { home = await tempHome(); });
+  afterAll(() => home.cleanup());
+
+  test('invalid settings: exit 78, every problem on its own line, secrets hidden, no stack trace', async () => {
+    const result = await runCli(['run'], { ROLEVISOR_HOME: home.dir, DBPORT: 'abc', CONTAINERROLE: 'web:bogus', DBPASSWORD: 'pw', REDIS: 'http://:sekrit@x' });
+    expect(result.exitCode).toBe(78);
+    const lines = result.stderr.split('\n');
+    expect(lines[0]).toBe('rolevisor: RV_CONFIG_INVALID: 3 settings are invalid; fix them in the environment or env-file');
+    expect(lines.slice(1)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^ {2}DBPORT: /),
+      expect.stringMatching(/^ {2}REDIS: .*hidden/),
+      expect.stringMatching(/^ {2}CONTAINERROLE: .*unknown role "bogus"/),
+    ]));
+    expect(result.stderr).not.toMatch(/sekrit|\bat .*\.ts:\d+/);
+    expect(result.stdout).toBe('');
+  });
+
+  test('--env-file: a missing file is exit 78 with the path', async () => {
+    const result = await runCli(['check', '--env-file', join(home.dir, 'nope.env')], {});
+    expect(result.exitCode).toBe(78);
+    expect(result.stderr).toMatch(/^rolevisor: RV_ENV_FILE_UNREADABLE: cannot read env-file .*nope\.env \(ENOENT\)/);
+  });
+
+  test('usage errors: exit 64', async () => {
+    expect((await runCli(['frobnicate'], {})).exitCode).toBe(64);
+    const bad = await runCli(['check', '--nope'], {});
+    expect(bad.exitCode).toBe(64);
+    expect(bad.stderr).toMatch(/RV_USAGE: .*--nope.*rolevisor check --help/);
+    expect((await runCli([], {})).exitCode).toBe(64);
+  });
+
+  test('--help on each command', async () => {
+    for (const command of ['run', 'check', 'render-config']) {
+      const result = await runCli([command, '--help'], {});
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toContain(`Usage: rolevisor ${command}`);
+    }
+  });
+
+  test('check prints the plan: roles, services, ports, data dirs, store', async () => {
+    const envFile = join(home.dir, 'env.list');
+    await writeFile(envFile, `CONTAINERROLE=sql:redis\nROLEVISOR_HOME=${home.dir}\nDBPORT=6543\n`);
+    const result = await runCli(['check', '--env-file', envFile], {});
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^roles: +sql:redis/m);
+    expect(result.stdout).toMatch(/postgres .*\n\s+listens 0\.0\.0\.0:6543\/tcp/);
+    expect(result.stdout).toMatch(/redis .*\n\s+listens 0\.0\.0\.0:6379\/tcp/);
+    expect(result.stdout).toContain(`data    ${home.dir}/data/postgres`);
+    expect(result.stdout).toContain(`store:     local directory ${home.dir}/backup`);
+    expect(result.stdout).toMatch(/settings are valid$/);
+  });
+
+  test('check refuses two services on one port', async () => {
+    const result = await runCli(['check'], { ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'sql:redis', REDISPORT: '5432' });
+    expect(result.exitCode).toBe(78);
+    expect(result.stderr).toMatch(/port 5432\/tcp is wanted by both postgres .* and redis/);
+  });
+
+  test('render-config prints config.yml with the docassemble keys', async () => {
+    const result = await runCli(['render-config'], { ROLEVISOR_HOME: home.dir, DBNAME: 'shop', DAHOSTNAME: 'shop.example' });
+    expect(result.exitCode).toBe(0);
+    const config = yaml.load(result.stdout) as Record<string, any>;
+    expect(config.db.name).toBe('shop');
+    expect(config['external hostname']).toBe('shop.example');
+  });
+});

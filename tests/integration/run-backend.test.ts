@@ -1,0 +1,100 @@
+// `rolevisor run` with the backend roles, as a real process: PostgreSQL, Redis and RabbitMQ
+// come up, answer with the configured credentials, a killed child is restarted, and
+// SIGTERM stops everything within STOPTIMEOUT with nothing left behind.
+import { execa } from 'execa';
+import amqp from 'amqplib';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { freePort, tempHome } from '../helpers/env.js';
+import { RolevisorProcess } from '../helpers/rolevisor-process.js';
+
+async function leftovers(marker: string): Promise<string[]> {
+  const result = await execa('pgrep', ['-a', '-f', marker], { reject: false });
+  return result.stdout.split('\n').filter((l) => l.trim() && !l.includes('pgrep'));
+}
+
+describe('rolevisor run — sql:redis:rabbitmq', () => {
+  let home: Awaited<ReturnType<typeof tempHome>>;
+  let rv: RolevisorProcess;
+  const ports: Record<string, number> = {};
+
+  beforeAll(async () => {
+    home = await tempHome();
+    for (const name of ['DBPORT', 'REDISPORT', 'RABBITMQPORT', 'RABBITMQDISTPORT', 'EPMDPORT', 'STATUSPORT']) ports[name] = await freePort();
+    rv = new RolevisorProcess(['run'], {
+      CONTAINERROLE: 'sql:redis:rabbitmq',
+      ROLEVISOR_HOME: home.dir,
+      DBNAME: 'shop',
+      DBUSER: 'shopper',
+      DBPASSWORD: 'correct-horse-battery',
+      RABBITMQ: `amqp://mquser:mq-secret-pw@localhost:${ports.RABBITMQPORT}//`,
+      STOPTIMEOUT: '30',
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    });
+    await rv.ready();
+  }, 300_000);
+
+  afterAll(async () => {
+    if (rv.child.exitCode === null) await rv.stop('SIGKILL');
+    await home.cleanup();
+  });
+
+  test('PostgreSQL answers DBUSER with DBPASSWORD and refuses a wrong password', async () => {
+    const client = new pg.Client({ host: '127.0.0.1', port: ports.DBPORT, user: 'shopper', password: 'correct-horse-battery', database: 'shop' });
+    await client.connect();
+    const { rows } = await client.query('SELECT current_user AS who, current_database() AS db');
+    expect(rows[0]).toEqual({ who: 'shopper', db: 'shop' });
+    await client.end();
+    const wrong = new pg.Client({ host: '127.0.0.1', port: ports.DBPORT, user: 'shopper', password: 'nope', database: 'shop' });
+    await expect(wrong.connect()).rejects.toThrow(/password authentication failed/);
+  });
+
+  test('Redis answers PING', async () => {
+    const redis = new Redis({ host: '127.0.0.1', port: ports.REDISPORT, lazyConnect: true });
+    await redis.connect();
+    expect(await redis.ping()).toBe('PONG');
+    redis.disconnect();
+  });
+
+  test('RabbitMQ accepts the user from RABBITMQ', async () => {
+    const connection = await amqp.connect(`amqp://mquser:mq-secret-pw@127.0.0.1:${ports.RABBITMQPORT}`);
+    const channel = await connection.createChannel();
+    await channel.assertQueue('rolevisor-test', { durable: false });
+    channel.sendToQueue('rolevisor-test', Buffer.from('hello'));
+    const message = await new Promise<amqp.ConsumeMessage | null>((resolve) => { void channel.consume('rolevisor-test', resolve, { noAck: true }); });
+    expect(message?.content.toString()).toBe('hello');
+    await connection.close();
+  });
+
+  test('secrets never appear in the log', () => {
+    const all = JSON.stringify(rv.lines);
+    expect(all).not.toContain('correct-horse-battery');
+    expect(all).not.toContain('mq-secret-pw');
+  });
+
+  test('a child killed with SIGKILL is restarted and serves again', async () => {
+    const started = rv.lines.find((l) => l.service === 'redis' && /^started redis/.test(l.msg));
+    const pid = started?.pid as number;
+    expect(pid).toBeGreaterThan(0);
+    const readyCount = () => rv.lines.filter((l) => l.service === 'redis' && l.msg === 'redis is ready').length;
+    expect(readyCount()).toBe(1);
+    process.kill(pid, 'SIGKILL');
+    await rv.waitFor((l) => l.service === 'redis' && /exited unexpectedly/.test(l.msg), 10_000, 'the exit');
+    await rv.waitFor(() => readyCount() === 2, 30_000, 'redis ready again');
+    const redis = new Redis({ host: '127.0.0.1', port: ports.REDISPORT, lazyConnect: true });
+    await redis.connect();
+    expect(await redis.ping()).toBe('PONG');
+    redis.disconnect();
+  });
+
+  test('SIGTERM: every child stops in order, exit 0 within STOPTIMEOUT, nothing left behind', async () => {
+    const { exitCode, ms } = await rv.stop('SIGTERM');
+    expect(exitCode).toBe(0);
+    expect(ms).toBeLessThan(30_000);
+    const stopped = rv.lines.filter((l) => / stopped$/.test(l.msg) && l.service).map((l) => l.service);
+    expect(stopped.indexOf('rabbitmq')).toBeLessThan(stopped.indexOf('epmd'));
+    expect(new Set(stopped)).toEqual(new Set(['postgres', 'redis', 'rabbitmq', 'epmd']));
+    expect(rv.lines.at(-1)?.msg).toBe('rolevisor stopped cleanly');
+    expect(await leftovers(home.dir)).toEqual([]);
+  });
+});

@@ -1,0 +1,45 @@
+import { confString, renderPgHba, renderPostgresConf } from '../../../../src/services/postgres/conf.js';
+
+describe('renderPostgresConf', () => {
+  const conf = renderPostgresConf({ dataDir: '/h/data/postgres', runDir: '/h/run/postgres', hbaFile: '/h/conf/postgres/pg_hba.conf', listen: '0.0.0.0', port: 5433 });
+
+  test('includes initdb\'s file first, then overrides listening, sockets, hba and logging', () => {
+    const lines = conf.split('\n');
+    expect(lines.findIndex((l) => l.startsWith('include '))).toBeLessThan(lines.findIndex((l) => l.startsWith('listen_addresses')));
+    expect(lines).toEqual(expect.arrayContaining([
+      "include '/h/data/postgres/postgresql.conf'",
+      "listen_addresses = '0.0.0.0'",
+      'port = 5433',
+      "unix_socket_directories = '/h/run/postgres'",
+      "hba_file = '/h/conf/postgres/pg_hba.conf'",
+      "password_encryption = 'scram-sha-256'",
+      "log_destination = 'stderr'",
+      'logging_collector = off',
+    ]));
+  });
+
+  test('quotes values as postgresql.conf reads them', () => {
+    expect(confString("it's")).toBe("'it''s'");
+    expect(confString('a\\b')).toBe("'a\\\\b'");
+  });
+});
+
+describe('renderPgHba', () => {
+  const rules = renderPgHba().split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/\s+/));
+
+  test('no rule trusts anyone, and every accepting rule is scram-sha-256', () => {
+    expect(rules.every((r) => r.at(-1) === 'scram-sha-256' || r.at(-1) === 'reject')).toBe(true);
+    expect(rules.some((r) => r.includes('trust') || r.includes('peer') || r.includes('md5'))).toBe(false);
+  });
+
+  test('the superuser is refused over the network before the general rule', () => {
+    const reject = rules.findIndex((r) => r[0] === 'host' && r[2] === 'postgres' && r.at(-1) === 'reject');
+    const general = rules.findIndex((r) => r[0] === 'host' && r[2] === 'all');
+    expect(reject).toBeGreaterThanOrEqual(0);
+    expect(reject).toBeLessThan(general);
+  });
+
+  test('no replication connections are allowed', () => {
+    expect(rules.some((r) => r[1] === 'replication')).toBe(false);
+  });
+});
