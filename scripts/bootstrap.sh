@@ -6,10 +6,12 @@
 set -euo pipefail
 
 want_npm=1
+want_test=0
 for arg in "$@"; do
   case "$arg" in
     --no-npm) want_npm=0 ;;
-    *) echo "bootstrap: unknown option $arg (known: --no-npm)" >&2; exit 64 ;;
+    --test) want_test=1 ;;
+    *) echo "bootstrap: unknown option $arg (known: --no-npm, --test)" >&2; exit 64 ;;
   esac
 done
 
@@ -19,6 +21,8 @@ packages=(
   python3-psycopg2 python3-redis python3-yaml tini zstd openssl util-linux iproute2
   ca-certificates
 )
+# The tests also drive a real browser against the demo page.
+if [ "$want_test" = 1 ]; then packages+=(chromium); fi
 
 missing=()
 for p in "${packages[@]}"; do
