@@ -1,0 +1,31 @@
+// Entry point of the log viewer child process (services/logviewer.ts starts it):
+//   main.js --port 8080 --bind 0.0.0.0 --dir /var/lib/rolevisor/log
+// Settings come on the command line only (nothing secret is among them).
+import { parseArgs } from 'node:util';
+import { createLogViewer } from './server.js';
+
+function fail(message: string): never {
+  process.stderr.write(`logviewer: ${message}\n`);
+  process.exit(64);
+}
+
+const { values } = parseArgs({
+  options: { port: { type: 'string' }, bind: { type: 'string', default: '127.0.0.1' }, dir: { type: 'string' } },
+  strict: true,
+});
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port must be 1-65535; received ${values.port ?? '(none)'}`);
+if (!values.dir?.startsWith('/')) fail(`--dir must be an absolute path; received ${values.dir ?? '(none)'}`);
+
+const server = createLogViewer({ dir: values.dir });
+server.on('error', (error) => fail(`cannot listen on ${values.bind}:${port}: ${error.message}`));
+server.listen(port, values.bind, () => {
+  process.stdout.write(`logviewer: serving ${values.dir} on http://${values.bind}:${port}/\n`);
+});
+
+function stop(): void {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+}
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

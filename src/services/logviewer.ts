@@ -1,0 +1,65 @@
+// The read-only log viewer (src/logviewer) as a child process on LOGVIEWPORT, running as
+// www-data: syslog.ts gives the log directory (0750) that user's group, so the viewer can
+// read every log and write none. Like syslog, it drops privileges itself through setpriv when
+// spawned as root (so a LOGVIEWPORT below 1024 also works); register it with user undefined,
+// or "www-data" for ports >= 1024.
+import { request } from 'node:http';
+import { logDir } from '../settings/paths.js';
+import { nodeEntryCommand } from '../util/node-entry.js';
+import { applyRunAs, resolveRunAs, type RunAs } from '../util/run-as.js';
+import { LOG_READER_USER, logBind } from './syslog.js';
+import { RolevisorError } from '../errors.js';
+import type { Service, ServiceContext } from './types.js';
+
+export function createLogViewerService(ctx: ServiceContext): Service {
+  const { settings } = ctx;
+  const port = settings.log.viewPort;
+  const bind = logBind(settings.singleHost);
+  const dir = logDir(settings);
+  let runAs: RunAs | undefined;
+
+  return {
+    name: 'logviewer',
+    kind: 'logviewer',
+    user: LOG_READER_USER,
+    stopSignal: 'SIGTERM',
+    listeners: () => [{ name: 'logviewer', port, bind, protocol: 'tcp' }],
+    dataDirs: () => [],
+
+    async prepare() {
+      runAs = await resolveRunAs(ctx.identity, LOG_READER_USER, [port], 'LOGVIEWPORT');
+    },
+
+    launch() {
+      if (!runAs) throw new RolevisorError('RV_INTERNAL', 'logviewer launch() called before prepare()');
+      const command = nodeEntryCommand('logviewer/main', ['--port', String(port), '--bind', bind, '--dir', dir]);
+      return applyRunAs(runAs, {
+        ...command,
+        // cwd "/": the service user may not be able to enter rolevisor's working directory.
+        cwd: '/',
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', TZ: settings.timezone, NODE_ENV: 'production' },
+      });
+    },
+
+    // An HTTP exchange; /healthz answers 200 only if the viewer can read the log directory.
+    async probe(signal) {
+      const host = bind === '0.0.0.0' ? '127.0.0.1' : bind;
+      const { status, body } = await httpGet(host, port, '/healthz', signal);
+      if (status !== 200) throw new Error(`the log viewer answered GET /healthz with HTTP ${status}: ${body.trim()}`);
+    },
+  };
+}
+
+function httpGet(host: string, port: number, path: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path, method: 'GET', signal }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { if (body.length < 4096) body += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
