@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { EXIT, formatError, RolevisorError } from './errors.js';
 import { checkCommand } from './commands/check.js';
 import { renderConfigCommand } from './commands/render-config.js';
+import { statusCommand } from './commands/status.js';
 import { runContainer } from './main.js';
 import { loadRoleCatalog } from './roles/catalog.js';
 import { settingsFrom } from './settings/from-cli.js';
@@ -17,6 +18,7 @@ Usage:
   rolevisor run [--env-file FILE]            start the roles in CONTAINERROLE and supervise them
   rolevisor check [--env-file FILE]          validate the settings and print the plan
   rolevisor render-config [--env-file FILE]  print the config.yml that run would write
+  rolevisor status [--json]                  show the running instance: services, store, backups
   rolevisor COMMAND --help                   help for one command
 
 The environment is read as docker run --env-file would pass it; --env-file FILE adds
@@ -37,6 +39,12 @@ ports, data directories and store. Exit 0 when valid, 78 with one line per probl
 
 Prints the config.yml that "rolevisor run" would write (secrets included: it is the file
 the app reads; keep the output private).`,
+  status: `Usage: rolevisor status [--json] [--env-file FILE]
+
+Asks the instance running with this ROLEVISOR_HOME (through its local control socket) for
+every service's state, pid, uptime, restarts and last exit, the store, and the last and next
+backup. --json prints the same for scripts. Exit 0 when every service is ready, 69 when not
+(or when no instance answers).`,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -55,9 +63,12 @@ async function main(argv: string[]): Promise<number> {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: { 'env-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: rest, options: { 'env-file': { type: 'string' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } }, strict: true, allowPositionals: false });
   } catch (error) {
     throw new RolevisorError('RV_USAGE', `${(error as Error).message}; see rolevisor ${command} --help`);
+  }
+  if (parsed.values.json && command !== 'status') {
+    throw new RolevisorError('RV_USAGE', `--json is an option of "rolevisor status" only; see rolevisor ${command} --help`);
   }
   if (parsed.values.help) {
     process.stdout.write(`${HELP[command]}\n`);
@@ -73,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'check':
       return checkCommand(settings, catalog, process.stdout);
+    case 'status':
+      return statusCommand(settings, parsed.values.json === true, process.stdout);
     default:
       return renderConfigCommand(settings, process.stdout);
   }

@@ -36,7 +36,7 @@ function redactDeep(value: unknown): unknown {
   return value;
 }
 
-export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
   return pino(
     {
       level: options.level ?? 'info',
@@ -49,6 +49,6 @@ export function createLogger(options: { level?: string; destination?: NodeJS.Wri
         },
       },
     },
-    (options.destination as pino.DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: true }),
+    options.destination ?? pino.destination({ fd: 1, sync: true }),
   );
 }

@@ -9,7 +9,7 @@ export interface LineSink {
 const NUMERIC: [number, LogLevel][] = [[60, 'fatal'], [50, 'error'], [40, 'warn'], [30, 'info'], [0, 'debug']];
 const LABELS = new Set<string>(['debug', 'info', 'warn', 'error', 'fatal']);
 /** Fields the syslog header already carries (or that say nothing there). */
-const HEADER_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
+const HEADER_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'service', 'stream']);
 
 export function pinoLevel(value: unknown): LogLevel {
   if (typeof value === 'string') return LABELS.has(value) ? (value as LogLevel) : value === 'trace' ? 'debug' : 'info';
@@ -18,7 +18,7 @@ export function pinoLevel(value: unknown): LogLevel {
 }
 
 /** "msg {other fields as JSON}" from one pino JSON line; the raw line if it is not JSON. */
-export function pinoMessage(line: string): { level: LogLevel; message: string } {
+export function pinoMessage(line: string): { level: LogLevel; message: string; service?: string } {
   let record: Record<string, unknown>;
   try {
     record = JSON.parse(line) as Record<string, unknown>;
@@ -29,7 +29,8 @@ export function pinoMessage(line: string): { level: LogLevel; message: string } 
   const rest = Object.fromEntries(Object.entries(record).filter(([key]) => !HEADER_FIELDS.has(key)));
   const msg = typeof record.msg === 'string' ? record.msg : '';
   const extra = Object.keys(rest).length > 0 ? JSON.stringify(rest) : '';
-  return { level: pinoLevel(record.level), message: [msg, extra].filter(Boolean).join(' ') || line };
+  const service = typeof record.service === 'string' ? record.service : undefined;
+  return { level: pinoLevel(record.level), message: [msg, extra].filter(Boolean).join(' ') || line, service };
 }
 
 export function forwardingStream(sink: LineSink, program: string, next?: { write(chunk: string): unknown }): { write(chunk: string): boolean } {
@@ -38,8 +39,9 @@ export function forwardingStream(sink: LineSink, program: string, next?: { write
       try {
         for (const line of String(chunk).split('\n')) {
           if (line.length === 0) continue;
-          const { level, message } = pinoMessage(line);
-          sink.send(program, level, message);
+          // A child's lines (logged with its service name) go out under that program name.
+          const { level, message, service } = pinoMessage(line);
+          sink.send(service ?? program, level, message);
         }
       } catch {
         // Forwarding is best effort; the local copy below still gets the line.

@@ -38,7 +38,7 @@ export function testSettings(env: Record<string, string>): Settings {
 /** A logger that keeps its lines in memory (and prints nothing) for assertions. */
 export function memoryLogger(): { log: Logger; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
-  const destination = { write: (s: string) => { chunks.push(s); return true; } } as unknown as NodeJS.WritableStream;
+  const destination = { write: (s: string) => { chunks.push(s); return true; } } as unknown as { write(s: string): void };
   const log = createLogger({ level: 'debug', destination });
   const lines = () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
   return { log, lines };

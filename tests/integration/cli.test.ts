@@ -75,3 +75,11 @@ describe('rolevisor CLI', () => {
     expect(config['external hostname']).toBe('shop.example');
   });
 });
+
+test('status without a running instance: exit 69 and what to do', async () => {
+  const home = await tempHome();
+  const result = await runCli(['status'], { ROLEVISOR_HOME: home.dir });
+  await home.cleanup();
+  expect(result.exitCode).toBe(69);
+  expect(result.stderr).toMatch(/^rolevisor: RV_CONTROL_UNREACHABLE: .*no rolevisor is running with this ROLEVISOR_HOME/);
+});

@@ -6,7 +6,7 @@ import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort, tempHome } from '../helpers/env.js';
-import { RolevisorProcess } from '../helpers/rolevisor-process.js';
+import { RolevisorProcess, runCli } from '../helpers/rolevisor-process.js';
 
 async function leftovers(marker: string): Promise<string[]> {
   const result = await execa('pgrep', ['-a', '-f', marker], { reject: false });
@@ -85,6 +85,31 @@ describe('rolevisor run — sql:redis:rabbitmq', () => {
     await redis.connect();
     expect(await redis.ping()).toBe('PONG');
     redis.disconnect();
+  });
+
+  test('status server: /healthz, /readyz and /metrics', async () => {
+    const base = `http://127.0.0.1:${ports.STATUSPORT}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true, phase: 'running', notReady: [] });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^rolevisor_service_ready\{service="postgres",role="sql"\} 1$/m);
+    expect(metrics).toMatch(/^rolevisor_service_restarts\{service="redis",role="redis"\} 1$/m);
+    expect(metrics).toMatch(/^rolevisor_service_up\{service="epmd",role="rabbitmq"\} 1$/m);
+    expect((await fetch(`${base}/readyz`, { method: 'POST' })).status).toBe(405);
+  });
+
+  test('rolevisor status: a table for people, JSON for scripts', async () => {
+    const table = await runCli(['status'], { ROLEVISOR_HOME: home.dir });
+    expect(table.exitCode).toBe(0);
+    expect(table.stdout).toMatch(/^rolevisor .*running, ready/);
+    expect(table.stdout).toMatch(/^SERVICE +ROLE +STATE +PID +UPTIME +RESTARTS +LAST EXIT$/m);
+    expect(table.stdout).toMatch(/^redis +redis +ready +\d+ +\d+s +1 +SIGKILL, \d+s ago$/m);
+    expect(table.stdout).toMatch(/^store: +local directory /m);
+    const json = await runCli(['status', '--json'], { ROLEVISOR_HOME: home.dir });
+    const body = JSON.parse(json.stdout) as { services: { name: string; state: string }[] };
+    expect(body.services.map((s) => s.name)).toEqual(['postgres', 'redis', 'epmd', 'rabbitmq']);
   });
 
   test('SIGTERM: every child stops in order, exit 0 within STOPTIMEOUT, nothing left behind', async () => {

@@ -1,0 +1,69 @@
+// What the running instance knows about itself, shared by the status server, the metrics
+// and `rolevisor status`: the phase, the services, the store and the backups.
+import type { ChildStatus } from '../supervisor/child.js';
+
+export type Phase = 'booting' | 'running' | 'stopping' | 'stopped';
+
+export interface BackupRecord {
+  trigger: 'schedule' | 'stop' | 'manual';
+  startedAt: number;
+  durationMs: number;
+  bytes: number;
+  ok: boolean;
+  generation?: string;
+  error?: string;
+}
+
+export interface StatusSnapshot {
+  pid: number;
+  version: string;
+  roles: string[];
+  phase: Phase;
+  startedAt: number;
+  ready: boolean;
+  store: string;
+  services: ChildStatus[];
+  lastBackup: BackupRecord | undefined;
+  nextBackupAt: number | undefined;
+  backupFailures: number;
+  storeErrors: number;
+}
+
+export class RuntimeState {
+  phase: Phase = 'booting';
+  readonly startedAt = Date.now();
+  lastBackup: BackupRecord | undefined;
+  nextBackupAt: number | undefined;
+  backupFailures = 0;
+  storeErrors = 0;
+  services: () => ChildStatus[] = () => [];
+  allReady: () => boolean = () => false;
+
+  constructor(readonly roles: string[], readonly store: string, readonly version: string) {}
+
+  recordBackup(record: BackupRecord): void {
+    this.lastBackup = record;
+    if (!record.ok) this.backupFailures++;
+  }
+
+  ready(): boolean {
+    return this.phase === 'running' && this.allReady();
+  }
+
+  snapshot(): StatusSnapshot {
+    return {
+      pid: process.pid,
+      version: this.version,
+      roles: this.roles,
+      phase: this.phase,
+      startedAt: this.startedAt,
+      ready: this.ready(),
+      store: this.store,
+      services: this.services(),
+      lastBackup: this.lastBackup,
+      nextBackupAt: this.nextBackupAt,
+      backupFailures: this.backupFailures,
+      storeErrors: this.storeErrors,
+    };
+  }
+}
