@@ -31,6 +31,7 @@ export const ERRORS = {
   RV_SERVICE_FAILED: { exitCode: EXIT.serviceFailed, summary: 'A critical service kept failing.' },
   RV_PREPARE_FAILED: { exitCode: EXIT.serviceFailed, summary: 'Preparing a service (data directory, config files) failed.' },
   RV_STORE_UNREACHABLE: { exitCode: EXIT.storeUnreachable, summary: 'The configured store could not be read at boot.' },
+  RV_STORE_KEY_INVALID: { exitCode: EXIT.internal, summary: 'A store key or object name would escape its place.' },
   RV_RESTORE_FAILED: { exitCode: EXIT.restoreFailed, summary: 'Restoring state from the store failed.' },
   RV_BACKUP_FAILED: { exitCode: EXIT.backupFailed, summary: 'A backup could not be completed.' },
   RV_DISCOVERY_TIMEOUT: { exitCode: EXIT.discoveryTimeout, summary: 'A backend service was not found in the store in time.' },

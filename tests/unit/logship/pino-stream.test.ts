@@ -3,16 +3,16 @@ import { forwardingStream, pinoLevel, pinoMessage } from '../../../src/logship/p
 import type { LogLevel } from '../../../src/logship/rfc5424.js';
 
 describe('forwardingStream', () => {
-  test('forwards rolevisor log lines with their level and passes them on', () => {
+  test('forwards log lines with their level, a service\'s under its own program name, and passes them on', () => {
     const sent: [string, LogLevel, string][] = [];
     const passed: string[] = [];
     const stream = forwardingStream({ send: (p, l, m) => sent.push([p, l, m]) }, 'rolevisor', { write: (s: string) => passed.push(s) });
-    const log = createLogger({ level: 'debug', destination: stream as unknown as NodeJS.WritableStream });
+    const log = createLogger({ level: 'debug', destination: stream });
     log.child({ service: 'postgres' }).warn({ ms: 12 }, 'slow start');
     log.error('broken');
     log.debug('detail');
     expect(sent).toEqual([
-      ['rolevisor', 'warn', 'slow start {"service":"postgres","ms":12}'],
+      ['postgres', 'warn', 'slow start {"ms":12}'],
       ['rolevisor', 'error', 'broken'],
       ['rolevisor', 'debug', 'detail'],
     ]);
