@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { RolevisorError } from '../errors.js';
 import { ensureDir, writeFileAtomic } from '../util/fsx.js';
-import { lookupUser } from '../util/identity.js';
+import { isRoot, lookupUser } from '../util/identity.js';
 import { ensureCertificate } from './nginx-certs.js';
 import { HEALTH_PATH, renderNginxConf } from './nginx-conf.js';
 import type { Listener, Service, ServiceContext } from './types.js';
@@ -17,18 +17,29 @@ const NGINX = '/usr/sbin/nginx';
 const WORKER_USER = 'www-data';
 const TEMP_PATHS = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'];
 
-/** GET of nginx's own health location: 204 from nginx itself, without the app. */
-function getHealth(secure: boolean, port: number, signal: AbortSignal): Promise<void> {
+/** The HTTP status of a GET to nginx on loopback. */
+function getStatus(secure: boolean, port: number, path: string, signal: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
     const send = secure ? httpsRequest : httpRequest;
-    const req = send({ host: '127.0.0.1', port, path: HEALTH_PATH, method: 'GET', signal, agent: false, rejectUnauthorized: false }, (res) => {
+    const req = send({ host: '127.0.0.1', port, path, method: 'GET', signal, agent: false, rejectUnauthorized: false }, (res) => {
       res.resume();
-      if (res.statusCode === 204) resolve();
-      else reject(new Error(`GET ${HEALTH_PATH} on port ${port} answered HTTP ${res.statusCode}, not 204`));
+      resolve(res.statusCode ?? 0);
     });
-    req.once('error', (error) => reject(new Error(`GET ${HEALTH_PATH} on port ${port}: ${error.message}`)));
+    req.once('error', (error) => reject(new Error(`GET ${path} on port ${port}: ${error.message}`)));
     req.end();
   });
+}
+
+/** nginx's own health location answers 204 from nginx itself, without the app. */
+async function getHealth(secure: boolean, port: number, signal: AbortSignal): Promise<void> {
+  const status = await getStatus(secure, port, HEALTH_PATH, signal);
+  if (status !== 204) throw new Error(`GET ${HEALTH_PATH} on port ${port} answered HTTP ${status}, not 204`);
+}
+
+/** nginx must also reach the app: 502/503/504 mean it cannot (socket, permissions). */
+async function getThroughToApp(secure: boolean, port: number, path: string, signal: AbortSignal): Promise<void> {
+  const status = await getStatus(secure, port, path, signal);
+  if (status >= 502 && status <= 504) throw new Error(`GET ${path} through nginx answered HTTP ${status}: nginx cannot reach uwsgi (see nginx's log lines)`);
 }
 
 /** The line of `nginx -t` output that says what is wrong. */
@@ -60,7 +71,7 @@ export function createNginx(ctx: ServiceContext): Service {
 
     async prepare() {
       // Root gives the workers to www-data; otherwise everything runs as us, with no user directive.
-      const worker = ctx.identity ? await lookupUser(WORKER_USER) : undefined;
+      const worker = isRoot() ? await lookupUser(WORKER_USER) : undefined;
       await ensureDir(ctx.paths.conf, { mode: 0o755 });
       await ensureDir(ctx.paths.run, { mode: 0o755 });
       await ensureDir(tempDir, { mode: 0o755 });
@@ -92,6 +103,7 @@ export function createNginx(ctx: ServiceContext): Service {
     async probe(signal) {
       await getHealth(false, web.port, signal);
       if (web.useHttps) await getHealth(true, web.httpsPort, signal);
+      await getThroughToApp(web.useHttps, web.useHttps ? web.httpsPort : web.port, web.urlRoot, signal);
     },
   };
 }

@@ -14,9 +14,10 @@ export function checkPortConflicts(listeners: OwnedListener[]): void {
     for (const protocol of protocols) {
       const key = `${protocol}/${l.port}`;
       const other = seen.get(key);
-      if (other) {
+      // One service may listen on a port twice (IPv4 and IPv6); two services may not.
+      if (other && other.owner !== l.owner) {
         problems.push(`port ${l.port}/${protocol} is wanted by both ${other.owner} (${other.name}) and ${l.owner} (${l.name}); give one of them another port setting`);
-      } else {
+      } else if (!other) {
         seen.set(key, l);
       }
     }

@@ -1,0 +1,74 @@
+// The README's single-host setup, end to end: `rolevisor run` with every role on free
+// ports, the demo app used through nginx, a job done by the Celery worker, then SIGTERM.
+import { execa } from 'execa';
+import { freePort, tempHome } from '../helpers/env.js';
+import { RolevisorProcess } from '../helpers/rolevisor-process.js';
+
+const PORT_SETTINGS = ['PORT', 'HTTPSPORT', 'DBPORT', 'REDISPORT', 'RABBITMQPORT', 'RABBITMQDISTPORT', 'EPMDPORT', 'LOGPORT', 'LOGVIEWPORT', 'STATUSPORT'];
+
+describe('rolevisor run — all roles on one host', () => {
+  let home: Awaited<ReturnType<typeof tempHome>>;
+  let rv: RolevisorProcess;
+  const ports: Record<string, number> = {};
+  let base: string;
+
+  beforeAll(async () => {
+    home = await tempHome();
+    for (const name of PORT_SETTINGS) ports[name] = await freePort();
+    base = `http://127.0.0.1:${ports.PORT}`;
+    rv = new RolevisorProcess(['run'], {
+      ROLEVISOR_HOME: home.dir,
+      DBPASSWORD: 'all-roles-db-secret',
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    });
+    await rv.ready();
+  }, 300_000);
+
+  afterAll(async () => {
+    if (rv.child.exitCode === null) await rv.stop('SIGKILL');
+    await home.cleanup();
+  });
+
+  const post = async (path: string) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    return res.json() as Promise<Record<string, unknown>>;
+  };
+
+  test('a visit through nginx is counted in Postgres and Redis; a job is done by the worker', async () => {
+    const before = await (await fetch(`${base}/api/state`)).json() as Record<string, number>;
+    const after = await post('/api/visit');
+    expect(after.visits).toBe(before.visits! + 1);
+    expect(after.cache_hits).toBe(before.cache_hits! + 1);
+    const job = await post('/api/job');
+    expect(typeof job.task_id).toBe('string');
+    const deadline = Date.now() + 30_000;
+    let state: Record<string, number> = {};
+    while (Date.now() < deadline) {
+      state = await (await fetch(`${base}/api/state`)).json() as Record<string, number>;
+      if (state.jobs_done === (before.jobs_done ?? 0) + 1) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(state.jobs_done).toBe((before.jobs_done ?? 0) + 1);
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain('<html');
+  });
+
+  test('every service is ready, and nginx workers run as www-data', async () => {
+    const ready = await fetch(`http://127.0.0.1:${ports.STATUSPORT}/readyz`);
+    expect(ready.status).toBe(200);
+    const nginxPid = rv.lines.find((l) => l.service === 'nginx' && /^started nginx/.test(l.msg))?.pid as number;
+    const workers = await execa('ps', ['-o', 'user=', '--ppid', String(nginxPid)]);
+    expect(new Set(workers.stdout.trim().split(/\s+/))).toEqual(new Set(['www-data']));
+  });
+
+  test('SIGTERM stops the front first, exit 0, nothing left behind', async () => {
+    const { exitCode } = await rv.stop('SIGTERM');
+    expect(exitCode).toBe(0);
+    const stopped = rv.lines.filter((l) => / stopped$/.test(l.msg) && l.service).map((l) => l.service as string);
+    for (const front of ['nginx', 'uwsgi', 'celery']) expect(stopped.indexOf(front)).toBeLessThan(stopped.indexOf('postgres'));
+    expect(stopped.indexOf('nginx')).toBeLessThan(stopped.indexOf('uwsgi'));
+    const left = await execa('pgrep', ['-a', '-f', home.dir], { reject: false });
+    expect(left.stdout.trim()).toBe('');
+  });
+});
