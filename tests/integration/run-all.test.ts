@@ -2,6 +2,7 @@
 // ports, the demo app used through nginx, a job done by the Celery worker, then SIGTERM.
 import { execa } from 'execa';
 import { freePort, tempHome } from '../helpers/env.js';
+import { leftovers } from '../helpers/processes.js';
 import { RolevisorProcess } from '../helpers/rolevisor-process.js';
 
 const PORT_SETTINGS = ['PORT', 'HTTPSPORT', 'DBPORT', 'REDISPORT', 'RABBITMQPORT', 'RABBITMQDISTPORT', 'EPMDPORT', 'LOGPORT', 'LOGVIEWPORT', 'STATUSPORT'];
@@ -68,7 +69,6 @@ describe('rolevisor run — all roles on one host', () => {
     const stopped = rv.lines.filter((l) => / stopped$/.test(l.msg) && l.service).map((l) => l.service as string);
     for (const front of ['nginx', 'uwsgi', 'celery']) expect(stopped.indexOf(front)).toBeLessThan(stopped.indexOf('postgres'));
     expect(stopped.indexOf('nginx')).toBeLessThan(stopped.indexOf('uwsgi'));
-    const left = await execa('pgrep', ['-a', '-f', home.dir], { reject: false });
-    expect(left.stdout.trim()).toBe('');
+    expect(await leftovers(home.dir)).toEqual([]);
   });
 });

@@ -1,17 +1,12 @@
 // `rolevisor run` with the backend roles, as a real process: PostgreSQL, Redis and RabbitMQ
 // come up, answer with the configured credentials, a killed child is restarted, and
 // SIGTERM stops everything within STOPTIMEOUT with nothing left behind.
-import { execa } from 'execa';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort, tempHome } from '../helpers/env.js';
 import { RolevisorProcess, runCli } from '../helpers/rolevisor-process.js';
-
-async function leftovers(marker: string): Promise<string[]> {
-  const result = await execa('pgrep', ['-a', '-f', marker], { reject: false });
-  return result.stdout.split('\n').filter((l) => l.trim() && !l.includes('pgrep'));
-}
+import { leftovers } from '../helpers/processes.js';
 
 describe('rolevisor run — sql:redis:rabbitmq', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;

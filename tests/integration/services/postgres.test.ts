@@ -3,21 +3,16 @@
 // without the plain text reaching PostgreSQL's log, and a fast stop that leaves nothing.
 import { readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import pg from 'pg';
 import { createPostgres } from '../../../src/services/postgres.js';
 import { superuserPasswordFile } from '../../../src/services/postgres/superuser.js';
 import { lookupUser } from '../../../src/util/identity.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';
 import { startService, type Running } from '../../helpers/start-service.js';
+import { leftovers } from '../../helpers/processes.js';
 
 const DBUSER = 'shop user';
 const DBNAME = 'shop-db';
-
-async function leftovers(marker: string): Promise<string[]> {
-  const result = await execa('pgrep', ['-a', '-f', marker], { reject: false });
-  return result.stdout.split('\n').filter((l) => l.trim() && !l.includes('pgrep'));
-}
 
 describe('postgres service', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;

@@ -10,13 +10,9 @@ import type { Service, ServiceContext } from '../../../src/services/types.js';
 import { lookupUser } from '../../../src/util/identity.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';
 import { startService, type Running } from '../../helpers/start-service.js';
+import { leftovers } from '../../helpers/processes.js';
 
 const PASSWORD = 'pä55 "w\\ord" #1';
-
-async function leftovers(marker: string): Promise<string[]> {
-  const result = await execa('pgrep', ['-a', '-f', marker], { reject: false });
-  return result.stdout.split('\n').filter((l) => l.trim() && !l.includes('pgrep'));
-}
 
 describe('redis service', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;
