@@ -45,17 +45,21 @@ export function configurationMarkdown(): string {
 
 export function envExampleList(): string {
   const out: string[] = [
-    '# rolevisor settings, in docker --env-file format (KEY=VALUE; no quotes; # starts a comment).',
-    '# Every variable rolevisor knows is listed with its default, commented out: uncomment what',
-    '# you change. Generated from src/settings/variables.ts by `npm run docs`.',
+    '# rolevisor settings, in docker --env-file format (KEY=VALUE; no quotes; # starts a comment',
+    '# line only: the rest of a KEY=VALUE line is its value). Every variable rolevisor knows is',
+    '# listed with its default, commented out: uncomment what you change. A variable whose',
+    '# default is computed is listed empty (empty means unset). Generated from',
+    '# src/settings/variables.ts by `npm run docs`.',
     '',
   ];
   for (const [group, vars] of groups()) {
     out.push(`## ${GROUP_TITLES[group]}`);
     for (const v of vars) {
-      out.push(`# ${v.doc}${v.secret ? ' (secret)' : ''}`);
       const literal = /^[^ ($]+$/.test(v.shownDefault) && !v.shownDefault.startsWith('(');
-      out.push(literal ? `#${v.name}=${v.shownDefault}` : `#${v.name}=    # default: ${v.shownDefault}`);
+      // Docker keeps everything after "=" as the value, so the default of a computed value
+      // goes in the comment, never after the "=".
+      out.push(`# ${v.doc}${v.secret ? ' (secret)' : ''}${literal ? '' : ` Default: ${v.shownDefault.replace(/^\((.*)\)$/, '$1')}.`}`);
+      out.push(`#${v.name}=${literal ? v.shownDefault : ''}`);
     }
     out.push('');
   }

@@ -36,6 +36,8 @@ export interface Settings {
   backupSchedule: string;
   backupKeep: number;
   backupDays: number;
+  /** How long boot retries a store it cannot read (STORECHECKTIMEOUT). */
+  storeCheckTimeoutSec: number;
   allowFreshStart: boolean;
   environmentTakesPrecedence: boolean;
   logLevel: string;
@@ -56,7 +58,20 @@ export interface Settings {
   celery: { app: string | undefined; appDir: string | undefined; workers: number | undefined; maxWorkers: number | undefined };
   /** undefined: the local-directory store (BACKUPDIR). */
   s3: S3Settings | undefined;
-  network: { ec2: boolean; kubernetes: boolean; serverHostname: string | undefined; advertiseAddress: string | undefined };
+  network: {
+    ec2: boolean;
+    kubernetes: boolean;
+    serverHostname: string | undefined;
+    advertiseAddress: string | undefined;
+    /** Kubernetes downward API (POD_IP). */
+    podIp: string | undefined;
+    /** ECS_CONTAINER_METADATA_URI_V4, set by ECS in every task. */
+    ecsMetadataUri: string | undefined;
+    /** IMDS base URL (AWS_EC2_METADATA_SERVICE_ENDPOINT), default http://169.254.169.254. */
+    ec2MetadataEndpoint: string;
+  };
+  /** Discovery records in the store: how long app hosts wait, how long a record lives. */
+  discovery: { timeoutSec: number; ttlSec: number };
   status: { port: number; bind: string };
   timezone: string;
   locale: string;
