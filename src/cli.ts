@@ -5,7 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EXIT, formatError, RolevisorError } from './errors.js';
+import { createLogger, registerSecrets } from './log.js';
+import pino from 'pino';
+import { backupCommand } from './commands/backup.js';
 import { checkCommand } from './commands/check.js';
+import { generationsCommand } from './commands/generations.js';
+import { restoreCommand } from './commands/restore.js';
 import { renderConfigCommand } from './commands/render-config.js';
 import { statusCommand } from './commands/status.js';
 import { runContainer } from './main.js';
@@ -19,6 +24,9 @@ Usage:
   rolevisor check [--env-file FILE]          validate the settings and print the plan
   rolevisor render-config [--env-file FILE]  print the config.yml that run would write
   rolevisor status [--json]                  show the running instance: services, store, backups
+  rolevisor backup                           back up the running instance now
+  rolevisor generations [--verify] [--json]  list the backup generations in the store
+  rolevisor restore --generation ID          restore one generation into empty data directories (offline)
   rolevisor COMMAND --help                   help for one command
 
 The environment is read as docker run --env-file would pass it; --env-file FILE adds
@@ -45,6 +53,27 @@ Asks the instance running with this ROLEVISOR_HOME (through its local control so
 every service's state, pid, uptime, restarts and last exit, the store, and the last and next
 backup. --json prints the same for scripts. Exit 0 when every service is ready, 69 when not
 (or when no instance answers).`,
+  backup: `Usage: rolevisor backup [--env-file FILE]
+
+Asks the instance running with this ROLEVISOR_HOME (through its local control socket) to
+back up now: every PostgreSQL database and the Redis snapshot stream into a new generation
+in the store, the manifest last, then retention (BACKUPKEEP, DABACKUPDAYS). A backup already
+running is joined. Prints the generation id, its size and duration. Exit 0 when it was
+committed, 73 when it failed (the previous generations are untouched), 69 when no instance
+answers.`,
+  generations: `Usage: rolevisor generations [--verify] [--json] [--env-file FILE]
+
+Lists the backup generations in the store (S3 or BACKUPDIR), newest first: id, time, host,
+size, parts and whether they are verified. Without --verify each stored part's size is
+compared with the manifest (no download); --verify reads every part and checks its sha256.
+--json prints the same for scripts. Exit 0, or 76 when --verify found a damaged generation.`,
+  restore: `Usage: rolevisor restore --generation ID [--env-file FILE]
+
+Restores one generation (see rolevisor generations) into the EMPTY data directories of the
+sql and redis roles in CONTAINERROLE, with no instance running: Redis gets its dump.rdb,
+PostgreSQL is started on its own, each dump is restored (sha256 checked while it streams),
+and it is stopped again. A later "rolevisor run" keeps this data. Refuses (exit 76) when an
+instance is running or a data directory is not empty: move it away first.`,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -63,12 +92,25 @@ async function main(argv: string[]): Promise<number> {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: { 'env-file': { type: 'string' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } }, strict: true, allowPositionals: false });
+    parsed = parseArgs({
+      args: rest,
+      options: { 'env-file': { type: 'string' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' }, verify: { type: 'boolean' }, generation: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    });
   } catch (error) {
     throw new RolevisorError('RV_USAGE', `${(error as Error).message}; see rolevisor ${command} --help`);
   }
-  if (parsed.values.json && command !== 'status') {
-    throw new RolevisorError('RV_USAGE', `--json is an option of "rolevisor status" only; see rolevisor ${command} --help`);
+  if (parsed.values.json && command !== 'status' && command !== 'generations') {
+    throw new RolevisorError('RV_USAGE', `--json is an option of "rolevisor status" and "rolevisor generations" only; see rolevisor ${command} --help`);
+  }
+  if (parsed.values.verify && command !== 'generations') {
+    throw new RolevisorError('RV_USAGE', `--verify is an option of "rolevisor generations" only; see rolevisor ${command} --help`);
+  }
+  if ((parsed.values.generation !== undefined) !== (command === 'restore') && !parsed.values.help) {
+    throw new RolevisorError('RV_USAGE', command === 'restore'
+      ? 'rolevisor restore needs --generation ID (rolevisor generations lists them); see rolevisor restore --help'
+      : `--generation is an option of "rolevisor restore" only; see rolevisor ${command} --help`);
   }
   if (parsed.values.help) {
     process.stdout.write(`${HELP[command]}\n`);
@@ -86,6 +128,19 @@ async function main(argv: string[]): Promise<number> {
       return checkCommand(settings, catalog, process.stdout);
     case 'status':
       return statusCommand(settings, parsed.values.json === true, process.stdout);
+    case 'backup':
+      return backupCommand(settings, process.stdout);
+    case 'generations': {
+      // Store warnings go to stderr; stdout carries only the listing.
+      registerSecrets(settings.secrets);
+      const log = createLogger({ level: 'warn', destination: pino.destination({ fd: 2, sync: true }) });
+      return generationsCommand(settings, { verify: parsed.values.verify === true, json: parsed.values.json === true }, process.stdout, log);
+    }
+    case 'restore': {
+      registerSecrets(settings.secrets);
+      const log = createLogger({ level: settings.logLevel });
+      return restoreCommand(settings, catalog, parsed.values.generation as string, log);
+    }
     default:
       return renderConfigCommand(settings, process.stdout);
   }

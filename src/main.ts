@@ -2,20 +2,25 @@
 // This module only wires the steps together.
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { StateLifecycle } from './backup/lifecycle.js';
+import { installCertificates } from './certs/install.js';
 import { EXIT, formatError, isRolevisorError, RolevisorError } from './errors.js';
 import { createLogger, registerSecrets, type Logger } from './log.js';
-import { localEndpoints } from './config/endpoints.js';
-import { renderConfig } from './config/render.js';
-import { stableSecretKey, writeConfigFile } from './config/write.js';
+import { localEndpoints, type Endpoints } from './config/endpoints.js';
+import { HostConfig } from './config/host-config.js';
 import { startControlServer } from './control/server.js';
+import { ClusterLink } from './discovery/cluster-link.js';
+import { resolveEndpoints } from './discovery/lookup.js';
 import { logForwarderFor } from './logship/from-settings.js';
 import { forwardingStream } from './logship/pino-stream.js';
+import { SwitchableSink } from './logship/switchable.js';
 import type { RoleCatalog } from './roles/catalog.js';
 import { planServices } from './roles/plan.js';
-import { controlSocketPath } from './settings/paths.js';
+import { certsDir, controlSocketPath } from './settings/paths.js';
 import type { Settings } from './settings/types.js';
 import { RuntimeState, type BackupRecord } from './status/runtime.js';
 import { startStatusServer } from './status/server.js';
+import type { Store } from './store/store.js';
 import { describeStore } from './store/describe.js';
 import { buildServices, type BuiltService } from './supervisor/build.js';
 import { Child } from './supervisor/child.js';
@@ -39,12 +44,12 @@ export interface RunOptions {
 
 export async function runContainer({ settings, catalog }: RunOptions): Promise<number> {
   registerSecrets(settings.secrets);
-  const forwarder = logForwarderFor(settings);
   const stdout = pino.destination({ fd: 1, sync: true });
-  const log = createLogger({ level: settings.logLevel, destination: forwarder ? forwardingStream(forwarder, 'rolevisor', stdout) : stdout });
+  // Log forwarding: to LOGSERVER, or to the log server discovery finds (its early lines wait).
+  const forwarding = settings.log.forwardingDisabled ? undefined : new SwitchableSink((server) => logForwarderFor(settings, server));
+  const log = createLogger({ level: settings.logLevel, destination: forwarding ? forwardingStream(forwarding, 'rolevisor', stdout) : stdout });
   const bootStarted = Date.now();
   log.info({ roles: settings.roles, home: settings.home, version: VERSION }, `rolevisor ${VERSION} starting roles ${settings.roles.join(', ') || '(none)'}`);
-  if (forwarder) log.info(`forwarding logs to ${settings.log.server}`);
   for (const warning of settings.warnings) log.warn(warning);
 
   const state = new RuntimeState(settings.roles, describeStore(settings), VERSION);
@@ -52,11 +57,15 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
   let fatal: RolevisorError | undefined;
   let wake: () => void = () => undefined;
   const woken = new Promise<void>((resolve) => { wake = resolve; });
+  const stopping = new AbortController();
   let supervisor: Supervisor | undefined;
+  let lifecycle: StateLifecycle | undefined;
+  let link: ClusterLink | undefined;
   const servers: Server[] = [];
   const removeSignals = onShutdownSignal(log, (request) => {
     shutdown = request;
     state.phase = 'stopping';
+    stopping.abort(new Error('stopped by a signal during boot'));
     wake();
   });
 
@@ -67,7 +76,22 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
       ...built.flatMap((b) => b.service.listeners().map((l) => ({ ...l, owner: b.plan.name }))),
       { name: 'status', port: settings.status.port, bind: settings.status.bind, owner: 'rolevisor' },
     ]);
-    await prepareHome(settings, built, log);
+    await prepareDirs(settings);
+    // Up first: /healthz answers (and /readyz says 503) while the boot waits for the store or the backend.
+    servers.push(await startStatusServer(state, settings.status.bind, settings.status.port, log));
+    servers.push(await startControlServer(controlSocketPath(settings), state, { backup: () => backupNow(lifecycle) }, log));
+
+    // The store: fail closed, restore what is empty, before any service starts.
+    lifecycle = await StateLifecycle.boot({ settings, built, state, log, version: VERSION });
+    const stateful = lifecycle;
+    const store = lifecycle.store;
+    // Where the backend is: settings, this host, or discovery records in the store (bounded wait).
+    const endpoints = store
+      ? await resolveEndpoints(settings, store, log, { timeoutMs: settings.discovery.timeoutSec * 1000, catalog, signal: stopping.signal })
+      : localEndpoints(settings);
+    await forwarding?.point(endpoints.logServer);
+    if (endpoints.logServer) log.info(`forwarding logs to ${endpoints.logServer}`);
+    const hostConfig = await prepareHome(settings, built, log, store, endpoints);
 
     supervisor = new Supervisor(
       built.map((b) => new Child(b.plan, b.service, b.ctx.identity, b.ctx.log, {
@@ -75,56 +99,80 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
           fatal ??= new RolevisorError('RV_SERVICE_FAILED', `${reason}; stopping the container so that the orchestrator can replace it`);
           wake();
         },
+        afterReady: stateful.afterReady,
       })),
       log,
     );
     const running = supervisor;
     state.services = () => running.status();
     state.allReady = () => running.allReady();
-    servers.push(await startStatusServer(state, settings.status.bind, settings.status.port, log));
-    servers.push(await startControlServer(controlSocketPath(settings), state, { backup: () => backupNotConfigured() }, log));
 
     if (!shutdown) {
       await Promise.race([supervisor.start(), woken]);
       if (!shutdown && !fatal) {
+        if (store) {
+          link = await ClusterLink.start({
+            settings, store, catalog, log, endpoints,
+            apply: async (change, restart) => {
+              const path = await hostConfig.write(change.endpoints);
+              log.info({ path, changed: change.changed }, `config.yml rewritten for the moved ${change.changed.join(', ')}`);
+              if (change.endpoints.logServer !== change.previous.logServer) {
+                await forwarding?.point(change.endpoints.logServer);
+                log.info(`forwarding logs to ${change.endpoints.logServer ?? '(nowhere)'}`);
+              }
+              await running.restart(restart);
+            },
+          });
+        }
         state.phase = 'running';
+        lifecycle.startSchedule();
         log.info({ bootMs: Date.now() - bootStarted, services: plan.map((p) => p.name) }, `all services ready in ${((Date.now() - bootStarted) / 1000).toFixed(1)} s`);
         await woken;
       }
     }
   } catch (error) {
-    fatal ??= isRolevisorError(error) ? error : new RolevisorError('RV_INTERNAL', (error as Error).message, { cause: error });
+    // A signal that ended a wait during boot is a clean stop, not a failure.
+    if (!(shutdown && error === stopping.signal.reason)) fatal ??= isRolevisorError(error) ? error : new RolevisorError('RV_INTERNAL', (error as Error).message, { cause: error });
   }
 
   // /readyz answers 503 from here on, so a load balancer drains this host first.
   state.phase = 'stopping';
   const deadline = (shutdown?.at ?? Date.now()) + settings.stopTimeoutSec * 1000 - STOP_MARGIN_MS;
+  // This host's discovery records go first: app hosts keep the last address rather than follow a dying one.
+  await link?.stop(Math.min(5000, Math.max(500, (deadline - Date.now()) / 10)));
   if (supervisor) {
     const stopStarted = Date.now();
-    await supervisor.stop({ deadline });
+    await supervisor.stop({ deadline, betweenPhases: lifecycle?.stopPhase(deadline, () => state.services()) });
     log.info({ stopMs: Date.now() - stopStarted }, `all services stopped in ${((Date.now() - stopStarted) / 1000).toFixed(1)} s`);
   }
   state.phase = 'stopped';
+  lifecycle?.close();
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   removeSignals();
   if (fatal) log.error({ code: fatal.code, exitCode: fatal.exitCode }, formatError(fatal));
   else log.info('rolevisor stopped cleanly');
-  await forwarder?.close(Math.max(200, Math.min(2000, deadline - Date.now())));
+  await forwarding?.close(Math.max(200, Math.min(2000, deadline - Date.now())));
   return fatal ? fatal.exitCode : EXIT.ok;
 }
 
-async function backupNotConfigured(): Promise<BackupRecord> {
-  throw new RolevisorError('RV_BACKUP_FAILED', 'backups are not wired in yet');
+async function backupNow(lifecycle: StateLifecycle | undefined): Promise<BackupRecord> {
+  if (!lifecycle) throw new RolevisorError('RV_BACKUP_FAILED', 'rolevisor is still opening the store; try again once it is running');
+  return lifecycle.backup();
 }
 
-/** ROLEVISOR_HOME and the rendered config.yml, before any service starts. */
-async function prepareHome(settings: Settings, built: BuiltService[], log: Logger): Promise<void> {
-  // Traversable by the service users; each service's own dirs are private to it.
+/** ROLEVISOR_HOME, traversable by the service users; each service's own dirs are private to it. */
+async function prepareDirs(settings: Settings): Promise<void> {
   await ensureDir(settings.home, { mode: 0o755 });
   for (const sub of ['data', 'conf', 'run']) await ensureDir(`${settings.home}/${sub}`, { mode: 0o755 });
+}
+
+/** config.yml (the store's copy wins) and certificates, before any service starts. */
+async function prepareHome(settings: Settings, built: BuiltService[], log: Logger, store: Store | undefined, endpoints: Endpoints): Promise<HostConfig> {
   const runsApp = built.some((b) => b.plan.role === 'web' || b.plan.role === 'celery');
   const appUser = runsApp ? await identityFor(APP_USER) : undefined;
-  const content = renderConfig({ settings, endpoints: localEndpoints(settings), secretKey: await stableSecretKey(settings) });
-  const path = await writeConfigFile(settings, content, appUser);
-  log.info({ path }, 'config.yml written');
+  const config = await HostConfig.choose(settings, endpoints, store, appUser, log);
+  const path = await config.write(endpoints);
+  log.info({ path, source: config.source }, 'config.yml written');
+  if (store) await installCertificates(store, certsDir(settings), log);
+  return config;
 }

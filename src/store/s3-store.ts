@@ -203,7 +203,9 @@ export class S3Store extends BaseStore {
         if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw createError;
       }
     }
-    await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, MaxKeys: 1 }));
+    // No MaxKeys: a truncated listing makes s3rver build its continuation token with DES,
+    // which Node's OpenSSL 3 lacks ("internal error") — a bucket with two objects failed here.
+    await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket }));
   }
 
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<{ bytes: number }> {

@@ -31,6 +31,11 @@ export interface ChildHooks {
   /** Every output line of the program (after redaction), e.g. for log forwarding. */
   onLine?(child: Child, level: LineLevel, line: string): void;
   onState?(child: Child, state: ChildState): void;
+  /**
+   * Runs after the service's own afterReady and before it counts as ready, so services that
+   * depend on it wait for it too (the restore of PostgreSQL from the store). Also after restarts.
+   */
+  afterReady?(child: Child): Promise<void>;
 }
 
 export class Child {
@@ -150,6 +155,7 @@ export class Child {
       });
       if (outcome !== 'ready') return;
       await this.service.afterReady?.();
+      await this.hooks.afterReady?.(this);
       if (this.state !== 'starting') return;
       this.readyAt = Date.now();
       this.attempt = 0;

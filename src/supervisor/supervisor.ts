@@ -104,6 +104,24 @@ export class Supervisor {
     this.state = 'stopped';
   }
 
+  /**
+   * Restarts the named children (their config changed, e.g. the backend moved): they stop
+   * dependents first, then start again in dependency order. Only while running; a stop
+   * that begins meanwhile wins.
+   */
+  async restart(names: string[]): Promise<void> {
+    if (this.state !== 'running') return;
+    const group = this.children.filter((c) => names.includes(c.name));
+    if (group.length === 0) return;
+    this.log.info(`restarting ${group.map((c) => c.name).join(', ')}`);
+    const longest = Math.max(...group.map((c) => c.plan.stop_timeout * 1000));
+    await this.stopGroup(group, Date.now() + longest);
+    for (const child of group) {
+      if (this.state !== 'running') return;
+      await child.start();
+    }
+  }
+
   private async stopGroup(group: Child[], deadline: number): Promise<void> {
     const inGroup = new Set(group.map((c) => c.name));
     const stopped = new Map<string, Promise<void>>();

@@ -1,0 +1,36 @@
+// config.yml through the store: the copy in the store is the cluster's one truth (its secret
+// key, passwords), so it wins over the one rendered from this host's environment, unless
+// ENVIRONMENT_TAKES_PRECEDENCE. The first boot, finding none, uploads the rendered one.
+import yaml from 'js-yaml';
+import { RolevisorError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Settings } from '../settings/types.js';
+import type { Store } from '../store/store.js';
+
+export const CONFIG_KEY = 'config.yml';
+
+export interface ChosenConfig {
+  content: string;
+  source: 'store' | 'environment';
+}
+
+export async function configThroughStore(store: Store, rendered: string, settings: Pick<Settings, 'environmentTakesPrecedence'>, log: Logger): Promise<ChosenConfig> {
+  const stored = await store.getText(CONFIG_KEY);
+  if (stored === undefined) {
+    await store.putText(CONFIG_KEY, rendered);
+    log.info(`no ${CONFIG_KEY} in the store yet: uploaded the one rendered from the environment`);
+    return { content: rendered, source: 'environment' };
+  }
+  if (settings.environmentTakesPrecedence) {
+    log.info(`ENVIRONMENT_TAKES_PRECEDENCE=true: using the ${CONFIG_KEY} rendered from the environment (the store's copy is left as it is)`);
+    return { content: rendered, source: 'environment' };
+  }
+  try {
+    yaml.load(stored);
+  } catch (error) {
+    throw new RolevisorError('RV_CONFIG_INVALID',
+      `the ${CONFIG_KEY} in the store is not valid YAML (${(error as Error).message.split('\n')[0]}); fix or delete it in the store, or set ENVIRONMENT_TAKES_PRECEDENCE=true`);
+  }
+  log.info(`using the ${CONFIG_KEY} from the store (set ENVIRONMENT_TAKES_PRECEDENCE=true to use the environment's instead)`);
+  return { content: stored, source: 'store' };
+}
