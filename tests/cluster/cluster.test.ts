@@ -1,0 +1,224 @@
+// The multi-server arrangement on one machine: three hosts in their own network namespaces
+// — one backend (sql:redis:rabbitmq:log) and two app hosts (web:celery) that are given only
+// their role, the database password and the S3 settings — sharing s3rver as the store.
+// The apps find the backend through discovery records in the store. Scenario (docs/operations.md):
+// apps started before the backend wait and then join; then three times: visits and jobs
+// through both apps → apps to zero → backend to zero (it backs up to S3) → backend up (it
+// restores; twice from a wiped disk, as a new container) → apps up → the same state.
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tempHome } from '../helpers/env.js';
+import { HostProcess } from './host-process.js';
+import { createNetwork, type Network } from './netns.js';
+import { startClusterStore, type ClusterStore } from './s3rver-on.js';
+
+const STOPTIMEOUT = 30;
+const DISCOVERYTTL = 10;
+const DISCOVERYTIMEOUT = 120;
+const DBPASSWORD = 'cluster-db-pw-7f3a';
+const APPS = ['app1', 'app2'] as const;
+const BACKEND_BOOT_MS = 150_000;
+const APP_BOOT_MS = 90_000;
+
+interface AppState { visits: number; cache_hits: number; jobs_done: number }
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('cluster: a backend and two web:celery hosts in network namespaces, one S3 store', () => {
+  let network: Network;
+  let store: ClusterStore;
+  const homes: Record<string, Awaited<ReturnType<typeof tempHome>>> = {};
+  const current: Record<string, HostProcess | undefined> = {};
+  const expected: AppState = { visits: 0, cache_hits: 0, jobs_done: 0 };
+  const timings: string[] = [];
+
+  const address = (host: string) => network.hosts[host]!.address;
+
+  /** `backend2` is the backend's next task on another address (its disk: the backend's, wiped). */
+  const isBackend = (host: string) => host === 'backend' || host === 'backend2';
+  const homeOf = (host: string) => homes[isBackend(host) ? 'backend' : host]!.dir;
+
+  function start(host: string): HostProcess {
+    const env: Record<string, string> = isBackend(host)
+      ? {
+        CONTAINERROLE: 'sql:redis:rabbitmq:log', ROLEVISOR_HOME: homeOf(host), ADVERTISEADDRESS: address(host),
+        DBPASSWORD, STOPTIMEOUT: String(STOPTIMEOUT), DISCOVERYTTL: String(DISCOVERYTTL), ...store.env,
+      }
+      // Everything else (DBHOST, REDIS, RABBITMQ, LOGSERVER) the app hosts learn from the store.
+      : { CONTAINERROLE: 'web:celery', ROLEVISOR_HOME: homeOf(host), DBPASSWORD, DISCOVERYTIMEOUT: String(DISCOVERYTIMEOUT), ...store.env };
+    const rv = new HostProcess(network.hosts[host]!, env);
+    current[host] = rv;
+    return rv;
+  }
+
+  async function stop(host: string): Promise<{ rv: HostProcess; exitCode: number | undefined; ms: number }> {
+    const rv = current[host]!;
+    const { exitCode, ms } = await rv.stop('SIGTERM', (STOPTIMEOUT + 10) * 1000);
+    current[host] = undefined;
+    return { rv, exitCode, ms };
+  }
+
+  async function http(host: string, method: 'GET' | 'POST', path: string): Promise<unknown> {
+    const response = await fetch(`http://${address(host)}${path}`, { method, signal: AbortSignal.timeout(15_000) });
+    const body = await response.text();
+    if (response.status !== 200) throw new Error(`${method} ${path} on ${host}: HTTP ${response.status}: ${body.slice(0, 300)}`);
+    return JSON.parse(body) as unknown;
+  }
+
+  const state = (host: string) => http(host, 'GET', '/api/state') as Promise<AppState>;
+
+  /** Both apps' /api/state, once they agree with `want` (jobs finish asynchronously), bounded. */
+  async function statesReach(want: AppState, timeoutMs = 30_000): Promise<AppState[]> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const states = await Promise.all(APPS.map(state));
+      if (states.every((s) => s.visits === want.visits && s.cache_hits === want.cache_hits && s.jobs_done === want.jobs_done)) return states;
+      if (Date.now() > until) return states;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /** The backend started and published its records; the apps may start. */
+  async function backendUp(host = 'backend'): Promise<HostProcess> {
+    const rv = start(host);
+    await rv.ready(BACKEND_BOOT_MS);
+    await rv.waitForMessage(/^published /, 30_000);
+    return rv;
+  }
+
+  async function wipeBackendDisk(): Promise<void> {
+    const home = homes.backend!.dir;
+    for (const entry of await readdir(home)) await rm(join(home, entry), { recursive: true, force: true });
+  }
+
+  /** An app found every backend service at the backend's address, from the store. */
+  function expectFoundBackend(rv: HostProcess): void {
+    const backend = escape(address('backend'));
+    for (const [service, port] of [['sql', 5432], ['redis', 6379], ['rabbitmq', 5672]] as const) {
+      expect(rv.lines.some((l) => new RegExp(`^found ${service}: ${backend}:${port}\\b`).test(l.msg))).toBe(true);
+    }
+  }
+
+  beforeAll(async () => {
+    network = await createNetwork(['backend', ...APPS, 'backend2']);
+    store = await startClusterStore(network.gateway);
+    for (const host of ['backend', ...APPS]) homes[host] = await tempHome(`rolevisor-cluster-${host}-`);
+    network.guard({ pids: [store.child.pid!], dirs: [store.dir, ...Object.values(homes).map((h) => h.dir)] });
+  }, 60_000);
+
+  afterAll(async () => {
+    // Apps first, then the backend, as in production; bounded, and whatever failed before.
+    for (const group of [APPS, ['backend', 'backend2']]) {
+      await Promise.all(group.map((host) => (current[host]?.running ? current[host].stop('SIGTERM', (STOPTIMEOUT + 10) * 1000).catch(() => undefined) : undefined)));
+    }
+    await network?.destroy();
+    await store?.stop();
+    for (const home of Object.values(homes)) await home.cleanup();
+    if (timings.length > 0) console.log(`cluster timings:\n${timings.join('\n')}`);
+  }, 180_000);
+
+  test('app hosts started before the backend wait for it, then join', async () => {
+    const started = Date.now();
+    const apps = APPS.map((host) => start(host));
+    for (const app of apps) await app.waitForMessage(/^waiting for the backend/, 30_000);
+    for (const app of apps) expect(app.lines.some((l) => /^all services ready/.test(l.msg))).toBe(false);
+
+    await backendUp();
+    const backendReady = Date.now();
+    await Promise.all(apps.map((app) => app.ready(APP_BOOT_MS)));
+    for (const app of apps) expectFoundBackend(app);
+    expect(await statesReach(expected)).toEqual([expected, expected]);
+    timings.push(`apps first: backend up ${seconds(backendReady - started)}, apps ready ${seconds(Date.now() - backendReady)} later`);
+  }, BACKEND_BOOT_MS + APP_BOOT_MS + 60_000);
+
+  test.each([1, 2, 3])('cycle %i: visits and jobs → apps to zero → backend to zero → backend up → apps up → same state', async (cycle) => {
+    const wipe = cycle !== 1; // cycle 1: the backend keeps its disk (a volume); 2 and 3: a new container
+    const t: Record<string, number> = { start: Date.now() };
+
+    // Visits and jobs through both apps.
+    for (const host of APPS) {
+      for (let i = 0; i < cycle + 1; i++) {
+        const after = await http(host, 'POST', '/api/visit') as AppState;
+        expect(after.visits).toBeGreaterThan(expected.visits);
+        expected.visits += 1;
+        expected.cache_hits += 1;
+      }
+      const job = await http(host, 'POST', '/api/job') as { task_id?: string };
+      expect(typeof job.task_id).toBe('string');
+      expected.jobs_done += 1;
+    }
+    expect(await statesReach(expected)).toEqual([expected, expected]);
+    t.work = Date.now();
+
+    // Apps to zero.
+    const appStops = await Promise.all(APPS.map(stop));
+    for (const { exitCode, ms, rv } of appStops) {
+      expect(exitCode).toBe(0);
+      expect(ms).toBeLessThan(STOPTIMEOUT * 1000);
+      expect(rv.lines.at(-1)?.msg).toBe('rolevisor stopped cleanly');
+    }
+    t.appsDown = Date.now();
+
+    // Backend to zero: a backup into S3, its discovery records removed, exit 0.
+    const backend = await stop('backend');
+    expect(backend.exitCode).toBe(0);
+    expect(backend.ms).toBeLessThan(STOPTIMEOUT * 1000);
+    const committed = backend.rv.lines.find((l) => /^backup \S+ committed \(stop\)/.test(l.msg));
+    expect(committed).toBeDefined();
+    const keys = await store.keys();
+    expect(keys.filter((k) => k.includes(String(committed!.generation)) && k.endsWith('manifest.json'))).toHaveLength(1);
+    expect(keys.filter((k) => k.startsWith('discovery/'))).toEqual([]);
+    t.backendDown = Date.now();
+
+    // The container's local disk is gone: everything must come back from the S3 backup.
+    if (wipe) await wipeBackendDisk();
+
+    // Backend up (restoring), then the apps.
+    const up = await backendUp();
+    if (wipe) {
+      expect(up.lines.some((l) => /^restored PostgreSQL from generation /.test(l.msg))).toBe(true);
+      expect(up.lines.some((l) => /^restored Redis from generation /.test(l.msg))).toBe(true);
+    }
+    t.backendUp = Date.now();
+    const apps = APPS.map((host) => start(host));
+    await Promise.all(apps.map((app) => app.ready(APP_BOOT_MS)));
+    for (const app of apps) expectFoundBackend(app);
+    t.appsUp = Date.now();
+
+    // The same state, through both apps.
+    expect(await Promise.all(APPS.map(state))).toEqual([expected, expected]);
+
+    timings.push(`cycle ${cycle}${wipe ? ' (backend disk wiped)' : ''}: total ${seconds(Date.now() - t.start!)} — ` +
+      `work ${seconds(t.work! - t.start!)}, apps down ${seconds(t.appsDown! - t.work!)}, backend down+backup ${seconds(t.backendDown! - t.appsDown!)}, ` +
+      `backend up+restore ${seconds(t.backendUp! - t.backendDown!)}, apps up ${seconds(t.appsUp! - t.backendUp!)}`);
+  }, BACKEND_BOOT_MS + 2 * APP_BOOT_MS + 60_000);
+  test('the backend comes back on another address while the apps run: they follow, with the same state', async () => {
+    const apps = APPS.map((host) => current[host]!);
+    const from = apps.map((app) => app.lines.length);
+    const backend = await stop('backend');
+    expect(backend.exitCode).toBe(0);
+    // A new task: another address, an empty disk; everything comes back from S3.
+    await wipeBackendDisk();
+    await backendUp('backend2');
+    const moved = escape(address('backend2'));
+    for (const [i, app] of apps.entries()) {
+      await app.waitForMessage(new RegExp(`^backend moved: .*${moved}`), 60_000);
+      // The services that use the backend restart with the rewritten config.yml.
+      for (const service of ['uwsgi', 'celery']) {
+        await app.waitFor((l) => app.lines.indexOf(l) >= from[i]! && l.service === service && / is ready$/.test(l.msg), 120_000, `${service} ready again`);
+      }
+      expect(app.lines.slice(from[i]).some((l) => /^config\.yml rewritten for the moved /.test(l.msg))).toBe(true);
+      expect(app.running).toBe(true);
+    }
+    expect(await statesReach(expected)).toEqual([expected, expected]);
+    const after = await http(APPS[0], 'POST', '/api/visit') as AppState;
+    expect(after.visits).toBe(expected.visits + 1);
+    expected.visits += 1;
+    expected.cache_hits += 1;
+    const job = await http(APPS[1], 'POST', '/api/job') as { task_id?: string };
+    expect(typeof job.task_id).toBe('string');
+    expected.jobs_done += 1;
+    expect(await statesReach(expected)).toEqual([expected, expected]);
+  }, BACKEND_BOOT_MS + 240_000);
+});
