@@ -1,0 +1,188 @@
+// Running a command as PID 1 of a new PID namespace, as `docker run` would, without Docker:
+// `unshare --pid --fork --mount-proc COMMAND`. From the host we find the namespace's init
+// (the child of unshare), the namespace itself (the inode of /proc/PID/ns/pid) and every
+// process in it, with its state (Z = zombie) and its PID inside the namespace (NSpid).
+import { execa, type ResultPromise } from 'execa';
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { LogLine } from '../helpers/rolevisor-process.js';
+
+export interface NsProcess {
+  /** PID on the host. */
+  pid: number;
+  /** PID inside the namespace (the last NSpid field). */
+  nspid: number;
+  /** Parent's PID on the host. */
+  ppid: number;
+  /** R, S, D, Z, ... */
+  state: string;
+  name: string;
+  cmdline: string[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** "pid:[4026532841]": the namespace a process is in, or undefined if it is gone. */
+export async function pidNamespaceOf(pid: number): Promise<string | undefined> {
+  return readlink(`/proc/${pid}/ns/pid`).catch(() => undefined);
+}
+
+async function describe(pid: number): Promise<NsProcess | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1] ?? '';
+    const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
+    return {
+      pid,
+      nspid: Number(field('NSpid').split(/\s+/).at(-1)),
+      ppid: Number(field('PPid')),
+      state: field('State').charAt(0),
+      name: field('Name'),
+      cmdline,
+    };
+  } catch {
+    return undefined; // exited while we looked
+  }
+}
+
+/** Every process (seen from the host) whose PID namespace is `namespace`. */
+export async function processesIn(namespace: string): Promise<NsProcess[]> {
+  const found: NsProcess[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if ((await pidNamespaceOf(pid)) !== namespace) continue;
+    const p = await describe(pid);
+    if (p) found.push(p);
+  }
+  return found;
+}
+
+/** Polls `check` until it returns a value other than undefined, or throws after `ms`. */
+export async function eventually<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+export interface Exit {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  /** Date.now() when the exit was seen. */
+  at: number;
+}
+
+/** A command running as PID 1 of its own PID namespace, with its JSON log lines collected. */
+export class NamespacedProcess {
+  readonly lines: LogLine[] = [];
+  readonly stderr: string[] = [];
+  readonly exited: Promise<Exit>;
+  private waiters: { test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+  private exit: Exit | undefined;
+
+  private constructor(readonly unshare: ResultPromise, readonly init: number, readonly namespace: string) {
+    this.exited = unshare.then((r) => (this.exit = { exitCode: r.exitCode, signal: r.signal, at: Date.now() }));
+    createInterface({ input: unshare.stdout! }).on('line', (text) => {
+      let line: LogLine;
+      try {
+        line = JSON.parse(text) as LogLine;
+      } catch {
+        line = { level: 'raw', msg: text };
+      }
+      this.lines.push(line);
+      for (const w of [...this.waiters]) {
+        if (w.test(line)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    });
+    createInterface({ input: unshare.stderr! }).on('line', (text) => this.stderr.push(text));
+  }
+
+  /** Starts `argv` as PID 1 of a new PID namespace (with its own /proc) and an explicit env. */
+  static async start(argv: string[], env: Record<string, string>): Promise<NamespacedProcess> {
+    const unshare = execa('unshare', ['--pid', '--fork', '--mount-proc', '--', ...argv], {
+      env, extendEnv: false, reject: false, buffer: false, stdin: 'ignore',
+    });
+    const failed = unshare.then((r) => { throw new Error(`unshare exited (${r.exitCode ?? r.signal}) before its child ran`); });
+    failed.catch(() => undefined); // a later, normal exit is not an error
+    // unshare forks the namespace's init: its only child; it becomes argv[0] when it execs.
+    const init = await Promise.race([failed, eventually('the namespace init', 10_000, async () => {
+      for (const entry of await readdir('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        const p = await describe(Number(entry));
+        if (p && p.ppid === unshare.pid && p.nspid === 1 && p.cmdline[0] === argv[0]) return p.pid;
+      }
+      return undefined;
+    })]);
+    const namespace = await pidNamespaceOf(init);
+    if (!namespace) throw new Error('the namespace init exited at once');
+    return new NamespacedProcess(unshare, init, namespace);
+  }
+
+  get running(): boolean {
+    return this.exit === undefined;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    process.kill(this.init, signal);
+  }
+
+  processes(): Promise<NsProcess[]> {
+    return processesIn(this.namespace);
+  }
+
+  async zombies(): Promise<NsProcess[]> {
+    return (await this.processes()).filter((p) => p.state === 'Z');
+  }
+
+  /** Runs a command inside the namespace (PID and mount: its /proc), as `docker exec` would. */
+  exec(argv: string[], env: Record<string, string>) {
+    return execa('nsenter', ['--target', String(this.init), '--pid', '--mount', '--', ...argv], { env, extendEnv: false, reject: false });
+  }
+
+  /** Resolves with the first log line (past or future) that passes `test`. */
+  waitFor(test: (l: LogLine) => boolean, timeoutMs: number, what: string): Promise<LogLine> {
+    const seen = this.lines.find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; last lines:\n${this.tail()}`)), timeoutMs);
+      void this.exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`the container exited while waiting for ${what}; last lines:\n${this.tail()}`));
+      });
+      this.waiters.push({ test, resolve: (l) => { clearTimeout(timer); resolve(l); } });
+    });
+  }
+
+  waitForMessage(pattern: RegExp, timeoutMs = 60_000): Promise<LogLine> {
+    return this.waitFor((l) => pattern.test(String(l.msg)), timeoutMs, `a line matching ${pattern}`);
+  }
+
+  /** Kills the whole namespace (SIGKILL to its init: the kernel kills the rest) and waits. */
+  async kill(): Promise<Exit> {
+    if (this.running) {
+      try {
+        process.kill(this.init, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, 10_000, undefined); });
+    const exit = await Promise.race([this.exited, late]);
+    clearTimeout(timer);
+    if (exit) return exit;
+    this.unshare.kill('SIGKILL');
+    return this.exited;
+  }
+
+  tail(n = 30): string {
+    return [...this.lines.slice(-n).map((l) => `${l.level} ${l.service ?? ''} ${l.msg}`), ...this.stderr.slice(-10)].join('\n');
+  }
+}
