@@ -94,8 +94,15 @@ export class StateLifecycle {
     for (const broken of scan.broken) log.error({ generation: broken.id }, `generation ${broken.id} is unusable: ${broken.reason}`);
     for (const leftover of scan.incomplete) log.info({ generation: leftover.id }, `generation ${leftover.id} has no manifest (an interrupted backup): it does not count`);
     log.info({ generations: scan.complete.map((g) => g.id) }, `the store holds ${scan.complete.length} complete generation(s)${scan.complete[0] ? `, the newest ${scan.complete[0].id}` : ''}`);
-    const warning = slowBackupWarning(await readLastBackup(lastBackupFile(settings)), scan.complete[0]?.manifest.durationMs, settings.stopTimeoutSec);
+    const last = await readLastBackup(lastBackupFile(settings));
+    const warning = slowBackupWarning(last, scan.complete[0]?.manifest.durationMs, settings.stopTimeoutSec);
     if (warning) log.warn(warning);
+    // `rolevisor status` shows the last backup from the first moment, even in a new container.
+    const newest = scan.complete[0]?.manifest;
+    this.#options.state.lastBackup = last ?? (newest && {
+      trigger: 'store', startedAt: new Date(newest.time).getTime(), durationMs: newest.durationMs,
+      bytes: newest.parts.reduce((sum, p) => sum + p.size, 0), ok: true, generation: newest.id,
+    });
 
     if (redis) {
       const data = redis.ctx.paths.data;

@@ -45,7 +45,7 @@ function only(candidates: Candidate[], id: string, service: string): Candidate {
   return found;
 }
 
-async function restorePostgresOffline(settings: Settings, built: BuiltService, candidate: Candidate, store: Parameters<typeof restorePostgres>[0], log: Logger): Promise<void> {
+async function restorePostgresOffline(built: BuiltService, candidate: Candidate, store: Parameters<typeof restorePostgres>[0], log: Logger): Promise<void> {
   const data = built.ctx.paths.data;
   await markRestoring(data, candidate.id);
   const supervisor = new Supervisor([
@@ -103,7 +103,7 @@ export async function restoreOffline(settings: Settings, catalog: RoleCatalog, g
     if (postgres) {
       const list = candidatesFor(one, POSTGRES_KIND);
       if (list.skipped[0]) throw refuse(`generation ${generationId}: ${list.skipped[0].reason}`);
-      await restorePostgresOffline(settings, postgres, only(list.usable, generationId, 'PostgreSQL'), store, log);
+      await restorePostgresOffline(postgres, only(list.usable, generationId, 'PostgreSQL'), store, log);
       restored.push('postgres');
     }
     return restored;

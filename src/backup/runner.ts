@@ -70,7 +70,7 @@ export class BackupRunner {
   }
 
   async #runOne(trigger: Trigger, abort: AbortController, runOptions: RunOptions): Promise<BackupRecord> {
-    const { log, state, settings } = this.options;
+    const { log, settings } = this.options;
     const startedAt = Date.now();
     const blocked = this.options.blocked();
     if (blocked) {

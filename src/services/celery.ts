@@ -2,7 +2,6 @@
 // tasks). The broker and result backend come from config.yml, through the app.
 import { availableParallelism, hostname } from 'node:os';
 import { access } from 'node:fs/promises';
-import { join } from 'node:path';
 import { execa } from 'execa';
 import { RolevisorError } from '../errors.js';
 import { celeryConcurrency } from './celery-concurrency.js';

@@ -5,7 +5,8 @@ import type { ChildStatus } from '../supervisor/child.js';
 export type Phase = 'booting' | 'running' | 'stopping' | 'stopped';
 
 export interface BackupRecord {
-  trigger: 'schedule' | 'stop' | 'manual';
+  /** 'store': written before this container existed, known from the newest manifest. */
+  trigger: 'schedule' | 'stop' | 'manual' | 'store';
   startedAt: number;
   durationMs: number;
   bytes: number;

@@ -4,8 +4,7 @@
 // process in it, with its state (Z = zombie) and its PID inside the namespace (NSpid).
 import { execa, type ResultPromise } from 'execa';
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import type { LogLine } from '../helpers/rolevisor-process.js';
+import { LogLineCollector } from '../helpers/log-lines.js';
 
 export interface NsProcess {
   /** PID on the host. */
@@ -77,31 +76,14 @@ export interface Exit {
 }
 
 /** A command running as PID 1 of its own PID namespace, with its JSON log lines collected. */
-export class NamespacedProcess {
-  readonly lines: LogLine[] = [];
-  readonly stderr: string[] = [];
+export class NamespacedProcess extends LogLineCollector {
   readonly exited: Promise<Exit>;
-  private waiters: { test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
   private exit: Exit | undefined;
 
   private constructor(readonly unshare: ResultPromise, readonly init: number, readonly namespace: string) {
+    super();
     this.exited = unshare.then((r) => (this.exit = { exitCode: r.exitCode, signal: r.signal, at: Date.now() }));
-    createInterface({ input: unshare.stdout! }).on('line', (text) => {
-      let line: LogLine;
-      try {
-        line = JSON.parse(text) as LogLine;
-      } catch {
-        line = { level: 'raw', msg: text };
-      }
-      this.lines.push(line);
-      for (const w of [...this.waiters]) {
-        if (w.test(line)) {
-          this.waiters.splice(this.waiters.indexOf(w), 1);
-          w.resolve(line);
-        }
-      }
-    });
-    createInterface({ input: unshare.stderr! }).on('line', (text) => this.stderr.push(text));
+    this.collect('the container', unshare.stdout!, unshare.stderr!, this.exited.then((e) => `code ${e.exitCode ?? e.signal}`));
   }
 
   /** Starts `argv` as PID 1 of a new PID namespace (with its own /proc) and an explicit env. */
@@ -146,23 +128,6 @@ export class NamespacedProcess {
     return execa('nsenter', ['--target', String(this.init), '--pid', '--mount', '--', ...argv], { env, extendEnv: false, reject: false });
   }
 
-  /** Resolves with the first log line (past or future) that passes `test`. */
-  waitFor(test: (l: LogLine) => boolean, timeoutMs: number, what: string): Promise<LogLine> {
-    const seen = this.lines.find(test);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; last lines:\n${this.tail()}`)), timeoutMs);
-      void this.exited.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`the container exited while waiting for ${what}; last lines:\n${this.tail()}`));
-      });
-      this.waiters.push({ test, resolve: (l) => { clearTimeout(timer); resolve(l); } });
-    });
-  }
-
-  waitForMessage(pattern: RegExp, timeoutMs = 60_000): Promise<LogLine> {
-    return this.waitFor((l) => pattern.test(String(l.msg)), timeoutMs, `a line matching ${pattern}`);
-  }
 
   /** Kills the whole namespace (SIGKILL to its init: the kernel kills the rest) and waits. */
   async kill(): Promise<Exit> {
@@ -182,7 +147,4 @@ export class NamespacedProcess {
     return this.exited;
   }
 
-  tail(n = 30): string {
-    return [...this.lines.slice(-n).map((l) => `${l.level} ${l.service ?? ''} ${l.msg}`), ...this.stderr.slice(-10)].join('\n');
-  }
 }

@@ -6,9 +6,9 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsStore } from '../../../src/store/fs-store.js';
 import { scanGenerations } from '../../../src/store/generations.js';
-import { freePort, memoryLogger, tempHome } from '../../helpers/env.js';
+import { memoryLogger, tempHome } from '../../helpers/env.js';
 import { runCli, type RolevisorProcess } from '../../helpers/rolevisor-process.js';
-import { boot, committed, DBPASSWORD, read, REDISPASSWORD, stopOrphans, wipe, withDb, write, type Cycle } from './cycle.js';
+import { boot, committed, DBPASSWORD, newCycle, read, stopOrphans, wipe, withDb, write, type Cycle } from './cycle.js';
 
 describe('backup and restore through rolevisor run — local store', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;
@@ -20,24 +20,7 @@ describe('backup and restore through rolevisor run — local store', () => {
 
   beforeAll(async () => {
     home = await tempHome();
-    const ports = { db: await freePort(), redis: await freePort() };
-    cycle = {
-      home: home.dir,
-      ports,
-      env: {
-        CONTAINERROLE: 'sql:redis',
-        ROLEVISOR_HOME: home.dir,
-        DBPORT: String(ports.db),
-        REDISPORT: String(ports.redis),
-        REDIS: `redis://:${REDISPASSWORD}@localhost:${ports.redis}`,
-        STATUSPORT: String(await freePort()),
-        DBPASSWORD,
-        STOPTIMEOUT: '30',
-        BACKUPKEEP: '2',
-        DABACKUPDAYS: '0',
-        BACKUPSCHEDULE: '0 0 1 1 *',
-      },
-    };
+    cycle = await newCycle(home.dir, { BACKUPKEEP: '2', DABACKUPDAYS: '0' });
     store = new FsStore({ root: join(home.dir, 'backup'), log: memoryLogger().log });
   });
 

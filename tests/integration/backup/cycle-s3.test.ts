@@ -9,7 +9,7 @@ import { scanGenerations } from '../../../src/store/generations.js';
 import { freePort, memoryLogger, tempHome } from '../../helpers/env.js';
 import { RolevisorProcess } from '../../helpers/rolevisor-process.js';
 import { startS3rver, type S3rverHandle } from '../store/s3rver-server.js';
-import { boot, committed, DBPASSWORD, read, REDISPASSWORD, stopOrphans, wipe, write, type Cycle } from './cycle.js';
+import { boot, committed, newCycle, read, stopOrphans, wipe, write, type Cycle } from './cycle.js';
 
 const exists = (path: string) => access(path).then(() => true, () => false);
 
@@ -23,27 +23,13 @@ describe('backup and restore through rolevisor run — S3 store', () => {
   beforeAll(async () => {
     server = await startS3rver();
     home = await tempHome();
-    const ports = { db: await freePort(), redis: await freePort() };
-    cycle = {
-      home: home.dir,
-      ports,
-      env: {
-        CONTAINERROLE: 'sql:redis',
-        ROLEVISOR_HOME: home.dir,
-        DBPORT: String(ports.db),
-        REDISPORT: String(ports.redis),
-        REDIS: `redis://:${REDISPASSWORD}@localhost:${ports.redis}`,
-        STATUSPORT: String(await freePort()),
-        DBPASSWORD,
-        STOPTIMEOUT: '30',
-        BACKUPSCHEDULE: '0 0 1 1 *',
-        S3BUCKET: 'rolevisor-cycle',
-        S3ENDPOINTURL: server.endpoint,
-        S3ACCESSKEY: 'S3RVER',
-        S3SECRETACCESSKEY: 'S3RVER',
-        STORECHECKTIMEOUT: '2',
-      },
-    };
+    cycle = await newCycle(home.dir, {
+      S3BUCKET: 'rolevisor-cycle',
+      S3ENDPOINTURL: server.endpoint,
+      S3ACCESSKEY: 'S3RVER',
+      S3SECRETACCESSKEY: 'S3RVER',
+      STORECHECKTIMEOUT: '2',
+    });
     store = new S3Store({ settings: server.settings('rolevisor-cycle'), log: memoryLogger().log });
   });
 

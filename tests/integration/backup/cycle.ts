@@ -5,6 +5,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { freePort } from '../../helpers/env.js';
 import { RolevisorProcess, type LogLine } from '../../helpers/rolevisor-process.js';
 
 export const DBPASSWORD = 'cycle-db-pass-1';
@@ -14,6 +15,27 @@ export interface Cycle {
   home: string;
   env: Record<string, string>;
   ports: { db: number; redis: number };
+}
+
+/** Roles sql:redis on free ports in `home`, no scheduled backup in the way; `extra` adds or overrides. */
+export async function newCycle(home: string, extra: Record<string, string>): Promise<Cycle> {
+  const ports = { db: await freePort(), redis: await freePort() };
+  return {
+    home,
+    ports,
+    env: {
+      CONTAINERROLE: 'sql:redis',
+      ROLEVISOR_HOME: home,
+      DBPORT: String(ports.db),
+      REDISPORT: String(ports.redis),
+      REDIS: `redis://:${REDISPASSWORD}@localhost:${ports.redis}`,
+      STATUSPORT: String(await freePort()),
+      DBPASSWORD,
+      STOPTIMEOUT: '30',
+      BACKUPSCHEDULE: '0 0 1 1 *',
+      ...extra,
+    },
+  };
 }
 
 export async function boot(cycle: Cycle, extra: Record<string, string> = {}): Promise<RolevisorProcess> {

@@ -2,7 +2,6 @@
 // SCRAM, a wrong password refused, data kept across restarts, password changes applied
 // without the plain text reaching PostgreSQL's log, and a fast stop that leaves nothing.
 import { readFile, readdir, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import pg from 'pg';
 import { createPostgres } from '../../../src/services/postgres.js';
 import { superuserPasswordFile } from '../../../src/services/postgres/superuser.js';
