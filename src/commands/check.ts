@@ -8,6 +8,27 @@ import type { Settings } from '../settings/types.js';
 import { buildServices } from '../supervisor/build.js';
 import { checkPortConflicts } from '../supervisor/ports.js';
 import { describeStore } from '../store/describe.js';
+import { lookupPlan, SETTING_FOR } from '../discovery/lookup-plan.js';
+import type { DiscoveredService } from '../discovery/record.js';
+
+function settingValue(settings: Settings, service: DiscoveredService): string {
+  switch (service) {
+    case 'sql': return `${settings.db.host ?? ''}:${settings.db.port}`;
+    case 'redis': return settings.redis.url ?? '';
+    case 'rabbitmq': return settings.rabbitmq.url ?? '';
+    case 'log': return settings.log.server ?? '';
+  }
+}
+
+/** host:port of a URL (its credentials are none of the plan's business), or the value itself. */
+function hostOnly(value: string): string {
+  try {
+    const url = new URL(value);
+    return url.host ? `${url.protocol}//${url.host}` : value;
+  } catch {
+    return value;
+  }
+}
 
 export async function checkCommand(settings: Settings, catalog: RoleCatalog, out: NodeJS.WritableStream): Promise<number> {
   const plan = planServices(settings.roles, catalog);
@@ -29,6 +50,18 @@ export async function checkCommand(settings: Settings, catalog: RoleCatalog, out
   }
   lines.push(`status:    http://${settings.status.bind}:${settings.status.port} (/healthz /readyz /metrics)`);
   lines.push(`store:     ${describeStore(settings)}`);
+  lines.push('backend (where the app finds each service):');
+  for (const { service, how, required } of lookupPlan(settings, catalog)) {
+    const setting = SETTING_FOR[service];
+    const text = {
+      setting: `${setting}=${hostOnly(settingValue(settings, service))}`,
+      local: 'this host',
+      discover: `discovery records in the store${required ? `, waiting up to ${settings.discovery.timeoutSec} s (DISCOVERYTIMEOUT)` : ' when one appears (optional)'}`,
+      unused: 'not used here',
+      off: 'off (LOGSERVER=null)',
+    }[how];
+    lines.push(`  ${service.padEnd(10)} ${text}`);
+  }
   lines.push(`stop:      ${settings.stopTimeoutSec} s grace (STOPTIMEOUT); backups ${settings.backupSchedule}, keep ${settings.backupKeep}, ${settings.backupDays} days`);
   for (const w of settings.warnings) lines.push(`warning:   ${w}`);
   lines.push('settings are valid');

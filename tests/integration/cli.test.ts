@@ -61,6 +61,15 @@ describe('rolevisor CLI', () => {
     expect(result.stdout).toMatch(/settings are valid$/);
   });
 
+  test('check says where an app host finds each backend service, without credentials', async () => {
+    const result = await runCli(['check'], { ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'web:celery', RABBITMQ: 'amqp://app:mq-sekrit@mq.internal:5672/', DISCOVERYTIMEOUT: '90' });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}sql +discovery records in the store, waiting up to 90 s \(DISCOVERYTIMEOUT\)$/m);
+    expect(result.stdout).toMatch(/^ {2}rabbitmq +RABBITMQ=amqp:\/\/mq\.internal:5672$/m);
+    expect(result.stdout).toMatch(/^ {2}log +discovery records in the store when one appears \(optional\)$/m);
+    expect(result.stdout).not.toContain('mq-sekrit');
+  });
+
   test('check refuses two services on one port', async () => {
     const result = await runCli(['check'], { ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'sql:redis', REDISPORT: '5432' });
     expect(result.exitCode).toBe(78);
