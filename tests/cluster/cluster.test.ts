@@ -220,5 +220,16 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
     expect(typeof job.task_id).toBe('string');
     expected.jobs_done += 1;
     expect(await statesReach(expected)).toEqual([expected, expected]);
+    // Log forwarding followed the log server too: the new backend's log role (on the wiped
+    // disk, so written since the move) holds the app hosts' Celery lines.
+    const celeryLogs = async () => {
+      const logDir = join(homes.backend!.dir, 'log');
+      const hosts = await readdir(logDir).catch(() => [] as string[]);
+      const found = await Promise.all(hosts.map((h) => readdir(join(logDir, h)).then((files) => files.includes('celery.log'), () => false)));
+      return found.some(Boolean);
+    };
+    const until = Date.now() + 30_000;
+    while (!(await celeryLogs()) && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
+    expect(await celeryLogs()).toBe(true);
   }, BACKEND_BOOT_MS + 240_000);
 });
