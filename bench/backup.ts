@@ -50,14 +50,6 @@ export interface BenchResult {
   measurements: Measurement[];
 }
 
-/** SIGTERM and wait: execa's own kill() would follow up with SIGKILL after 5 s, mid-backup. */
-async function terminate(rv: RolevisorProcess): Promise<{ exitCode: number | undefined; ms: number }> {
-  const started = Date.now();
-  process.kill(rv.pid, 'SIGTERM');
-  const result = await rv.child;
-  return { exitCode: result.exitCode, ms: Date.now() - started };
-}
-
 const seconds = (startedNs: bigint) => Number(process.hrtime.bigint() - startedNs) / 1e9;
 const now = () => process.hrtime.bigint();
 
@@ -204,7 +196,7 @@ export async function runBackupBench(options: BenchOptions): Promise<BenchResult
 
     // (b) rolevisor's stop: SIGTERM → exit, the backup streamed to S3 in between.
     say('(b) SIGTERM…');
-    const b = await terminate(rv);
+    const b = await rv.stop('SIGTERM');
     const committed = rv.lines.find((l) => /^backup .* committed/.test(l.msg));
     if (b.exitCode !== 0 || !committed) throw new Error(`the stop backup failed (exit ${b.exitCode}):\n${rv.tail()}`);
     const backupBytes = committed.bytes as number;
@@ -255,7 +247,7 @@ export async function runBackupBench(options: BenchOptions): Promise<BenchResult
     redis.disconnect();
     if (rows === 0 || keys !== options.redisKeys) throw new Error(`restored ${rows} rows and ${keys} keys`);
     say(`restored ${rows} rows and ${keys} keys; stopping (a second stop backup)…`);
-    const again = await terminate(rv);
+    const again = await rv.stop('SIGTERM');
     measurements.push({ key: 'b2', what: 'rolevisor: SIGTERM → exit again, after the restore (repeat of b)', seconds: again.ms / 1000 });
 
     // The same stop with the local-directory store: what rolevisor's path costs without s3rver.
@@ -263,7 +255,7 @@ export async function runBackupBench(options: BenchOptions): Promise<BenchResult
     const fsEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('S3')));
     rv = new RolevisorProcess(['run'], { ...fsEnv, BACKUPDIR: join(home.dir, 'backup-fs') });
     await rv.ready(300_000);
-    const bfs = await terminate(rv);
+    const bfs = await rv.stop('SIGTERM');
     const fsCommitted = rv.lines.find((l) => /^backup .* committed/.test(l.msg));
     if (bfs.exitCode !== 0 || !fsCommitted) throw new Error(`the stop backup to BACKUPDIR failed (exit ${bfs.exitCode}):\n${rv.tail()}`);
     measurements.push({ key: 'b-fs', what: 'rolevisor: SIGTERM → exit, full backup to a local directory (BACKUPDIR)', seconds: bfs.ms / 1000, bytes: fsCommitted.bytes as number, note: `backup itself ${((fsCommitted.durationMs as number) / 1000).toFixed(1)} s` });

@@ -76,6 +76,11 @@ and it is stopped again. A later "rolevisor run" keeps this data. Refuses (exit 
 instance is running or a data directory is not empty: move it away first.`,
 };
 
+// The AWS SDK prints a multi-line, non-JSON deprecation warning on Node < 22 to stderr;
+// `rolevisor run` says the same once, as a log line (main.ts). Children get explicit
+// environments, so this reaches no service.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {

@@ -51,6 +51,9 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
   const bootStarted = Date.now();
   log.info({ roles: settings.roles, home: settings.home, version: VERSION }, `rolevisor ${VERSION} starting roles ${settings.roles.join(', ') || '(none)'}`);
   for (const warning of settings.warnings) log.warn(warning);
+  if (Number(process.versions.node.split('.')[0]) < 22) {
+    log.warn({ node: process.version }, `Node.js ${process.version} is past its end of life, and AWS SDK releases from January 2027 need Node.js 22 or later: run rolevisor on Node.js 22 (the image does)`);
+  }
 
   const state = new RuntimeState(settings.roles, describeStore(settings), VERSION);
   let shutdown: ShutdownRequest | undefined;

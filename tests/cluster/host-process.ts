@@ -13,7 +13,7 @@ export class HostProcess extends LogLineCollector {
   constructor(readonly host: NetnsHost, env: Record<string, string>, args: string[] = ['run']) {
     const [file, argv] = inNetns(host.netns, process.execPath, ['--import', 'tsx', '--', CLI, ...args]);
     super();
-    this.child = execa(file, argv, { env: { ...BASE_ENV, ...env }, extendEnv: false, reject: false, buffer: false, stdin: 'ignore' });
+    this.child = execa(file, argv, { env: { ...BASE_ENV, ...env }, extendEnv: false, reject: false, buffer: false, stdin: 'ignore', forceKillAfterDelay: false });
     this.collect(host.name, this.child.stdout!, this.child.stderr!, this.child.then((r) => `code ${r.exitCode ?? r.signal}`));
   }
 

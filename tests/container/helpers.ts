@@ -89,7 +89,7 @@ export class NamespacedProcess extends LogLineCollector {
   /** Starts `argv` as PID 1 of a new PID namespace (with its own /proc) and an explicit env. */
   static async start(argv: string[], env: Record<string, string>): Promise<NamespacedProcess> {
     const unshare = execa('unshare', ['--pid', '--fork', '--mount-proc', '--', ...argv], {
-      env, extendEnv: false, reject: false, buffer: false, stdin: 'ignore',
+      env, extendEnv: false, reject: false, buffer: false, stdin: 'ignore', forceKillAfterDelay: false,
     });
     const failed = unshare.then((r) => { throw new Error(`unshare exited (${r.exitCode ?? r.signal}) before its child ran`); });
     failed.catch(() => undefined); // a later, normal exit is not an error

@@ -20,6 +20,8 @@ export class RolevisorProcess extends LogLineCollector {
       reject: false,
       buffer: false,
       stdin: 'ignore',
+      // A stop (backup first) may take longer than execa's default 5 s before its SIGKILL.
+      forceKillAfterDelay: false,
     });
     this.collect('rolevisor', this.child.stdout!, this.child.stderr!, this.child.then((r) => `code ${r.exitCode ?? r.signal}`));
   }
