@@ -98,8 +98,8 @@ export async function resolveEndpoints(settings: Settings, store: Store, log: Lo
         const state = states.get(p.service)!;
         const patch = patchFromState(settings, p.service, state);
         if (patch) Object.assign(endpoints, patch);
-        if (patch || state.kind !== 'missing') dlog.info({ service: p.service, state: state.kind }, `found ${describeState(p.service, state)}`);
-        else dlog.info({ service: p.service }, `no ${p.service} record: logs are not forwarded until a log server publishes one`);
+        if (patch || state.kind !== 'missing') dlog.info({ backend: p.service, state: state.kind }, `found ${describeState(p.service, state)}`);
+        else dlog.info({ backend: p.service }, `no ${p.service} record: logs are not forwarded until a log server publishes one`);
       }
       dlog.info({ waitedMs: now() - started }, `backend endpoints resolved after ${((now() - started) / 1000).toFixed(1)} s`);
       return endpoints;

@@ -55,11 +55,11 @@ export async function startPublishing(store: Store, records: RecordDraft[], log:
     const current = await readRecord(store, draft);
     if (current && current.instance !== instance && isFresh(current, now())) {
       if (first) {
-        plog.warn({ service: draft.service, other: current.host, otherAddress: current.address, ageS: Math.round(recordAgeMs(current, now()) / 1000) },
+        plog.warn({ backend: draft.service, other: current.host, otherAddress: current.address, ageS: Math.round(recordAgeMs(current, now()) / 1000) },
           `replacing the ${draft.service} record of host ${current.host} (${current.address}), refreshed ${Math.round(recordAgeMs(current, now()) / 1000)} s ago: a previous backend that did not stop cleanly, or a second backend on this store`);
       } else {
         yielded.add(draft.service);
-        plog.error({ service: draft.service, other: current.host, otherAddress: current.address },
+        plog.error({ backend: draft.service, other: current.host, otherAddress: current.address },
           `host ${current.host} (${current.address}) now publishes ${draft.service}; this host stops publishing it. Run one backend per store`);
         return;
       }
@@ -107,7 +107,7 @@ export async function startPublishing(store: Store, records: RecordDraft[], log:
     for (const draft of records) {
       const current = await readRecord(store, draft);
       if (current && current.instance !== instance) {
-        plog.info({ service: draft.service, other: current.host }, `the ${draft.service} record now belongs to host ${current.host}; leaving it`);
+        plog.info({ backend: draft.service, other: current.host }, `the ${draft.service} record now belongs to host ${current.host}; leaving it`);
         continue;
       }
       // The docassemble keys first: a reader that finds no record falls back to them, and
