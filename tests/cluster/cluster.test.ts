@@ -231,5 +231,10 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
     const until = Date.now() + 30_000;
     while (!(await celeryLogs()) && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
     expect(await celeryLogs()).toBe(true);
+    // One file per program of the app hosts, and nothing else (no file named after a field of a line).
+    const logDir = join(homes.backend!.dir, 'log');
+    for (const h of await readdir(logDir)) {
+      for (const file of await readdir(join(logDir, h))) expect(['rolevisor.log', 'nginx.log', 'uwsgi.log', 'celery.log']).toContain(file);
+    }
   }, BACKEND_BOOT_MS + 240_000);
 });
