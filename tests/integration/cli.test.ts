@@ -3,7 +3,7 @@
 import yaml from 'js-yaml';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tempHome } from '../helpers/env.js';
+import { freePort, tempHome } from '../helpers/env.js';
 import { runCli } from '../helpers/rolevisor-process.js';
 
 describe('rolevisor CLI', () => {
@@ -91,4 +91,14 @@ test('status without a running instance: exit 69 and what to do', async () => {
   await home.cleanup();
   expect(result.exitCode).toBe(69);
   expect(result.stderr).toMatch(/^rolevisor: RV_CONTROL_UNREACHABLE: .*no rolevisor is running with this ROLEVISOR_HOME/);
+});
+
+test('an app host whose backend never publishes: exit 79 naming what is missing, no service started', async () => {
+  const home = await tempHome();
+  const result = await runCli(['run'], { ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'web:celery', DISCOVERYTIMEOUT: '2', STATUSPORT: String(await freePort()) });
+  await home.cleanup();
+  expect(result.exitCode).toBe(79);
+  const lines = result.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string });
+  expect(lines.some((l) => /^started /.test(l.msg))).toBe(false);
+  expect(lines.at(-1)?.msg).toMatch(/RV_DISCOVERY_TIMEOUT: no fresh discovery record for sql, redis, rabbitmq in the local directory .* after 2 s; start the backend/);
 });
