@@ -85,7 +85,7 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
     servers.push(await startControlServer(controlSocketPath(settings), state, { backup: () => backupNow(lifecycle) }, log));
 
     // The store: fail closed, restore what is empty, before any service starts.
-    lifecycle = await StateLifecycle.boot({ settings, built, state, log, version: VERSION });
+    lifecycle = await StateLifecycle.boot({ settings, built, state, log, version: VERSION, signal: stopping.signal });
     const stateful = lifecycle;
     const store = lifecycle.store;
     // Where the backend is: settings, this host, or discovery records in the store (bounded wait).

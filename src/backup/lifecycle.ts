@@ -29,6 +29,8 @@ export interface LifecycleOptions {
   state: RuntimeState;
   log: Logger;
   version: string;
+  /** A SIGTERM during boot: the store's retries end at once. */
+  signal?: AbortSignal;
 }
 
 type RestoreState = 'kept' | 'nothing' | 'restored' | 'pending' | 'failed';
@@ -75,7 +77,7 @@ export class StateLifecycle {
 
   /** Opens the store (fail closed) and restores what this host's empty data directories need. */
   static async boot(options: LifecycleOptions): Promise<StateLifecycle> {
-    const { store, problem } = await openStoreAtBoot(options.settings, options.log);
+    const { store, problem } = await openStoreAtBoot(options.settings, options.log, options.signal);
     const lifecycle = new StateLifecycle(options, store, problem);
     const postgres = builtOfKind(options.built, 'postgres');
     const redis = builtOfKind(options.built, 'redis');

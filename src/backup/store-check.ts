@@ -29,13 +29,14 @@ export interface OpenedStore {
   problem: string | undefined;
 }
 
-export async function openStoreAtBoot(settings: Settings, log: Logger): Promise<OpenedStore> {
-  const store = createStore(settings, log, { checkRetry: retryBudget(settings.storeCheckTimeoutSec) });
+export async function openStoreAtBoot(settings: Settings, log: Logger, signal?: AbortSignal): Promise<OpenedStore> {
+  const store = createStore(settings, log, { checkRetry: { ...retryBudget(settings.storeCheckTimeoutSec), signal } });
   const started = Date.now();
   try {
     await store.check();
   } catch (error) {
     closeStore(store);
+    if (signal?.aborted) throw error;
     if (!settings.allowFreshStart || !isRolevisorError(error)) throw error;
     log.error(`ALLOWFRESHSTART=true: starting WITHOUT the store (${error.message}); nothing is restored and no backup will be written until a boot that can read the store`);
     return { store: undefined, problem: `the store could not be read at boot: ${error.message}` };

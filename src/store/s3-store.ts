@@ -31,6 +31,8 @@ export interface CheckRetryOptions {
   retries: number;
   minTimeoutMs: number;
   maxTimeoutMs: number;
+  /** Ends the retries at once (a SIGTERM during boot); check() then rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 export interface S3StoreOptions {
@@ -167,6 +169,7 @@ export class S3Store extends BaseStore {
           retries: retry.retries,
           minTimeout: retry.minTimeoutMs,
           maxTimeout: retry.maxTimeoutMs,
+          signal: retry.signal,
           onFailedAttempt: (error) => {
             if (error.retriesLeft > 0) {
               this.#log.warn({ attempt: error.attemptNumber, retriesLeft: error.retriesLeft, reason: this.#scrub(reasonOf(error)) }, `store not reachable yet: ${this.describe()}`);
@@ -175,6 +178,7 @@ export class S3Store extends BaseStore {
         },
       );
     } catch (error) {
+      if (retry.signal?.aborted) throw retry.signal.reason;
       const advice = adviceFor(error);
       throw new RolevisorError(
         'RV_STORE_UNREACHABLE',

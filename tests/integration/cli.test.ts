@@ -4,7 +4,7 @@ import yaml from 'js-yaml';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, tempHome } from '../helpers/env.js';
-import { runCli } from '../helpers/rolevisor-process.js';
+import { RolevisorProcess, runCli } from '../helpers/rolevisor-process.js';
 
 describe('rolevisor CLI', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;
@@ -101,4 +101,15 @@ test('an app host whose backend never publishes: exit 79 naming what is missing,
   const lines = result.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string });
   expect(lines.some((l) => /^started /.test(l.msg))).toBe(false);
   expect(lines.at(-1)?.msg).toMatch(/RV_DISCOVERY_TIMEOUT: no fresh discovery record for sql, redis, rabbitmq in the local directory .* after 2 s; start the backend/);
+});
+
+test('SIGTERM while an app host waits for its backend: a clean exit 0 at once', async () => {
+  const home = await tempHome();
+  const waiting = new RolevisorProcess(['run'], { ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'web:celery', DISCOVERYTIMEOUT: '300', STATUSPORT: String(await freePort()) });
+  await waiting.waitForMessage(/^waiting for the backend/, 30_000);
+  const { exitCode } = await waiting.stop('SIGTERM');
+  await home.cleanup();
+  expect(exitCode).toBe(0);
+  expect(waiting.lines.some((l) => /^started /.test(l.msg))).toBe(false);
+  expect(waiting.lines.at(-1)?.msg).toBe('rolevisor stopped cleanly');
 });

@@ -53,6 +53,18 @@ describe('backup and restore through rolevisor run — S3 store', () => {
     expect(await exists(join(home.dir, 'data', 'postgres'))).toBe(false);
   });
 
+  test('SIGTERM while the boot retries an unreachable store: a clean exit 0, not the end of the retries', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const waiting = new RolevisorProcess(['run'], { ...cycle.env, S3ENDPOINTURL: closed, STORECHECKTIMEOUT: '120' });
+    await waiting.waitForMessage(/^store not reachable yet/, 30_000);
+    const { exitCode, ms } = await waiting.stop('SIGTERM');
+    expect(exitCode).toBe(0);
+    // Bounded far below the 120 s of retries it would otherwise sit through.
+    expect(ms).toBeLessThan(30_000);
+    expect(waiting.lines.some((l) => /^started /.test(l.msg))).toBe(false);
+    expect(waiting.lines.at(-1)?.msg).toBe('rolevisor stopped cleanly');
+  });
+
   test('ALLOWFRESHSTART without the store: starts empty, and the stop writes no generation', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     rv = await boot(cycle, { S3ENDPOINTURL: closed, ALLOWFRESHSTART: 'true' });
