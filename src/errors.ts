@@ -33,6 +33,7 @@ export const ERRORS = {
   RV_STORE_UNREACHABLE: { exitCode: EXIT.storeUnreachable, summary: 'The configured store could not be read at boot.' },
   RV_STORE_KEY_INVALID: { exitCode: EXIT.internal, summary: 'A store key or object name would escape its place.' },
   RV_RESTORE_FAILED: { exitCode: EXIT.restoreFailed, summary: 'Restoring state from the store failed.' },
+  RV_LOCAL_DATA_STALE: { exitCode: EXIT.restoreFailed, summary: 'Local data is older than a generation another host wrote to the store since.' },
   RV_BACKUP_FAILED: { exitCode: EXIT.backupFailed, summary: 'A backup could not be completed.' },
   RV_DISCOVERY_TIMEOUT: { exitCode: EXIT.discoveryTimeout, summary: 'A backend service was not found in the store in time.' },
   RV_CONTROL_UNREACHABLE: { exitCode: EXIT.serviceUnavailable, summary: 'No running rolevisor answered on the control endpoint.' },

@@ -12,6 +12,7 @@ import type { Store } from '../store/store.js';
 import type { BuiltService } from '../supervisor/build.js';
 import type { Child, ChildStatus } from '../supervisor/child.js';
 import { candidatesFor, type Candidate, type CandidateList } from './candidates.js';
+import { checkNotStale, readLineage, recordRestored } from './lineage.js';
 import { lastBackupFile, readLastBackup, slowBackupWarning } from './last-backup.js';
 import { postgresHasData, redisHasData } from './local-data.js';
 import { POSTGRES_KIND, REDIS_KIND } from './part-names.js';
@@ -109,12 +110,14 @@ export class StateLifecycle {
     if (redis) {
       const data = redis.ctx.paths.data;
       if (await redisHasData(data)) {
-        log.info({ dataDir: data }, `Redis has local data in ${data}: keeping it (nothing is restored over it)`);
+        const verdict = checkNotStale('Redis', data, await readLineage(data), candidatesFor(scan, REDIS_KIND).usable[0]);
+        log.info({ dataDir: data }, `Redis has local data in ${data}: keeping it (nothing is restored over it; ${verdict})`);
       } else {
         const list = this.#candidates(scan, REDIS_KIND, 'Redis');
         if (list.usable.length > 0) {
           try {
             this.#redisGeneration = await restoreRedis(store, list.usable, redis.ctx, log);
+            await recordRestored(data, this.#redisGeneration, { considered: list.usable[0]!.id });
           } catch (error) {
             this.#restoreFailed('Redis', error);
           }
@@ -125,8 +128,9 @@ export class StateLifecycle {
       const data = postgres.ctx.paths.data;
       await discardUnfinishedRestore(data, log);
       if (await postgresHasData(data)) {
+        const verdict = checkNotStale('PostgreSQL', data, await readLineage(data), candidatesFor(scan, POSTGRES_KIND).usable[0]);
         this.#postgres = 'kept';
-        log.info({ dataDir: data }, `PostgreSQL has local data in ${data}: keeping it (nothing is restored over it)`);
+        log.info({ dataDir: data }, `PostgreSQL has local data in ${data}: keeping it (nothing is restored over it; ${verdict})`);
       } else {
         const list = this.#candidates(scan, POSTGRES_KIND, 'PostgreSQL');
         if (list.usable.length > 0) {
@@ -167,6 +171,7 @@ export class StateLifecycle {
     const { log } = this.#options;
     try {
       const generation = await restorePostgres(this.store, candidates, ctx, log);
+      await recordRestored(ctx.paths.data, generation, { considered: candidates[0]!.id });
       await clearRestoring(ctx.paths.data);
       this.#postgres = 'restored';
       if (this.#redisGeneration && this.#redisGeneration !== generation) {

@@ -23,6 +23,7 @@ import { POSTGRES_KIND, REDIS_KIND } from './part-names.js';
 import { restorePostgres } from './restore-postgres.js';
 import { clearRestoring, discardUnfinishedRestore, markRestoring } from './restore-marker.js';
 import { restoreRedis } from './restore-redis.js';
+import { recordRestored } from './lineage.js';
 import { closeStore, retryBudget } from './store-check.js';
 
 const STOP_TIMEOUT_MS = 60_000;
@@ -98,12 +99,15 @@ export async function restoreOffline(settings: Settings, catalog: RoleCatalog, g
       const list = candidatesFor(one, REDIS_KIND);
       if (list.skipped[0]) throw refuse(`generation ${generationId}: ${list.skipped[0].reason}`);
       await restoreRedis(store, [only(list.usable, generationId, 'Redis')], redis.ctx, log);
+      // Chosen on purpose (maybe an older one): the next boot keeps it rather than call it stale.
+      await recordRestored(redis.ctx.paths.data, generationId, { chosen: true });
       restored.push('redis');
     }
     if (postgres) {
       const list = candidatesFor(one, POSTGRES_KIND);
       if (list.skipped[0]) throw refuse(`generation ${generationId}: ${list.skipped[0].reason}`);
       await restorePostgresOffline(postgres, only(list.usable, generationId, 'PostgreSQL'), store, log);
+      await recordRestored(postgres.ctx.paths.data, generationId, { chosen: true });
       restored.push('postgres');
     }
     return restored;

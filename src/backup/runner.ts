@@ -9,6 +9,7 @@ import { pruneGenerations } from '../store/generations.js';
 import type { Store } from '../store/store.js';
 import { formatBytes } from '../util/progress.js';
 import { saveLastBackup } from './last-backup.js';
+import { recordBackedUp, recordPending } from './lineage.js';
 import { writeGeneration, type BackupTargets } from './write-generation.js';
 
 export type Trigger = BackupRecord['trigger'];
@@ -90,7 +91,11 @@ export class BackupRunner {
         versions: { rolevisor: this.options.version },
         signal: abort.signal,
         log,
+        beforeCommit: (id) => this.#eachDataDir((dir) => recordPending(dir, id)),
       });
+      // The generation is committed; a failed note of it only makes the next boot less sure.
+      await this.#eachDataDir((dir) => recordBackedUp(dir, manifest.id)).catch((error: unknown) =>
+        log.warn(`could not note generation ${manifest.id} beside the data directories: ${(error as Error).message}`));
       const bytes = manifest.parts.reduce((sum, p) => sum + p.size, 0);
       const durationMs = Date.now() - startedAt;
       log.info({ generation: manifest.id, trigger, bytes, durationMs, parts: manifest.parts.length },
@@ -105,6 +110,11 @@ export class BackupRunner {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  async #eachDataDir(fn: (dataDir: string) => Promise<void>): Promise<void> {
+    const { postgres, redis } = this.options.targets;
+    for (const ctx of [postgres, redis]) if (ctx) await fn(ctx.paths.data);
   }
 
   async #record(record: BackupRecord, persist: boolean): Promise<BackupRecord> {

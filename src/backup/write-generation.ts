@@ -27,6 +27,8 @@ export interface WriteOptions {
   log: Logger;
   /** How long an abort may spend deleting what was written (the rest is pruned later). */
   abortTimeoutMs?: number;
+  /** Runs when every part is stored, just before the manifest is written. */
+  beforeCommit?: (generation: string) => Promise<void>;
 }
 
 /** Databases dumped at the same time (each dump runs its own zstd on every core). */
@@ -78,6 +80,7 @@ export async function writeGeneration(store: Store, targets: BackupTargets, opti
     // The first failure fails the backup at once; the abort below stops the other parts.
     await Promise.all(tasks);
     options.signal?.throwIfAborted();
+    await options.beforeCommit?.(writer.id);
     // `versions` is the writer's own meta object: the versions learned above go into the manifest.
     return await writer.commit();
   } catch (error) {
