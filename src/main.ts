@@ -173,7 +173,9 @@ async function prepareDirs(settings: Settings): Promise<void> {
 async function prepareHome(settings: Settings, built: BuiltService[], log: Logger, store: Store | undefined, endpoints: Endpoints): Promise<HostConfig> {
   const runsApp = built.some((b) => b.plan.role === 'web' || b.plan.role === 'celery');
   const appUser = runsApp ? await identityFor(APP_USER) : undefined;
-  const config = await HostConfig.choose(settings, endpoints, store, appUser, log);
+  const kinds = new Set(built.map((b) => b.service.kind));
+  const authorities = ([['postgres', 'sql'], ['redis', 'redis'], ['rabbitmq', 'rabbitmq']] as const).filter(([kind]) => kinds.has(kind)).map(([, authority]) => authority);
+  const config = await HostConfig.choose(settings, endpoints, store, appUser, log, authorities);
   const path = await config.write(endpoints);
   log.info({ path, source: config.source }, 'config.yml written');
   if (store) await installCertificates(store, certsDir(settings), log);

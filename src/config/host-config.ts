@@ -6,10 +6,12 @@ import type { Settings } from '../settings/types.js';
 import type { Store } from '../store/store.js';
 import type { Identity } from '../services/types.js';
 import type { Endpoints } from './endpoints.js';
-import { overlayEndpoints } from './overlay.js';
+import { adoptAuthoritative, overlayEndpoints, type Authority } from './overlay.js';
 import { renderConfig } from './render.js';
-import { configThroughStore } from './store-config.js';
+import { CONFIG_KEY, configThroughStore } from './store-config.js';
 import { stableSecretKey, writeConfigFile } from './write.js';
+
+const SETTINGS_OF: Record<Authority, string> = { sql: 'DBNAME/DBUSER/DBPASSWORD', redis: 'REDIS', rabbitmq: 'RABBITMQ' };
 
 export class HostConfig {
   private constructor(
@@ -19,11 +21,25 @@ export class HostConfig {
     private readonly owner: Identity | undefined,
   ) {}
 
-  /** Chooses the base (the store's copy wins unless ENVIRONMENT_TAKES_PRECEDENCE; the first boot uploads its own). */
-  static async choose(settings: Settings, endpoints: Endpoints, store: Store | undefined, owner: Identity | undefined, log: Logger): Promise<HostConfig> {
+  /**
+   * Chooses the base (the store's copy wins unless ENVIRONMENT_TAKES_PRECEDENCE; the first
+   * boot uploads its own). `authorities`: the backend services this host runs, whose
+   * credentials in the store's copy follow this host's environment (and are uploaded).
+   */
+  static async choose(settings: Settings, endpoints: Endpoints, store: Store | undefined, owner: Identity | undefined, log: Logger, authorities: Authority[] = []): Promise<HostConfig> {
     const rendered = renderConfig({ settings, endpoints, secretKey: await stableSecretKey(settings) });
-    const { content, source } = store ? await configThroughStore(store, rendered, settings, log) : { content: rendered, source: 'environment' as const };
-    return new HostConfig(settings, content, source, owner);
+    const chosen = store ? await configThroughStore(store, rendered, settings, log) : { content: rendered, source: 'environment' as const };
+    let content = chosen.content;
+    if (store && chosen.source === 'store' && authorities.length > 0) {
+      const adopted = adoptAuthoritative(content, rendered, authorities);
+      if (adopted.changed.length > 0) {
+        await store.putText(CONFIG_KEY, adopted.content);
+        content = adopted.content;
+        log.warn({ changed: adopted.changed },
+          `the ${CONFIG_KEY} in the store named other credentials for ${adopted.changed.join(', ')} than this host, which runs them, was started with (${adopted.changed.map((c) => SETTINGS_OF[c]).join(', ')}): updated it in the store, so every host uses this host's`);
+      }
+    }
+    return new HostConfig(settings, content, chosen.source, owner);
   }
 
   /** Writes config.yml (0600, readable by the app user) with these endpoints; returns its path. */

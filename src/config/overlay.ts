@@ -31,3 +31,38 @@ export function overlayEndpoints(content: string, endpoints: Endpoints): string 
   config['log server'] = endpoints.logServer ?? null;
   return yaml.dump(config, { lineWidth: -1, noRefs: true, sortKeys: false });
 }
+
+/** Backend services whose credentials a host is the authority for: it runs them. */
+export type Authority = 'sql' | 'redis' | 'rabbitmq';
+
+const section = (config: Record<string, unknown>, key: string): Record<string, unknown> =>
+  (config[key] && typeof config[key] === 'object' ? { ...(config[key] as Record<string, unknown>) } : {});
+
+/**
+ * The store's config.yml with the credentials of the services this host runs taken from
+ * its own rendered config: PostgreSQL creates DBUSER with DBPASSWORD in DBNAME, RabbitMQ the
+ * user of RABBITMQ, from this host's environment, so the cluster's copy must say the same
+ * (a DBPASSWORD changed after the first boot would otherwise lock the app out). Returns the
+ * services whose entries changed (none: the content is returned as it was).
+ */
+export function adoptAuthoritative(stored: string, rendered: string, authorities: Authority[]): { content: string; changed: Authority[] } {
+  const config = (yaml.load(stored) ?? {}) as Record<string, unknown>;
+  const own = (yaml.load(rendered) ?? {}) as Record<string, unknown>;
+  const changed: Authority[] = [];
+  for (const authority of authorities) {
+    if (authority === 'sql') {
+      const db = section(config, 'db');
+      const mine = section(own, 'db');
+      const next = { ...db, name: mine.name, user: mine.user, password: mine.password };
+      if (JSON.stringify(next) !== JSON.stringify(db)) {
+        config.db = next;
+        changed.push(authority);
+      }
+    } else if (config[authority] !== own[authority]) {
+      config[authority] = own[authority];
+      changed.push(authority);
+    }
+  }
+  if (changed.length === 0) return { content: stored, changed };
+  return { content: yaml.dump(config, { lineWidth: -1, noRefs: true, sortKeys: false }), changed };
+}

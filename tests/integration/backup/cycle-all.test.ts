@@ -68,8 +68,13 @@ describe.each(['local directory', 'S3'] as const)('role all, %s store: visit, st
     // A new container on a new volume: only the store remembers.
     for (const entry of ['data', 'last-backup.json']) await rm(join(home.dir, entry), { recursive: true, force: true });
 
+    // The operator also changed DBPASSWORD since the first boot: the cluster's config.yml in
+    // the store follows this host, which runs PostgreSQL, so the app still gets in.
+    env.DBPASSWORD = 'cycle-all-db-secret-2';
     rv = new RolevisorProcess(['run'], env);
     await rv.ready();
+    expect(rv.lines.some((l) => /^the config\.yml in the store named other credentials for sql /.test(l.msg))).toBe(true);
+    expect(JSON.stringify(rv.lines)).not.toContain('cycle-all-db-secret');
     expect(rv.lines.some((l) => l.msg.startsWith(`restored PostgreSQL from generation ${generation}`))).toBe(true);
     expect(rv.lines.some((l) => l.msg.startsWith(`restored Redis from generation ${generation}`))).toBe(true);
     expect(await call('GET', '/api/state')).toEqual(before);

@@ -1,5 +1,5 @@
 import yaml from 'js-yaml';
-import { overlayEndpoints, withHostOf } from '../../../src/config/overlay.js';
+import { adoptAuthoritative, overlayEndpoints, withHostOf } from '../../../src/config/overlay.js';
 
 describe('overlayEndpoints: the store\'s config.yml with this host\'s backend addresses', () => {
   const stored = yaml.dump({
@@ -27,5 +27,24 @@ describe('overlayEndpoints: the store\'s config.yml with this host\'s backend ad
     expect(out.rabbitmq).toBe('amqp://guest:guest@10.213.0.2:5673//');
     expect(withHostOf('rediss://:pw@a:1', 'redis://b:2')).toBe('redis://b:2');
     expect(withHostOf('redis://:pw@a:1', 'redis://[::1]:2')).toBe('redis://:pw@[::1]:2');
+  });
+});
+
+describe('adoptAuthoritative: credentials of the services this host runs follow its environment', () => {
+  const stored = yaml.dump({ db: { name: 'docassemble', user: 'docassemble', password: 'old', host: 'localhost', port: 5432 }, redis: 'redis://localhost:6379', rabbitmq: 'amqp://guest:guest@localhost:5672//', secretkey: 'cluster-key' });
+  const rendered = yaml.dump({ db: { name: 'docassemble', user: 'docassemble', password: 'new', host: 'localhost', port: 5432 }, redis: 'redis://localhost:6379', rabbitmq: 'amqp://app:pw@localhost:5672//', secretkey: 'this-host-key' });
+
+  test('a changed DBPASSWORD or RABBITMQ is taken; the secret key and the rest stay', () => {
+    const { content, changed } = adoptAuthoritative(stored, rendered, ['sql', 'redis', 'rabbitmq']);
+    expect(changed).toEqual(['sql', 'rabbitmq']);
+    const out = yaml.load(content) as Record<string, unknown>;
+    expect(out.db).toEqual(expect.objectContaining({ password: 'new' }));
+    expect(out.rabbitmq).toBe('amqp://app:pw@localhost:5672//');
+    expect(out.secretkey).toBe('cluster-key');
+  });
+
+  test('only for the services this host runs; unchanged content comes back as it was', () => {
+    expect(adoptAuthoritative(stored, rendered, ['redis'])).toEqual({ content: stored, changed: [] });
+    expect(adoptAuthoritative(stored, rendered, []).changed).toEqual([]);
   });
 });
