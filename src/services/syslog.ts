@@ -15,6 +15,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { RolevisorError } from '../errors.js';
 import { logDir } from '../settings/paths.js';
+import { startLogRetention } from './log-retention.js';
 import { ensureDir, writeFileAtomic } from '../util/fsx.js';
 import { lookupUser } from '../util/identity.js';
 import { applyRunAs, resolveRunAs, type RunAs } from '../util/run-as.js';
@@ -42,6 +43,7 @@ export function createSyslog(ctx: ServiceContext): Service {
   const pidFile = join(paths.run, 'syslog-ng.pid');
   const persistFile = join(paths.data, 'syslog-ng.persist');
   let runAs: RunAs | undefined;
+  let stopRetention: (() => void) | undefined;
 
   return {
     name: 'syslog',
@@ -85,6 +87,16 @@ export function createSyslog(ctx: ServiceContext): Service {
     // A real message over TCP, parsed and routed by syslog-ng, written to a file of its own.
     async probe(signal) {
       await probeOnce({ port, bind, probeDir, signal });
+    },
+
+    async afterReady() {
+      stopRetention?.();
+      stopRetention = startLogRetention(dir, settings.log.keepDays, ctx.log);
+    },
+
+    async beforeStop() {
+      stopRetention?.();
+      stopRetention = undefined;
     },
   };
 }

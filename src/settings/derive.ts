@@ -83,6 +83,7 @@ export function deriveSettings(raw: Raw, given: Record<string, string | undefine
       forwardingDisabled: logServer?.toLowerCase() === 'null',
       port: num(raw, 'LOGPORT'),
       viewPort: num(raw, 'LOGVIEWPORT'),
+      keepDays: num(raw, 'LOGKEEPDAYS'),
     },
     web: {
       port: num(raw, 'PORT'),

@@ -44,7 +44,8 @@ export interface Settings {
   db: DbSettings;
   redis: { url: string | undefined; port: number };
   rabbitmq: { url: string | undefined; port: number; distPort: number; epmdPort: number };
-  log: { server: string | undefined; forwardingDisabled: boolean; port: number; viewPort: number };
+  /** keepDays: files idle this long are deleted on the log host (LOGKEEPDAYS; 0 keeps them). */
+  log: { server: string | undefined; forwardingDisabled: boolean; port: number; viewPort: number; keepDays: number };
   web: {
     port: number;
     httpsPort: number;

@@ -61,6 +61,7 @@ export const VARIABLES: readonly Variable[] = [
   v('LOGSERVER', 'log', f.optionalText(), '(none; discovered on app hosts)', 'Central log host (host or host:port) to forward logs to over TCP syslog; "null" disables forwarding.'),
   v('LOGPORT', 'log', f.port(514), '514', 'Syslog port (TCP and UDP) of the log role, and the port forwarded to.'),
   v('LOGVIEWPORT', 'log', f.port(8080), '8080', 'Port of the read-only log viewer (log role).'),
+  v('LOGKEEPDAYS', 'log', f.requiredInt(30, 0, 36500, 'days'), '30', 'Log role: files no host has written to for this many days are deleted, with the folders of hosts that are gone (e.g. finished ECS tasks); 0 keeps them forever.'),
 
   v('PORT', 'web', f.port(80), '80', 'HTTP port nginx listens on.'),
   v('HTTPSPORT', 'web', f.port(443), '443', 'HTTPS port nginx listens on when USEHTTPS is true.'),
