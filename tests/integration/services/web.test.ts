@@ -1,4 +1,5 @@
-// The web front and the workers against real PostgreSQL, Redis and RabbitMQ: uwsgi runs
+// The web front and the workers against real PostgreSQL, Redis and RabbitMQ (rolevisor's own
+// service kinds, on a backend home of their own): uwsgi runs
 // the demo app, nginx serves it under a URL root over HTTP(S), Celery does its jobs.
 // Everything is checked through nginx with real HTTP, and in the backends directly.
 import { X509Certificate } from 'node:crypto';
@@ -10,6 +11,10 @@ import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createCelery } from '../../../src/services/celery.js';
+import { createEpmd } from '../../../src/services/epmd.js';
+import { createPostgres } from '../../../src/services/postgres.js';
+import { createRabbitmq } from '../../../src/services/rabbitmq.js';
+import { createRedis } from '../../../src/services/redis.js';
 import { createNginx } from '../../../src/services/nginx.js';
 import type { ServiceFactory } from '../../../src/services/types.js';
 import { createUwsgi, uwsgiSocketPath } from '../../../src/services/uwsgi.js';
@@ -17,7 +22,6 @@ import { certsDir } from '../../../src/settings/paths.js';
 import type { Settings } from '../../../src/settings/types.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';
 import { startService, type Running } from '../../helpers/start-service.js';
-import { startBackends, type Backends } from './fixtures/backends.js';
 import { writeConfigFile } from './fixtures/config-file.js';
 import { json, send } from './fixtures/http.js';
 import { isRunning, processTree } from './fixtures/process-tree.js';
@@ -33,12 +37,16 @@ const memory = memoryLogger();
 const timings: Record<string, number> = {};
 const running = new Map<string, Running>();
 let home: Awaited<ReturnType<typeof tempHome>>;
-let backends: Backends | undefined;
+let backendHome: Awaited<ReturnType<typeof tempHome>>;
 let env: Record<string, string>;
 let settings: Settings;
 let base: string;
 
 const seconds = (since: number) => Math.round(performance.now() - since) / 1000;
+
+const DB = { host: '127.0.0.1', name: 'docassemble', user: 'docassemble', password: 'web-test-db-secret' };
+let dbPort: number;
+let redisUrl: string;
 
 async function start(name: string, factory: ServiceFactory, user: string, withSettings = settings): Promise<Running> {
   const ctx = await serviceContext(withSettings, name, user, memory.log);
@@ -61,7 +69,7 @@ async function stop(name: string): Promise<number[]> {
 }
 
 async function query(sql: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ ...backends!.db, database: backends!.db.name });
+  const client = new pg.Client({ ...DB, port: dbPort, database: DB.name });
   await client.connect();
   try {
     return await client.query(sql, values);
@@ -71,7 +79,7 @@ async function query(sql: string, values: unknown[] = []): Promise<pg.QueryResul
 }
 
 async function redisGet(key: string): Promise<string | null> {
-  const redis = new Redis(backends!.redisUrl, { lazyConnect: true });
+  const redis = new Redis(redisUrl, { lazyConnect: true });
   await redis.connect();
   try {
     return await redis.get(key);
@@ -82,19 +90,32 @@ async function redisGet(key: string): Promise<string | null> {
 
 beforeAll(async () => {
   home = await tempHome('rolevisor-web-');
+  // The backend: PostgreSQL, Redis, epmd and RabbitMQ as rolevisor runs them, in their own home.
+  backendHome = await tempHome('rolevisor-web-backend-');
+  const backendPorts = { db: await freePort(), redis: await freePort(), amqp: await freePort(), dist: await freePort(), epmd: await freePort() };
+  dbPort = backendPorts.db;
+  redisUrl = `redis://127.0.0.1:${backendPorts.redis}`;
+  const rabbitmqUrl = `amqp://webtest:web-test-mq-secret@127.0.0.1:${backendPorts.amqp}//`;
+  const backend = testSettings({
+    ROLEVISOR_HOME: backendHome.dir, CONTAINERROLE: 'sql:redis:rabbitmq',
+    DBPORT: String(backendPorts.db), DBPASSWORD: DB.password, REDISPORT: String(backendPorts.redis), RABBITMQ: rabbitmqUrl,
+    RABBITMQPORT: String(backendPorts.amqp), RABBITMQDISTPORT: String(backendPorts.dist), EPMDPORT: String(backendPorts.epmd),
+  });
   const since = performance.now();
-  backends = await startBackends(home.dir);
-  for (const [name, s] of Object.entries(backends.timings)) timings[`fixture ${name} ready (s)`] = s;
-  timings['fixture backends total (s)'] = seconds(since);
+  await start('postgres', createPostgres, 'postgres', backend);
+  await start('redis', createRedis, 'redis', backend);
+  await start('epmd', createEpmd, 'rabbitmq', backend);
+  await start('rabbitmq', createRabbitmq, 'rabbitmq', backend);
+  timings['backends total (s)'] = seconds(since);
   const [port, httpsPort] = [await freePort(), await freePort()];
   env = {
     ROLEVISOR_HOME: home.dir,
     CONTAINERROLE: 'web:celery',
-    DBHOST: backends.db.host,
-    DBPORT: String(backends.db.port),
-    DBPASSWORD: backends.db.password,
-    REDIS: backends.redisUrl,
-    RABBITMQ: backends.rabbitmqUrl,
+    DBHOST: DB.host,
+    DBPORT: String(dbPort),
+    DBPASSWORD: DB.password,
+    REDIS: redisUrl,
+    RABBITMQ: rabbitmqUrl,
     PORT: String(port),
     HTTPSPORT: String(httpsPort),
     USEHTTPS: 'true',
@@ -110,9 +131,10 @@ beforeAll(async () => {
 }, 150_000);
 
 afterAll(async () => {
+  // Started backends first, so stopped last.
   for (const service of [...running.values()].reverse()) await service.stop();
-  await backends?.stop();
   await home?.cleanup();
+  await backendHome?.cleanup();
   console.log(`web/celery timings: ${JSON.stringify(timings, null, 1)}`);
 }, 90_000);
 
