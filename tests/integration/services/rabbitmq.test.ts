@@ -2,8 +2,7 @@
 // the RABBITMQ URL's account (and refuses others), the CLI works with the node's cookie,
 // messages and a changed password survive a restart, guest is let in from the network only
 // when it is the configured account on a cluster listener, and SIGTERM leaves no process.
-import { readFileSync } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -15,32 +14,9 @@ import type { ServiceContext } from '../../../src/services/types.js';
 import { lookupUser } from '../../../src/util/identity.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';
 import { startService, type Running } from '../../helpers/start-service.js';
+import { isRunning, processTree } from './fixtures/process-tree.js';
 
 /** The process and everything below it (beam's erl_child_setup, inet_gethost...). */
-async function processTree(root: number): Promise<number[]> {
-  const parents = new Map<number, number>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const text = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    const ppid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid) parents.set(Number(entry), ppid);
-  }
-  const tree = [root];
-  for (let i = 0; i < tree.length; i += 1) {
-    for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
-  }
-  return tree;
-}
-/** Running (a zombie is dead: it only waits for PID 1 to reap it, here a slow one). */
-const alive = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-};
-
 function ownAddress(): string | undefined {
   return Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 }
@@ -64,14 +40,14 @@ describe('epmd + rabbitmq services', () => {
     return Date.now() - began;
   };
   const stopRabbit = async () => {
-    const tree = await processTree(rabbit?.child.pid as number);
+    const tree = processTree(rabbit?.child.pid as number);
     const began = Date.now();
     await rabbit?.stop();
     rabbit = undefined;
     const ms = Date.now() - began;
     expect(tree.length).toBeGreaterThan(1);
     const left = [];
-    for (const pid of tree.filter(alive)) left.push(`${pid} ${await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => 'gone')}`);
+    for (const pid of tree.filter(isRunning)) left.push(`${pid} ${await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => 'gone')}`);
     expect(left).toEqual([]);
     return ms;
   };
@@ -169,7 +145,7 @@ describe('epmd + rabbitmq services', () => {
     await epmd?.stop();
     epmd = undefined;
     expect(Date.now() - began).toBeLessThan(3000);
-    expect(alive(pid)).toBe(false);
+    expect(isRunning(pid)).toBe(false);
     const left = await execa('pgrep', ['-a', '-f', `${home.dir}|epmd -port ${ports.epmd}`], { reject: false });
     expect(left.stdout.split('\n').filter((l) => l.trim() && !l.includes('pgrep'))).toEqual([]);
   });
