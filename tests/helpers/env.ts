@@ -31,6 +31,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Every port setting role `all` listens on. */
+export const ALL_ROLE_PORTS = ['PORT', 'HTTPSPORT', 'DBPORT', 'REDISPORT', 'RABBITMQPORT', 'RABBITMQDISTPORT', 'EPMDPORT', 'LOGPORT', 'LOGVIEWPORT', 'STATUSPORT'] as const;
+
+/** A free port for each named setting, as environment values. */
+export async function freePortSettings(names: readonly string[] = ALL_ROLE_PORTS): Promise<Record<string, string>> {
+  const ports: Record<string, string> = {};
+  for (const name of names) ports[name] = String(await freePort());
+  return ports;
+}
+
 export function testSettings(env: Record<string, string>): Settings {
   return loadSettings(env, loadRoleCatalog());
 }

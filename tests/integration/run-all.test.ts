@@ -1,26 +1,25 @@
 // The README's single-host setup, end to end: `rolevisor run` with every role on free
 // ports, the demo app used through nginx, a job done by the Celery worker, then SIGTERM.
 import { execa } from 'execa';
-import { freePort, tempHome } from '../helpers/env.js';
+import { freePortSettings, tempHome } from '../helpers/env.js';
 import { leftovers } from '../helpers/processes.js';
 import { RolevisorProcess } from '../helpers/rolevisor-process.js';
 
-const PORT_SETTINGS = ['PORT', 'HTTPSPORT', 'DBPORT', 'REDISPORT', 'RABBITMQPORT', 'RABBITMQDISTPORT', 'EPMDPORT', 'LOGPORT', 'LOGVIEWPORT', 'STATUSPORT'];
 
 describe('rolevisor run — all roles on one host', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;
   let rv: RolevisorProcess;
-  const ports: Record<string, number> = {};
+  let ports: Record<string, string>;
   let base: string;
 
   beforeAll(async () => {
     home = await tempHome();
-    for (const name of PORT_SETTINGS) ports[name] = await freePort();
+    ports = await freePortSettings();
     base = `http://127.0.0.1:${ports.PORT}`;
     rv = new RolevisorProcess(['run'], {
       ROLEVISOR_HOME: home.dir,
       DBPASSWORD: 'all-roles-db-secret',
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      ...ports,
     });
     await rv.ready();
   }, 300_000);

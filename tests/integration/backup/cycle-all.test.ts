@@ -3,13 +3,12 @@
 // container) → boot → the demo app shows the same counts.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, tempHome } from '../../helpers/env.js';
+import { freePortSettings, tempHome } from '../../helpers/env.js';
 import { leftovers } from '../../helpers/processes.js';
 import { RolevisorProcess, runCli } from '../../helpers/rolevisor-process.js';
 import { startS3rver, type S3rverHandle } from '../store/s3rver-server.js';
 import { committed } from './cycle.js';
 
-const PORT_SETTINGS = ['PORT', 'HTTPSPORT', 'DBPORT', 'REDISPORT', 'RABBITMQPORT', 'RABBITMQDISTPORT', 'EPMDPORT', 'LOGPORT', 'LOGVIEWPORT', 'STATUSPORT'];
 
 interface AppState { visits: number; cache_hits: number; jobs_done: number }
 
@@ -22,8 +21,7 @@ describe.each(['local directory', 'S3'] as const)('role all, %s store: visit, st
 
   beforeAll(async () => {
     home = await tempHome();
-    const ports: Record<string, string> = {};
-    for (const name of PORT_SETTINGS) ports[name] = String(await freePort());
+    const ports = await freePortSettings();
     base = `http://127.0.0.1:${ports.PORT}`;
     env = { ROLEVISOR_HOME: home.dir, DBPASSWORD: 'cycle-all-db-secret', STOPTIMEOUT: '60', ...ports };
     if (kind === 'S3') {
