@@ -97,7 +97,8 @@ export function startPipeline(steps: Step[], options: PipelineOptions = {}): Pip
   if (options.input) {
     pipeline(options.input, children[0]!.stdin!, (error) => {
       if (!error) return;
-      inputError ??= error;
+      // After we killed the steps (an abort, a consumer gone), an EPIPE here is our doing, not a cause.
+      if (killedByUs.size === 0) inputError ??= error;
       killAll();
     });
   }
@@ -107,7 +108,7 @@ export function startPipeline(steps: Step[], options: PipelineOptions = {}): Pip
     const meter = steps[index]!.meter;
     const onError = (error: NodeJS.ErrnoException | null) => {
       if (!error) return;
-      pipeError ??= error;
+      if (killedByUs.size === 0) pipeError ??= error;
       killAll();
     };
     if (meter) pipeline(from, meter, to, onError);
