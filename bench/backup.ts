@@ -73,10 +73,24 @@ function* rowBatches(totalBytes: number): Generator<Buffer> {
 }
 
 export async function loadPostgres(port: number, bin: string, password: string, dataBytes: number): Promise<void> {
-  const env = backendEnv('/tmp', { PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'docassemble', PGDATABASE: 'docassemble', PGPASSWORD: password, PGOPTIONS: '-c synchronous_commit=off' });
-  const psql = (sql: string) => execa(join(bin, 'psql'), ['-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { env, extendEnv: false });
-  await psql('CREATE TABLE docs (id bigserial PRIMARY KEY, created timestamptz NOT NULL DEFAULT now(), title text NOT NULL, body text NOT NULL)');
-  const copy = execa(join(bin, 'psql'), ['-v', 'ON_ERROR_STOP=1', '-q', '-c', 'COPY docs (title, body) FROM STDIN'], { env, extendEnv: false, stdin: 'pipe' });
+  const env = backendEnv('/tmp', {
+    PGHOST: '127.0.0.1',
+    PGPORT: String(port),
+    PGUSER: 'docassemble',
+    PGDATABASE: 'docassemble',
+    PGPASSWORD: password,
+    PGOPTIONS: '-c synchronous_commit=off',
+  });
+  const psql = (sql: string) =>
+    execa(join(bin, 'psql'), ['-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { env, extendEnv: false });
+  await psql(
+    'CREATE TABLE docs (id bigserial PRIMARY KEY, created timestamptz NOT NULL DEFAULT now(), title text NOT NULL, body text NOT NULL)',
+  );
+  const copy = execa(join(bin, 'psql'), ['-v', 'ON_ERROR_STOP=1', '-q', '-c', 'COPY docs (title, body) FROM STDIN'], {
+    env,
+    extendEnv: false,
+    stdin: 'pipe',
+  });
   for (const batch of rowBatches(dataBytes)) {
     if (!copy.stdin!.write(batch)) await new Promise((resolve) => copy.stdin!.once('drain', resolve));
   }
@@ -100,7 +114,12 @@ export async function loadRedis(port: number, keys: number): Promise<void> {
   redis.disconnect();
 }
 
-function rolevisorEnv(home: string, ports: Record<string, number>, s3: S3rverHandle, stopTimeoutSec: number): Record<string, string> {
+function rolevisorEnv(
+  home: string,
+  ports: Record<string, number>,
+  s3: S3rverHandle,
+  stopTimeoutSec: number,
+): Record<string, string> {
   return {
     CONTAINERROLE: 'sql:redis',
     ROLEVISOR_HOME: home,
@@ -128,8 +147,16 @@ export async function runBackupBench(options: BenchOptions): Promise<BenchResult
   const postgresUser = await lookupUser('postgres');
   const measurements: Measurement[] = [];
   const pgRun = join(home.dir, 'run', 'postgres');
-  const superuserPassword = async () => (await readFile(join(home.dir, 'secrets', 'postgres-superuser.password'), 'utf8')).trim();
-  const dumpEnv = async (database = 'docassemble') => backendEnv(pgRun, { PGHOST: pgRun, PGPORT: String(ports.db), PGUSER: 'postgres', PGDATABASE: database, PGPASSWORD: await superuserPassword() });
+  const superuserPassword = async () =>
+    (await readFile(join(home.dir, 'secrets', 'postgres-superuser.password'), 'utf8')).trim();
+  const dumpEnv = async (database = 'docassemble') =>
+    backendEnv(pgRun, {
+      PGHOST: pgRun,
+      PGPORT: String(ports.db),
+      PGUSER: 'postgres',
+      PGDATABASE: database,
+      PGPASSWORD: await superuserPassword(),
+    });
   const asPostgres = { uid: postgresUser.uid, gid: postgresUser.gid, extendEnv: false } as const;
   let rv: RolevisorProcess | undefined;
   try {
@@ -138,20 +165,36 @@ export async function runBackupBench(options: BenchOptions): Promise<BenchResult
     rv = new RolevisorProcess(['run'], env);
     await rv.ready(300_000);
     const startSeconds = seconds(started);
-    measurements.push({ key: 'start', what: 'rolevisor boot, empty store (initdb, PostgreSQL and Redis ready)', seconds: startSeconds });
+    measurements.push({
+      key: 'start',
+      what: 'rolevisor boot, empty store (initdb, PostgreSQL and Redis ready)',
+      seconds: startSeconds,
+    });
 
     say(`loading ${options.dataMiB} MiB of random text rows and ${options.redisKeys} Redis keys…`);
     started = now();
     await loadPostgres(ports.db, bin, env.DBPASSWORD!, options.dataMiB * MIB);
     await loadRedis(ports.redis, options.redisKeys);
     const loadSeconds = seconds(started);
-    const databaseBytes = Number((await execa(join(bin, 'psql'), ['-At', '-c', "SELECT pg_database_size('docassemble')"], { ...asPostgres, env: await dumpEnv() })).stdout);
+    const databaseBytes = Number(
+      (
+        await execa(join(bin, 'psql'), ['-At', '-c', "SELECT pg_database_size('docassemble')"], {
+          ...asPostgres,
+          env: await dumpEnv(),
+        })
+      ).stdout,
+    );
     say(`loaded in ${loadSeconds.toFixed(1)} s; database ${(databaseBytes / MIB).toFixed(0)} MiB`);
 
     // (a) The floor: the dump alone, uncompressed, to nowhere (once to warm the cache, then measured).
     const bareDump = async () => {
       const t = now();
-      await execa(join(bin, 'pg_dump'), ['-Fc', '-Z0', '-w'], { ...asPostgres, env: await dumpEnv(), stdout: 'ignore', cwd: pgRun });
+      await execa(join(bin, 'pg_dump'), ['-Fc', '-Z0', '-w'], {
+        ...asPostgres,
+        env: await dumpEnv(),
+        stdout: 'ignore',
+        cwd: pgRun,
+      });
       return seconds(t);
     };
     await bareDump();
@@ -162,10 +205,17 @@ export async function runBackupBench(options: BenchOptions): Promise<BenchResult
     // as a shell pipeline: no Node.js, no store, no Redis beside it.
     const shellFloor = async (pipeline: string) => {
       const t = now();
-      await execa('/bin/sh', ['-c', pipeline], { ...asPostgres, env: { ...(await dumpEnv()), PATH: `${bin}:/usr/bin:/bin` }, cwd: pgRun });
+      await execa('/bin/sh', ['-c', pipeline], {
+        ...asPostgres,
+        env: { ...(await dumpEnv()), PATH: `${bin}:/usr/bin:/bin` },
+        cwd: pgRun,
+      });
       return seconds(t);
     };
-    for (const [key, pipeline] of [['a-zstd', 'pg_dump -Fc -Z0 -w | zstd -1 -T0 -q | sha256sum > /dev/null'], ['a-zstd1', 'pg_dump -Fc -Z0 -w | zstd -1 -q | sha256sum > /dev/null']] as const) {
+    for (const [key, pipeline] of [
+      ['a-zstd', 'pg_dump -Fc -Z0 -w | zstd -1 -T0 -q | sha256sum > /dev/null'],
+      ['a-zstd1', 'pg_dump -Fc -Z0 -w | zstd -1 -q | sha256sum > /dev/null'],
+    ] as const) {
       const t = await shellFloor(pipeline);
       measurements.push({ key, what: `shell floor: \`${pipeline}\``, seconds: t });
       say(`(${key}) ${t.toFixed(1)} s`);
@@ -179,7 +229,11 @@ export async function runBackupBench(options: BenchOptions): Promise<BenchResult
     const upload = new S3Store({ settings: s3.settings('docassemble-way'), log: createLogger({ level: 'warn' }) });
     await upload.check();
     started = now();
-    await execa(join(bin, 'pg_dump'), ['-Fc', '-w', '-f', dumpFile], { ...asPostgres, env: await dumpEnv(), cwd: pgRun });
+    await execa(join(bin, 'pg_dump'), ['-Fc', '-w', '-f', dumpFile], {
+      ...asPostgres,
+      env: await dumpEnv(),
+      cwd: pgRun,
+    });
     const dumpSeconds = seconds(started);
     const redisCli = new Redis({ host: '127.0.0.1', port: ports.redis });
     await redisCli.save();
@@ -191,7 +245,13 @@ export async function runBackupBench(options: BenchOptions): Promise<BenchResult
     await upload.put('redis.rdb', createReadStream(rdbFile), { size: rdbBytes });
     const c = seconds(started);
     upload.close();
-    measurements.push({ key: 'c', what: 'docassemble way: `pg_dump -Fc` to a temp file + Redis SAVE, then upload both', seconds: c, bytes: defaultDumpBytes + rdbBytes, note: `pg_dump -Fc alone ${dumpSeconds.toFixed(1)} s, ${(defaultDumpBytes / MIB).toFixed(0)} MiB` });
+    measurements.push({
+      key: 'c',
+      what: 'docassemble way: `pg_dump -Fc` to a temp file + Redis SAVE, then upload both',
+      seconds: c,
+      bytes: defaultDumpBytes + rdbBytes,
+      note: `pg_dump -Fc alone ${dumpSeconds.toFixed(1)} s, ${(defaultDumpBytes / MIB).toFixed(0)} MiB`,
+    });
     say(`(c) ${c.toFixed(1)} s (pg_dump -Fc ${dumpSeconds.toFixed(1)} s)`);
 
     // (b) rolevisor's stop: SIGTERM → exit, the backup streamed to S3 in between.
@@ -200,15 +260,34 @@ export async function runBackupBench(options: BenchOptions): Promise<BenchResult
     const committed = rv.lines.find((l) => /^backup .* committed/.test(l.msg));
     if (b.exitCode !== 0 || !committed) throw new Error(`the stop backup failed (exit ${b.exitCode}):\n${rv.tail()}`);
     const backupBytes = committed.bytes as number;
-    measurements.push({ key: 'b', what: 'rolevisor: SIGTERM → exit, full backup streamed to S3', seconds: b.ms / 1000, bytes: backupBytes, note: `backup itself ${((committed.durationMs as number) / 1000).toFixed(1)} s` });
+    measurements.push({
+      key: 'b',
+      what: 'rolevisor: SIGTERM → exit, full backup streamed to S3',
+      seconds: b.ms / 1000,
+      bytes: backupBytes,
+      note: `backup itself ${((committed.durationMs as number) / 1000).toFixed(1)} s`,
+    });
     say(`(b) ${(b.ms / 1000).toFixed(1)} s, ${(backupBytes / MIB).toFixed(0)} MiB`);
 
     // (d) bare pg_restore of the default -Fc dump into a fresh cluster (one job, as (e)).
     const cluster = join(scratch, 'cluster');
-    await execa(join(bin, 'initdb'), ['-D', cluster, '-U', 'postgres', '-A', 'trust', '-N', '-E', 'UTF8', '--locale=C.UTF-8'], { ...asPostgres, env: backendEnv(scratch), cwd: scratch });
+    await execa(
+      join(bin, 'initdb'),
+      ['-D', cluster, '-U', 'postgres', '-A', 'trust', '-N', '-E', 'UTF8', '--locale=C.UTF-8'],
+      { ...asPostgres, env: backendEnv(scratch), cwd: scratch },
+    );
     const port = await freePort();
-    const server = execa(join(bin, 'postgres'), ['-D', cluster, '-p', String(port), '-k', scratch, '-c', 'listen_addresses='], { ...asPostgres, env: backendEnv(cluster), cwd: cluster, reject: false });
-    const localEnv = backendEnv(scratch, { PGHOST: scratch, PGPORT: String(port), PGUSER: 'postgres', PGDATABASE: 'postgres' });
+    const server = execa(
+      join(bin, 'postgres'),
+      ['-D', cluster, '-p', String(port), '-k', scratch, '-c', 'listen_addresses='],
+      { ...asPostgres, env: backendEnv(cluster), cwd: cluster, reject: false },
+    );
+    const localEnv = backendEnv(scratch, {
+      PGHOST: scratch,
+      PGPORT: String(port),
+      PGUSER: 'postgres',
+      PGDATABASE: 'postgres',
+    });
     try {
       for (let i = 0; ; i += 1) {
         const ready = await execa(join(bin, 'pg_isready'), ['-q'], { ...asPostgres, env: localEnv, reject: false });
@@ -216,9 +295,17 @@ export async function runBackupBench(options: BenchOptions): Promise<BenchResult
         if (i > 100) throw new Error('the pg_restore cluster did not start');
         await new Promise((r) => setTimeout(r, 100));
       }
-      await execa(join(bin, 'psql'), ['-q', '-c', 'CREATE ROLE docassemble LOGIN'], { ...asPostgres, env: localEnv, cwd: scratch });
+      await execa(join(bin, 'psql'), ['-q', '-c', 'CREATE ROLE docassemble LOGIN'], {
+        ...asPostgres,
+        env: localEnv,
+        cwd: scratch,
+      });
       started = now();
-      await execa(join(bin, 'pg_restore'), ['--create', '--exit-on-error', '-d', 'postgres', dumpFile], { ...asPostgres, env: localEnv, cwd: scratch });
+      await execa(join(bin, 'pg_restore'), ['--create', '--exit-on-error', '-d', 'postgres', dumpFile], {
+        ...asPostgres,
+        env: localEnv,
+        cwd: scratch,
+      });
       const d = seconds(started);
       measurements.push({ key: 'd', what: 'bare `pg_restore` of the local default `-Fc` dump (one job)', seconds: d });
       say(`(d) ${d.toFixed(1)} s`);
@@ -239,16 +326,38 @@ export async function runBackupBench(options: BenchOptions): Promise<BenchResult
     const restoredPg = rv.lines.find((l) => /^restored PostgreSQL from generation/.test(l.msg));
     const restoredRedis = rv.lines.find((l) => /^restored Redis from generation/.test(l.msg));
     if (!restoredPg || !restoredRedis) throw new Error(`the boot did not restore:\n${rv.tail()}`);
-    measurements.push({ key: 'e', what: 'rolevisor boot with the restore from S3 (PostgreSQL and Redis ready)', seconds: e, note: `PostgreSQL restore ${((restoredPg.durationMs as number) / 1000).toFixed(1)} s, Redis ${((restoredRedis.durationMs as number) / 1000).toFixed(1)} s` });
+    measurements.push({
+      key: 'e',
+      what: 'rolevisor boot with the restore from S3 (PostgreSQL and Redis ready)',
+      seconds: e,
+      note: `PostgreSQL restore ${((restoredPg.durationMs as number) / 1000).toFixed(1)} s, Redis ${((restoredRedis.durationMs as number) / 1000).toFixed(1)} s`,
+    });
     say(`(e) ${e.toFixed(1)} s`);
-    const rows = Number((await execa(join(bin, 'psql'), ['-At', '-c', 'SELECT count(*) FROM docs'], { env: backendEnv('/tmp', { PGHOST: '127.0.0.1', PGPORT: String(ports.db), PGUSER: 'docassemble', PGDATABASE: 'docassemble', PGPASSWORD: env.DBPASSWORD! }), extendEnv: false })).stdout);
+    const rows = Number(
+      (
+        await execa(join(bin, 'psql'), ['-At', '-c', 'SELECT count(*) FROM docs'], {
+          env: backendEnv('/tmp', {
+            PGHOST: '127.0.0.1',
+            PGPORT: String(ports.db),
+            PGUSER: 'docassemble',
+            PGDATABASE: 'docassemble',
+            PGPASSWORD: env.DBPASSWORD!,
+          }),
+          extendEnv: false,
+        })
+      ).stdout,
+    );
     const redis = new Redis({ host: '127.0.0.1', port: ports.redis });
     const keys = await redis.dbsize();
     redis.disconnect();
     if (rows === 0 || keys !== options.redisKeys) throw new Error(`restored ${rows} rows and ${keys} keys`);
     say(`restored ${rows} rows and ${keys} keys; stopping (a second stop backup)…`);
     const again = await rv.stop('SIGTERM');
-    measurements.push({ key: 'b2', what: 'rolevisor: SIGTERM → exit again, after the restore (repeat of b)', seconds: again.ms / 1000 });
+    measurements.push({
+      key: 'b2',
+      what: 'rolevisor: SIGTERM → exit again, after the restore (repeat of b)',
+      seconds: again.ms / 1000,
+    });
 
     // The same stop with the local-directory store: what rolevisor's path costs without s3rver.
     say('(b-fs) boot on the local data with BACKUPDIR, then SIGTERM…');
@@ -257,8 +366,15 @@ export async function runBackupBench(options: BenchOptions): Promise<BenchResult
     await rv.ready(300_000);
     const bfs = await rv.stop('SIGTERM');
     const fsCommitted = rv.lines.find((l) => /^backup .* committed/.test(l.msg));
-    if (bfs.exitCode !== 0 || !fsCommitted) throw new Error(`the stop backup to BACKUPDIR failed (exit ${bfs.exitCode}):\n${rv.tail()}`);
-    measurements.push({ key: 'b-fs', what: 'rolevisor: SIGTERM → exit, full backup to a local directory (BACKUPDIR)', seconds: bfs.ms / 1000, bytes: fsCommitted.bytes as number, note: `backup itself ${((fsCommitted.durationMs as number) / 1000).toFixed(1)} s` });
+    if (bfs.exitCode !== 0 || !fsCommitted)
+      throw new Error(`the stop backup to BACKUPDIR failed (exit ${bfs.exitCode}):\n${rv.tail()}`);
+    measurements.push({
+      key: 'b-fs',
+      what: 'rolevisor: SIGTERM → exit, full backup to a local directory (BACKUPDIR)',
+      seconds: bfs.ms / 1000,
+      bytes: fsCommitted.bytes as number,
+      note: `backup itself ${((fsCommitted.durationMs as number) / 1000).toFixed(1)} s`,
+    });
     rv = undefined;
     return {
       options: { dataMiB: options.dataMiB, redisKeys: options.redisKeys, stopTimeoutSec: options.stopTimeoutSec },
@@ -273,7 +389,11 @@ export async function runBackupBench(options: BenchOptions): Promise<BenchResult
       await rv.stop('SIGKILL');
       // Its services run in their own process groups: stop them too.
       for (const line of rv.lines.filter((l) => /^started /.test(l.msg) && typeof l.pid === 'number')) {
-        try { process.kill(-(line.pid as number), 'SIGKILL'); } catch { /* already gone */ }
+        try {
+          process.kill(-(line.pid as number), 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
       }
     }
     await s3.stop();

@@ -11,7 +11,8 @@ const started = Date.now();
 const say = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 
 const result = await runBackupBench({ dataMiB, redisKeys, stopTimeoutSec: 600, say });
-for (const m of result.measurements) say(`${m.key.padEnd(5)} ${m.seconds.toFixed(1).padStart(6)} s  ${m.what}${m.note ? ` (${m.note})` : ''}`);
+for (const m of result.measurements)
+  say(`${m.key.padEnd(5)} ${m.seconds.toFixed(1).padStart(6)} s  ${m.what}${m.note ? ` (${m.note})` : ''}`);
 const markdown = benchmarkMarkdown(result);
 if (process.env.BENCH_WRITE === '1' || (dataMiB >= 1024 && redisKeys >= 1_000_000)) {
   await writeFile(new URL('../docs/benchmarks.md', import.meta.url), markdown);

@@ -33,7 +33,9 @@ async function measure(name: string, store: Store): Promise<void> {
   const src = source();
   // Peak RSS shows that objects stream (parts in flight only), never whole in memory.
   let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 20);
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 20);
   let started = performance.now();
   await store.put('bench/object', src.stream);
   const upSeconds = (performance.now() - started) / 1000;
@@ -43,7 +45,9 @@ async function measure(name: string, store: Store): Promise<void> {
   const downSeconds = (performance.now() - started) / 1000;
   const identical = hash.digest('hex') === src.sha256();
   clearInterval(sampler);
-  console.log(`${name}: ${sizeMiB} MiB  upload ${(sizeMiB / upSeconds).toFixed(1)} MiB/s (${upSeconds.toFixed(2)} s)  download ${(sizeMiB / downSeconds).toFixed(1)} MiB/s (${downSeconds.toFixed(2)} s)  identical=${identical}  peak RSS ${(peakRss / MIB).toFixed(0)} MiB`);
+  console.log(
+    `${name}: ${sizeMiB} MiB  upload ${(sizeMiB / upSeconds).toFixed(1)} MiB/s (${upSeconds.toFixed(2)} s)  download ${(sizeMiB / downSeconds).toFixed(1)} MiB/s (${downSeconds.toFixed(2)} s)  identical=${identical}  peak RSS ${(peakRss / MIB).toFixed(0)} MiB`,
+  );
   await store.delete('bench/object');
 }
 

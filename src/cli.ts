@@ -93,13 +93,22 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (!(command in HELP)) {
-    throw new RolevisorError('RV_USAGE', `unknown command "${command}"; commands: ${Object.keys(HELP).join(', ')} (rolevisor --help)`);
+    throw new RolevisorError(
+      'RV_USAGE',
+      `unknown command "${command}"; commands: ${Object.keys(HELP).join(', ')} (rolevisor --help)`,
+    );
   }
   let parsed;
   try {
     parsed = parseArgs({
       args: rest,
-      options: { 'env-file': { type: 'string' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' }, verify: { type: 'boolean' }, generation: { type: 'string' } },
+      options: {
+        'env-file': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        json: { type: 'boolean' },
+        verify: { type: 'boolean' },
+        generation: { type: 'string' },
+      },
       strict: true,
       allowPositionals: false,
     });
@@ -107,15 +116,24 @@ async function main(argv: string[]): Promise<number> {
     throw new RolevisorError('RV_USAGE', `${(error as Error).message}; see rolevisor ${command} --help`);
   }
   if (parsed.values.json && command !== 'status' && command !== 'generations') {
-    throw new RolevisorError('RV_USAGE', `--json is an option of "rolevisor status" and "rolevisor generations" only; see rolevisor ${command} --help`);
+    throw new RolevisorError(
+      'RV_USAGE',
+      `--json is an option of "rolevisor status" and "rolevisor generations" only; see rolevisor ${command} --help`,
+    );
   }
   if (parsed.values.verify && command !== 'generations') {
-    throw new RolevisorError('RV_USAGE', `--verify is an option of "rolevisor generations" only; see rolevisor ${command} --help`);
+    throw new RolevisorError(
+      'RV_USAGE',
+      `--verify is an option of "rolevisor generations" only; see rolevisor ${command} --help`,
+    );
   }
   if ((parsed.values.generation !== undefined) !== (command === 'restore') && !parsed.values.help) {
-    throw new RolevisorError('RV_USAGE', command === 'restore'
-      ? 'rolevisor restore needs --generation ID (rolevisor generations lists them); see rolevisor restore --help'
-      : `--generation is an option of "rolevisor restore" only; see rolevisor ${command} --help`);
+    throw new RolevisorError(
+      'RV_USAGE',
+      command === 'restore'
+        ? 'rolevisor restore needs --generation ID (rolevisor generations lists them); see rolevisor restore --help'
+        : `--generation is an option of "rolevisor restore" only; see rolevisor ${command} --help`,
+    );
   }
   if (parsed.values.help) {
     process.stdout.write(`${HELP[command]}\n`);
@@ -139,7 +157,12 @@ async function main(argv: string[]): Promise<number> {
       // Store warnings go to stderr; stdout carries only the listing.
       registerSecrets(settings.secrets);
       const log = createLogger({ level: 'warn', destination: pino.destination({ fd: 2, sync: true }) });
-      return generationsCommand(settings, { verify: parsed.values.verify === true, json: parsed.values.json === true }, process.stdout, log);
+      return generationsCommand(
+        settings,
+        { verify: parsed.values.verify === true, json: parsed.values.json === true },
+        process.stdout,
+        log,
+      );
     }
     case 'restore': {
       registerSecrets(settings.secrets);
@@ -152,7 +175,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
     process.stderr.write(`${formatError(error)}\n`);
     process.exitCode = error instanceof RolevisorError ? error.exitCode : EXIT.internal;

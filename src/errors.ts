@@ -29,14 +29,26 @@ export const ERRORS = {
   RV_NOT_ROOT: { exitCode: EXIT.permission, summary: 'Running services as their own users needs root.' },
   RV_SERVICE_NOT_READY: { exitCode: EXIT.serviceUnavailable, summary: 'A service did not become ready in time.' },
   RV_SERVICE_FAILED: { exitCode: EXIT.serviceFailed, summary: 'A critical service kept failing.' },
-  RV_PREPARE_FAILED: { exitCode: EXIT.serviceFailed, summary: 'Preparing a service (data directory, config files) failed.' },
+  RV_PREPARE_FAILED: {
+    exitCode: EXIT.serviceFailed,
+    summary: 'Preparing a service (data directory, config files) failed.',
+  },
   RV_STORE_UNREACHABLE: { exitCode: EXIT.storeUnreachable, summary: 'The configured store could not be read at boot.' },
   RV_STORE_KEY_INVALID: { exitCode: EXIT.internal, summary: 'A store key or object name would escape its place.' },
   RV_RESTORE_FAILED: { exitCode: EXIT.restoreFailed, summary: 'Restoring state from the store failed.' },
-  RV_LOCAL_DATA_STALE: { exitCode: EXIT.restoreFailed, summary: 'Local data is older than a generation another host wrote to the store since.' },
+  RV_LOCAL_DATA_STALE: {
+    exitCode: EXIT.restoreFailed,
+    summary: 'Local data is older than a generation another host wrote to the store since.',
+  },
   RV_BACKUP_FAILED: { exitCode: EXIT.backupFailed, summary: 'A backup could not be completed.' },
-  RV_DISCOVERY_TIMEOUT: { exitCode: EXIT.discoveryTimeout, summary: 'A backend service was not found in the store in time.' },
-  RV_CONTROL_UNREACHABLE: { exitCode: EXIT.serviceUnavailable, summary: 'No running rolevisor answered on the control endpoint.' },
+  RV_DISCOVERY_TIMEOUT: {
+    exitCode: EXIT.discoveryTimeout,
+    summary: 'A backend service was not found in the store in time.',
+  },
+  RV_CONTROL_UNREACHABLE: {
+    exitCode: EXIT.serviceUnavailable,
+    summary: 'No running rolevisor answered on the control endpoint.',
+  },
   RV_INTERNAL: { exitCode: EXIT.internal, summary: 'A bug in rolevisor.' },
 } as const satisfies Record<string, Omit<ErrorDefinition, 'code'>>;
 

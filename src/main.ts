@@ -35,7 +35,9 @@ import pino from 'pino';
 const STOP_MARGIN_MS = 1000;
 const APP_USER = 'www-data';
 
-export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 export interface RunOptions {
   settings: Settings;
@@ -46,20 +48,33 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
   registerSecrets(settings.secrets);
   const stdout = pino.destination({ fd: 1, sync: true });
   // Log forwarding: to LOGSERVER, or to the log server discovery finds (its early lines wait).
-  const forwarding = settings.log.forwardingDisabled ? undefined : new SwitchableSink((server) => logForwarderFor(settings, server));
-  const log = createLogger({ level: settings.logLevel, destination: forwarding ? forwardingStream(forwarding, 'rolevisor', stdout) : stdout });
+  const forwarding = settings.log.forwardingDisabled
+    ? undefined
+    : new SwitchableSink((server) => logForwarderFor(settings, server));
+  const log = createLogger({
+    level: settings.logLevel,
+    destination: forwarding ? forwardingStream(forwarding, 'rolevisor', stdout) : stdout,
+  });
   const bootStarted = Date.now();
-  log.info({ roles: settings.roles, home: settings.home, version: VERSION }, `rolevisor ${VERSION} starting roles ${settings.roles.join(', ') || '(none)'}`);
+  log.info(
+    { roles: settings.roles, home: settings.home, version: VERSION },
+    `rolevisor ${VERSION} starting roles ${settings.roles.join(', ') || '(none)'}`,
+  );
   for (const warning of settings.warnings) log.warn(warning);
   if (Number(process.versions.node.split('.')[0]) < 22) {
-    log.warn({ node: process.version }, `Node.js ${process.version} is past its end of life, and AWS SDK releases from January 2027 need Node.js 22 or later: run rolevisor on Node.js 22 (the image does)`);
+    log.warn(
+      { node: process.version },
+      `Node.js ${process.version} is past its end of life, and AWS SDK releases from January 2027 need Node.js 22 or later: run rolevisor on Node.js 22 (the image does)`,
+    );
   }
 
   const state = new RuntimeState(settings.roles, describeStore(settings), VERSION);
   let shutdown: ShutdownRequest | undefined;
   let fatal: RolevisorError | undefined;
   let wake: () => void = () => undefined;
-  const woken = new Promise<void>((resolve) => { wake = resolve; });
+  const woken = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
   const stopping = new AbortController();
   let supervisor: Supervisor | undefined;
   let lifecycle: StateLifecycle | undefined;
@@ -82,7 +97,9 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
     await prepareDirs(settings);
     // Up first: /healthz answers (and /readyz says 503) while the boot waits for the store or the backend.
     servers.push(await startStatusServer(state, settings.status.bind, settings.status.port, log));
-    servers.push(await startControlServer(controlSocketPath(settings), state, { backup: () => backupNow(lifecycle) }, log));
+    servers.push(
+      await startControlServer(controlSocketPath(settings), state, { backup: () => backupNow(lifecycle) }, log),
+    );
 
     // The store: fail closed, restore what is empty, before any service starts.
     lifecycle = await StateLifecycle.boot({ settings, built, state, log, version: VERSION, signal: stopping.signal });
@@ -90,20 +107,30 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
     const store = lifecycle.store;
     // Where the backend is: settings, this host, or discovery records in the store (bounded wait).
     const endpoints = store
-      ? await resolveEndpoints(settings, store, log, { timeoutMs: settings.discovery.timeoutSec * 1000, catalog, signal: stopping.signal })
+      ? await resolveEndpoints(settings, store, log, {
+          timeoutMs: settings.discovery.timeoutSec * 1000,
+          catalog,
+          signal: stopping.signal,
+        })
       : localEndpoints(settings);
     await forwarding?.point(endpoints.logServer);
     if (endpoints.logServer) log.info(`forwarding logs to ${endpoints.logServer}`);
     const hostConfig = await prepareHome(settings, built, log, store, endpoints);
 
     supervisor = new Supervisor(
-      built.map((b) => new Child(b.plan, b.service, b.ctx.identity, b.ctx.log, {
-        onFatal: (_child, reason) => {
-          fatal ??= new RolevisorError('RV_SERVICE_FAILED', `${reason}; stopping the container so that the orchestrator can replace it`);
-          wake();
-        },
-        afterReady: stateful.afterReady,
-      })),
+      built.map(
+        (b) =>
+          new Child(b.plan, b.service, b.ctx.identity, b.ctx.log, {
+            onFatal: (_child, reason) => {
+              fatal ??= new RolevisorError(
+                'RV_SERVICE_FAILED',
+                `${reason}; stopping the container so that the orchestrator can replace it`,
+              );
+              wake();
+            },
+            afterReady: stateful.afterReady,
+          }),
+      ),
       log,
     );
     const running = supervisor;
@@ -115,10 +142,17 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
       if (!shutdown && !fatal) {
         if (store) {
           link = await ClusterLink.start({
-            settings, store, catalog, log, endpoints,
+            settings,
+            store,
+            catalog,
+            log,
+            endpoints,
             apply: async (change, restart) => {
               const path = await hostConfig.write(change.endpoints);
-              log.info({ path, changed: change.changed }, `config.yml rewritten for the moved ${change.changed.join(', ')}`);
+              log.info(
+                { path, changed: change.changed },
+                `config.yml rewritten for the moved ${change.changed.join(', ')}`,
+              );
               if (change.endpoints.logServer !== change.previous.logServer) {
                 await forwarding?.point(change.endpoints.logServer);
                 log.info(`forwarding logs to ${change.endpoints.logServer ?? '(nowhere)'}`);
@@ -129,13 +163,19 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
         }
         state.phase = 'running';
         lifecycle.startSchedule();
-        log.info({ bootMs: Date.now() - bootStarted, services: plan.map((p) => p.name) }, `all services ready in ${((Date.now() - bootStarted) / 1000).toFixed(1)} s`);
+        log.info(
+          { bootMs: Date.now() - bootStarted, services: plan.map((p) => p.name) },
+          `all services ready in ${((Date.now() - bootStarted) / 1000).toFixed(1)} s`,
+        );
         await woken;
       }
     }
   } catch (error) {
     // A signal that ended a wait during boot is a clean stop, not a failure.
-    if (!(shutdown && error === stopping.signal.reason)) fatal ??= isRolevisorError(error) ? error : new RolevisorError('RV_INTERNAL', (error as Error).message, { cause: error });
+    if (!(shutdown && error === stopping.signal.reason))
+      fatal ??= isRolevisorError(error)
+        ? error
+        : new RolevisorError('RV_INTERNAL', (error as Error).message, { cause: error });
   }
 
   // /readyz answers 503 from here on, so a load balancer drains this host first.
@@ -146,7 +186,10 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
   if (supervisor) {
     const stopStarted = Date.now();
     await supervisor.stop({ deadline, betweenPhases: lifecycle?.stopPhase(deadline, () => state.services()) });
-    log.info({ stopMs: Date.now() - stopStarted }, `all services stopped in ${((Date.now() - stopStarted) / 1000).toFixed(1)} s`);
+    log.info(
+      { stopMs: Date.now() - stopStarted },
+      `all services stopped in ${((Date.now() - stopStarted) / 1000).toFixed(1)} s`,
+    );
   }
   state.phase = 'stopped';
   lifecycle?.close();
@@ -159,7 +202,8 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
 }
 
 async function backupNow(lifecycle: StateLifecycle | undefined): Promise<BackupRecord> {
-  if (!lifecycle) throw new RolevisorError('RV_BACKUP_FAILED', 'rolevisor is still opening the store; try again once it is running');
+  if (!lifecycle)
+    throw new RolevisorError('RV_BACKUP_FAILED', 'rolevisor is still opening the store; try again once it is running');
   return lifecycle.backup();
 }
 
@@ -170,11 +214,25 @@ async function prepareDirs(settings: Settings): Promise<void> {
 }
 
 /** config.yml (the store's copy wins) and certificates, before any service starts. */
-async function prepareHome(settings: Settings, built: BuiltService[], log: Logger, store: Store | undefined, endpoints: Endpoints): Promise<HostConfig> {
+async function prepareHome(
+  settings: Settings,
+  built: BuiltService[],
+  log: Logger,
+  store: Store | undefined,
+  endpoints: Endpoints,
+): Promise<HostConfig> {
   const runsApp = built.some((b) => b.plan.role === 'web' || b.plan.role === 'celery');
   const appUser = runsApp ? await identityFor(APP_USER) : undefined;
   const kinds = new Set(built.map((b) => b.service.kind));
-  const authorities = ([['postgres', 'sql'], ['redis', 'redis'], ['rabbitmq', 'rabbitmq']] as const).filter(([kind]) => kinds.has(kind)).map(([, authority]) => authority);
+  const authorities = (
+    [
+      ['postgres', 'sql'],
+      ['redis', 'redis'],
+      ['rabbitmq', 'rabbitmq'],
+    ] as const
+  )
+    .filter(([kind]) => kinds.has(kind))
+    .map(([, authority]) => authority);
   const config = await HostConfig.choose(settings, endpoints, store, appUser, log, authorities);
   const path = await config.write(endpoints);
   log.info({ path, source: config.source }, 'config.yml written');

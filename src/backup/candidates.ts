@@ -27,7 +27,13 @@ export function candidatesFor(scan: GenerationScan, kind: string): CandidateList
     const bad = parts.find((p) => sizes.get(p.key) !== p.size);
     if (bad) {
       const stored = sizes.get(bad.key);
-      list.skipped.push({ id: summary.id, reason: stored === undefined ? `part "${bad.name}" is missing from the store` : `part "${bad.name}" has ${stored} bytes, the manifest says ${bad.size}` });
+      list.skipped.push({
+        id: summary.id,
+        reason:
+          stored === undefined
+            ? `part "${bad.name}" is missing from the store`
+            : `part "${bad.name}" has ${stored} bytes, the manifest says ${bad.size}`,
+      });
       continue;
     }
     list.usable.push({ id: summary.id, summary, parts });

@@ -26,10 +26,15 @@ export async function readLastBackup(file: string): Promise<BackupRecord | undef
   }
 }
 
-const RAISE = 'raise STOPTIMEOUT together with the grace period your orchestrator gives (ECS task definition stopTimeout, at most 120 s on Fargate; docker stop -t N or compose stop_grace_period)';
+const RAISE =
+  'raise STOPTIMEOUT together with the grace period your orchestrator gives (ECS task definition stopTimeout, at most 120 s on Fargate; docker stop -t N or compose stop_grace_period)';
 
 /** The warning to log at boot, or undefined when the last backup fits comfortably. */
-export function slowBackupWarning(last: BackupRecord | undefined, newestManifestMs: number | undefined, stopTimeoutSec: number): string | undefined {
+export function slowBackupWarning(
+  last: BackupRecord | undefined,
+  newestManifestMs: number | undefined,
+  stopTimeoutSec: number,
+): string | undefined {
   const limitMs = stopTimeoutSec * 1000;
   if (last && !last.ok && last.trigger === 'stop' && last.error?.includes('STOPTIMEOUT')) {
     return `the last backup at stop did not finish within STOPTIMEOUT=${stopTimeoutSec} s and was abandoned (the store kept the generations before it); ${RAISE}`;

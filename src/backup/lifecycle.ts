@@ -68,11 +68,22 @@ export class StateLifecycle {
     this.#targets = { postgres: settings.db.backup ? postgres?.ctx : undefined, redis: redis?.ctx };
     if (store && (this.#targets.postgres || this.#targets.redis)) {
       this.#runner = new BackupRunner({
-        store, targets: this.#targets, settings, state, log: log.child({ component: 'backup' }), version,
+        store,
+        targets: this.#targets,
+        settings,
+        state,
+        log: log.child({ component: 'backup' }),
+        version,
         lastBackupFile: lastBackupFile(settings),
         blocked: () => this.blocked(),
       });
-      this.#schedule = new BackupSchedule(settings.backupSchedule, settings.timezone, this.#runner, state, log.child({ component: 'backup' }));
+      this.#schedule = new BackupSchedule(
+        settings.backupSchedule,
+        settings.timezone,
+        this.#runner,
+        state,
+        log.child({ component: 'backup' }),
+      );
     }
   }
 
@@ -86,32 +97,62 @@ export class StateLifecycle {
     return lifecycle;
   }
 
-  async #prepareRestore(store: Store, postgres: BuiltService | undefined, redis: BuiltService | undefined): Promise<void> {
+  async #prepareRestore(
+    store: Store,
+    postgres: BuiltService | undefined,
+    redis: BuiltService | undefined,
+  ): Promise<void> {
     const { log, settings } = this.#options;
     let scan: GenerationScan;
     try {
       scan = await scanGenerations(store);
     } catch (error) {
-      throw new RolevisorError('RV_STORE_UNREACHABLE', `cannot list the backup generations in the ${store.describe()}: ${message(error)}; check the store's permissions (list and read)`, { cause: error });
+      throw new RolevisorError(
+        'RV_STORE_UNREACHABLE',
+        `cannot list the backup generations in the ${store.describe()}: ${message(error)}; check the store's permissions (list and read)`,
+        { cause: error },
+      );
     }
-    for (const broken of scan.broken) log.error({ generation: broken.id }, `generation ${broken.id} is unusable: ${broken.reason}`);
-    for (const leftover of scan.incomplete) log.info({ generation: leftover.id }, `generation ${leftover.id} has no manifest (an interrupted backup): it does not count`);
-    log.info({ generations: scan.complete.map((g) => g.id) }, `the store holds ${scan.complete.length} complete generation(s)${scan.complete[0] ? `, the newest ${scan.complete[0].id}` : ''}`);
+    for (const broken of scan.broken)
+      log.error({ generation: broken.id }, `generation ${broken.id} is unusable: ${broken.reason}`);
+    for (const leftover of scan.incomplete)
+      log.info(
+        { generation: leftover.id },
+        `generation ${leftover.id} has no manifest (an interrupted backup): it does not count`,
+      );
+    log.info(
+      { generations: scan.complete.map((g) => g.id) },
+      `the store holds ${scan.complete.length} complete generation(s)${scan.complete[0] ? `, the newest ${scan.complete[0].id}` : ''}`,
+    );
     const last = await readLastBackup(lastBackupFile(settings));
     const warning = slowBackupWarning(last, scan.complete[0]?.manifest.durationMs, settings.stopTimeoutSec);
     if (warning) log.warn(warning);
     // `rolevisor status` shows the last backup from the first moment, even in a new container.
     const newest = scan.complete[0]?.manifest;
-    this.#options.state.lastBackup = last ?? (newest && {
-      trigger: 'store', startedAt: new Date(newest.time).getTime(), durationMs: newest.durationMs,
-      bytes: newest.parts.reduce((sum, p) => sum + p.size, 0), ok: true, generation: newest.id,
-    });
+    this.#options.state.lastBackup =
+      last ??
+      (newest && {
+        trigger: 'store',
+        startedAt: new Date(newest.time).getTime(),
+        durationMs: newest.durationMs,
+        bytes: newest.parts.reduce((sum, p) => sum + p.size, 0),
+        ok: true,
+        generation: newest.id,
+      });
 
     if (redis) {
       const data = redis.ctx.paths.data;
       if (await redisHasData(data)) {
-        const verdict = checkNotStale('Redis', data, await readLineage(data), candidatesFor(scan, REDIS_KIND).usable[0]);
-        log.info({ dataDir: data }, `Redis has local data in ${data}: keeping it (nothing is restored over it; ${verdict})`);
+        const verdict = checkNotStale(
+          'Redis',
+          data,
+          await readLineage(data),
+          candidatesFor(scan, REDIS_KIND).usable[0],
+        );
+        log.info(
+          { dataDir: data },
+          `Redis has local data in ${data}: keeping it (nothing is restored over it; ${verdict})`,
+        );
       } else {
         const list = this.#candidates(scan, REDIS_KIND, 'Redis');
         if (list.usable.length > 0) {
@@ -128,16 +169,26 @@ export class StateLifecycle {
       const data = postgres.ctx.paths.data;
       await discardUnfinishedRestore(data, log);
       if (await postgresHasData(data)) {
-        const verdict = checkNotStale('PostgreSQL', data, await readLineage(data), candidatesFor(scan, POSTGRES_KIND).usable[0]);
+        const verdict = checkNotStale(
+          'PostgreSQL',
+          data,
+          await readLineage(data),
+          candidatesFor(scan, POSTGRES_KIND).usable[0],
+        );
         this.#postgres = 'kept';
-        log.info({ dataDir: data }, `PostgreSQL has local data in ${data}: keeping it (nothing is restored over it; ${verdict})`);
+        log.info(
+          { dataDir: data },
+          `PostgreSQL has local data in ${data}: keeping it (nothing is restored over it; ${verdict})`,
+        );
       } else {
         const list = this.#candidates(scan, POSTGRES_KIND, 'PostgreSQL');
         if (list.usable.length > 0) {
           this.#postgres = 'pending';
           this.#postgresPending = list.usable;
           await markRestoring(data, list.usable[0]!.id);
-          log.info(`PostgreSQL's data directory is empty: it is restored from generation ${list.usable[0]!.id} as soon as it has started, before anything that uses it`);
+          log.info(
+            `PostgreSQL's data directory is empty: it is restored from generation ${list.usable[0]!.id} as soon as it has started, before anything that uses it`,
+          );
         }
       }
     }
@@ -146,9 +197,18 @@ export class StateLifecycle {
   #candidates(scan: GenerationScan, kind: string, service: string): CandidateList {
     const { log } = this.#options;
     const list = candidatesFor(scan, kind);
-    for (const skipped of list.skipped) log.error({ generation: skipped.id }, `generation ${skipped.id} cannot restore ${service}: ${skipped.reason}; skipping it`);
-    if (list.usable.length === 0 && list.skipped.length === 0) log.info(`no generation in the store holds ${service} data: ${service} starts empty`);
-    if (list.usable.length === 0 && list.skipped.length > 0) this.#restoreFailed(service, new RolevisorError('RV_RESTORE_FAILED', `every generation holding ${service} data is damaged`));
+    for (const skipped of list.skipped)
+      log.error(
+        { generation: skipped.id },
+        `generation ${skipped.id} cannot restore ${service}: ${skipped.reason}; skipping it`,
+      );
+    if (list.usable.length === 0 && list.skipped.length === 0)
+      log.info(`no generation in the store holds ${service} data: ${service} starts empty`);
+    if (list.usable.length === 0 && list.skipped.length > 0)
+      this.#restoreFailed(
+        service,
+        new RolevisorError('RV_RESTORE_FAILED', `every generation holding ${service} data is damaged`),
+      );
     return list;
   }
 
@@ -156,9 +216,13 @@ export class StateLifecycle {
   #restoreFailed(service: string, error: unknown): void {
     const { settings, log } = this.#options;
     if (!settings.allowFreshStart) {
-      throw error instanceof RolevisorError ? error : new RolevisorError('RV_RESTORE_FAILED', `restoring ${service}: ${message(error)}`, { cause: error });
+      throw error instanceof RolevisorError
+        ? error
+        : new RolevisorError('RV_RESTORE_FAILED', `restoring ${service}: ${message(error)}`, { cause: error });
     }
-    log.error(`ALLOWFRESHSTART=true: ${service} starts EMPTY although the store holds backups of it (${message(error)}); this boot writes no backup, so the generations in the store stay as they are`);
+    log.error(
+      `ALLOWFRESHSTART=true: ${service} starts EMPTY although the store holds backups of it (${message(error)}); this boot writes no backup, so the generations in the store stay as they are`,
+    );
     this.#problem = `the restore of ${service} failed at boot (started empty because ALLOWFRESHSTART=true)`;
   }
 
@@ -175,7 +239,9 @@ export class StateLifecycle {
       await clearRestoring(ctx.paths.data);
       this.#postgres = 'restored';
       if (this.#redisGeneration && this.#redisGeneration !== generation) {
-        log.warn(`PostgreSQL was restored from generation ${generation} but Redis from ${this.#redisGeneration}: each from the newest generation that proved intact for it`);
+        log.warn(
+          `PostgreSQL was restored from generation ${generation} but Redis from ${this.#redisGeneration}: each from the newest generation that proved intact for it`,
+        );
       }
     } catch (error) {
       this.#postgres = 'failed';
@@ -200,7 +266,9 @@ export class StateLifecycle {
   /** A backup now (the control endpoint's POST /backup). */
   async backup(): Promise<BackupRecord> {
     if (!this.#runner) {
-      const why = this.#problem ?? (this.store ? 'this host runs neither the sql nor the redis role (or DBBACKUP=false)' : 'there is no store');
+      const why =
+        this.#problem ??
+        (this.store ? 'this host runs neither the sql nor the redis role (or DBBACKUP=false)' : 'there is no store');
       throw new RolevisorError('RV_BACKUP_FAILED', `nothing to back up here: ${why}`);
     }
     return this.#runner.run('manual');
@@ -219,15 +287,23 @@ export class StateLifecycle {
         return;
       }
       if (!this.#runner) return;
-      const names = [this.#targets.postgres ? this.#names.postgres : undefined, this.#targets.redis ? this.#names.redis : undefined].filter((n): n is string => n !== undefined);
+      const names = [
+        this.#targets.postgres ? this.#names.postgres : undefined,
+        this.#targets.redis ? this.#names.redis : undefined,
+      ].filter((n): n is string => n !== undefined);
       const notReady = services().filter((s) => names.includes(s.name) && s.state !== 'ready');
       if (notReady.length > 0) {
-        log.warn(`no backup at stop: ${notReady.map((s) => `${s.name} is ${s.state}`).join(', ')}; the generations in the store stay as they are`);
+        log.warn(
+          `no backup at stop: ${notReady.map((s) => `${s.name} is ${s.state}`).join(', ')}; the generations in the store stay as they are`,
+        );
         await this.#runner.abortRunning('the container is stopping');
         return;
       }
       const backupDeadline = deadline - BACK_STOP_RESERVE_MS;
-      log.info({ secondsLeft: Math.round((backupDeadline - Date.now()) / 100) / 10 }, `backing up before stopping the back services (${((backupDeadline - Date.now()) / 1000).toFixed(1)} s available)`);
+      log.info(
+        { secondsLeft: Math.round((backupDeadline - Date.now()) / 100) / 10 },
+        `backing up before stopping the back services (${((backupDeadline - Date.now()) / 1000).toFixed(1)} s available)`,
+      );
       await this.#runner.run('stop', { deadline: backupDeadline });
     };
   }

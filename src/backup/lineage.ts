@@ -32,32 +32,55 @@ export async function readLineage(dataDir: string): Promise<Lineage | undefined>
 }
 
 async function writeLineage(dataDir: string, lineage: Omit<Lineage, 'at'>): Promise<void> {
-  await writeFileAtomic(lineagePath(dataDir), `${JSON.stringify({ ...lineage, at: new Date().toISOString() })}\n`, { mode: 0o600 });
+  await writeFileAtomic(lineagePath(dataDir), `${JSON.stringify({ ...lineage, at: new Date().toISOString() })}\n`, {
+    mode: 0o600,
+  });
 }
 
 /** `considered`: the newest generation the restore tried (it fell back from damaged ones). */
-export const recordRestored = (dataDir: string, generation: string, options: { chosen?: boolean; considered?: string } = {}): Promise<void> =>
-  writeLineage(dataDir, { generation, ...(options.chosen ? { chosen: true } : {}), ...(options.considered && options.considered !== generation ? { considered: options.considered } : {}) });
+export const recordRestored = (
+  dataDir: string,
+  generation: string,
+  options: { chosen?: boolean; considered?: string } = {},
+): Promise<void> =>
+  writeLineage(dataDir, {
+    generation,
+    ...(options.chosen ? { chosen: true } : {}),
+    ...(options.considered && options.considered !== generation ? { considered: options.considered } : {}),
+  });
 
 /** Before the manifest is written: a crash between the two must not make our own backup look foreign. */
 export async function recordPending(dataDir: string, generation: string): Promise<void> {
   const current = await readLineage(dataDir);
-  await writeLineage(dataDir, { ...(current?.generation ? { generation: current.generation } : {}), pending: generation });
+  await writeLineage(dataDir, {
+    ...(current?.generation ? { generation: current.generation } : {}),
+    pending: generation,
+  });
 }
 
-export const recordBackedUp = (dataDir: string, generation: string): Promise<void> => writeLineage(dataDir, { generation });
+export const recordBackedUp = (dataDir: string, generation: string): Promise<void> =>
+  writeLineage(dataDir, { generation });
 
 /**
  * Throws RV_LOCAL_DATA_STALE when the store holds a generation of this service newer than
  * the one its local data descends from. Unknown lineage (data from before this check, or
  * never backed up) is not judged: `describe` says so.
  */
-export function checkNotStale(service: string, dataDir: string, lineage: Lineage | undefined, newest: Candidate | undefined): string {
+export function checkNotStale(
+  service: string,
+  dataDir: string,
+  lineage: Lineage | undefined,
+  newest: Candidate | undefined,
+): string {
   if (!newest) return 'the store holds no generation of it';
-  if (!lineage?.generation && !lineage?.pending) return `no record of which generation it descends from (${lineagePath(dataDir)})`;
+  if (!lineage?.generation && !lineage?.pending)
+    return `no record of which generation it descends from (${lineagePath(dataDir)})`;
   if (lineage.chosen) return `it was restored from generation ${lineage.generation} on purpose`;
-  const known = [lineage.generation, lineage.pending, lineage.considered].filter((id): id is string => id !== undefined);
-  if (known.includes(newest.id) || known.some((id) => id > newest.id)) return `it is generation ${newest.id} or newer, the newest in the store`;
+  const known = [lineage.generation, lineage.pending, lineage.considered].filter(
+    (id): id is string => id !== undefined,
+  );
+  if (known.includes(newest.id) || known.some((id) => id > newest.id))
+    return `it is generation ${newest.id} or newer, the newest in the store`;
   const { manifest } = newest.summary;
   throw new RolevisorError(
     'RV_LOCAL_DATA_STALE',

@@ -16,7 +16,11 @@ export async function isEmptyDir(path: string): Promise<boolean> {
   }
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** A cluster (PG_VERSION) or anything else in the directory: initdb would refuse it too. */
 export async function postgresHasData(dataDir: string): Promise<boolean> {

@@ -37,7 +37,9 @@ async function refuseIfRunning(settings: Settings): Promise<void> {
   } catch {
     return; // nothing answers: no instance
   }
-  throw refuse(`a rolevisor instance (pid ${pid}) is running with ROLEVISOR_HOME=${settings.home}; stop it first (restore works offline, into empty data directories)`);
+  throw refuse(
+    `a rolevisor instance (pid ${pid}) is running with ROLEVISOR_HOME=${settings.home}; stop it first (restore works offline, into empty data directories)`,
+  );
 }
 
 function only(candidates: Candidate[], id: string, service: string): Candidate {
@@ -46,15 +48,23 @@ function only(candidates: Candidate[], id: string, service: string): Candidate {
   return found;
 }
 
-async function restorePostgresOffline(built: BuiltService, candidate: Candidate, store: Parameters<typeof restorePostgres>[0], log: Logger): Promise<void> {
+async function restorePostgresOffline(
+  built: BuiltService,
+  candidate: Candidate,
+  store: Parameters<typeof restorePostgres>[0],
+  log: Logger,
+): Promise<void> {
   const data = built.ctx.paths.data;
   await markRestoring(data, candidate.id);
-  const supervisor = new Supervisor([
-    new Child(built.plan, built.service, built.ctx.identity, built.ctx.log, {
-      onFatal: (_child, reason) => log.error(reason),
-      afterReady: () => restorePostgres(store, [candidate], built.ctx, log).then(() => undefined),
-    }),
-  ], log);
+  const supervisor = new Supervisor(
+    [
+      new Child(built.plan, built.service, built.ctx.identity, built.ctx.log, {
+        onFatal: (_child, reason) => log.error(reason),
+        afterReady: () => restorePostgres(store, [candidate], built.ctx, log).then(() => undefined),
+      }),
+    ],
+    log,
+  );
   try {
     await supervisor.start();
   } catch (error) {
@@ -68,18 +78,33 @@ async function restorePostgresOffline(built: BuiltService, candidate: Candidate,
   await clearRestoring(data);
 }
 
-export async function restoreOffline(settings: Settings, catalog: RoleCatalog, generationId: string, log: Logger): Promise<string[]> {
+export async function restoreOffline(
+  settings: Settings,
+  catalog: RoleCatalog,
+  generationId: string,
+  log: Logger,
+): Promise<string[]> {
   const roles = settings.roles.filter((r) => r === 'sql' || r === 'redis');
-  if (roles.length === 0) throw new RolevisorError('RV_USAGE', `CONTAINERROLE=${settings.rolesRaw} has neither the sql nor the redis role: there is nothing to restore on this host`);
+  if (roles.length === 0)
+    throw new RolevisorError(
+      'RV_USAGE',
+      `CONTAINERROLE=${settings.rolesRaw} has neither the sql nor the redis role: there is nothing to restore on this host`,
+    );
   await refuseIfRunning(settings);
   const built = await buildServices(settings, planServices(roles, catalog), catalog.dir, log);
   const postgres = built.find((b) => b.service.kind === 'postgres');
   const redis = built.find((b) => b.service.kind === 'redis');
   if (postgres) {
     await discardUnfinishedRestore(postgres.ctx.paths.data, log);
-    if (await postgresHasData(postgres.ctx.paths.data)) throw refuse(`PostgreSQL's data directory ${postgres.ctx.paths.data} is not empty; restore writes only into empty data directories (move it away first)`);
+    if (await postgresHasData(postgres.ctx.paths.data))
+      throw refuse(
+        `PostgreSQL's data directory ${postgres.ctx.paths.data} is not empty; restore writes only into empty data directories (move it away first)`,
+      );
   }
-  if (redis && (await redisHasData(redis.ctx.paths.data))) throw refuse(`Redis's data directory ${redis.ctx.paths.data} already holds a dump.rdb; restore writes only into empty data directories (move it away first)`);
+  if (redis && (await redisHasData(redis.ctx.paths.data)))
+    throw refuse(
+      `Redis's data directory ${redis.ctx.paths.data} already holds a dump.rdb; restore writes only into empty data directories (move it away first)`,
+    );
 
   const store = createStore(settings, log, { checkRetry: retryBudget(settings.storeCheckTimeoutSec) });
   try {
@@ -88,8 +113,16 @@ export async function restoreOffline(settings: Settings, catalog: RoleCatalog, g
     const summary = scan.complete.find((g) => g.id === generationId);
     if (!summary) {
       const broken = scan.broken.find((g) => g.id === generationId);
-      throw refuse(broken ? `generation ${generationId} is unusable: ${broken.reason}`
-        : `no complete generation ${generationId} in the ${store.describe()}; rolevisor generations lists them (${scan.complete.slice(0, 3).map((g) => g.id).join(', ') || 'there are none'})`);
+      throw refuse(
+        broken
+          ? `generation ${generationId} is unusable: ${broken.reason}`
+          : `no complete generation ${generationId} in the ${store.describe()}; rolevisor generations lists them (${
+              scan.complete
+                .slice(0, 3)
+                .map((g) => g.id)
+                .join(', ') || 'there are none'
+            })`,
+      );
     }
     const one = { complete: [summary], broken: [], incomplete: [] };
     const restored: string[] = [];

@@ -59,7 +59,10 @@ class ExitGate extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    this.settled.then(() => callback(), (error: unknown) => callback(error as Error));
+    this.settled.then(
+      () => callback(),
+      (error: unknown) => callback(error as Error),
+    );
   }
 }
 
@@ -133,7 +136,8 @@ export function startPipeline(steps: Step[], options: PipelineOptions = {}): Pip
       throw new Error(describeExit(steps[index]!, result.exitCode, result.signal, String(result.stderr ?? '')));
     });
     if (inputError) throw inputError;
-    if (pipeError) throw new Error(`a pipe between ${steps.map((s) => s.name).join(' | ')} failed: ${pipeError.message}`);
+    if (pipeError)
+      throw new Error(`a pipe between ${steps.map((s) => s.name).join(' | ')} failed: ${pipeError.message}`);
     if (killedByUs.size > 0) throw new Error(`${steps.map((s) => s.name).join(' | ')} was stopped`);
   });
   // A step that fails early stops the others at once (no waiting for a full pipe).

@@ -24,7 +24,10 @@ export interface PostgresInventory {
 export const DATABASES_TO_BACK_UP =
   "SELECT datname, pg_database_size(datname)::bigint AS size FROM pg_database WHERE datistemplate = false AND datname <> 'postgres' ORDER BY datname";
 
-export async function withAdminClient<T>(ctx: Pick<ServiceContext, 'settings' | 'paths'>, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withAdminClient<T>(
+  ctx: Pick<ServiceContext, 'settings' | 'paths'>,
+  fn: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client(await postgresAdminConfig(ctx.settings, ctx.paths));
   client.on('error', () => undefined);
   await client.connect();
@@ -37,14 +40,22 @@ export async function withAdminClient<T>(ctx: Pick<ServiceContext, 'settings' | 
 
 export function postgresInventory(ctx: Pick<ServiceContext, 'settings' | 'paths'>): Promise<PostgresInventory> {
   return withAdminClient(ctx, async (client) => {
-    const version = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? 'unknown';
+    const version =
+      (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? 'unknown';
     const rows = (await client.query<{ datname: string; size: string }>(DATABASES_TO_BACK_UP)).rows;
-    return { version: version.split(' ')[0] ?? version, databases: rows.map((r) => ({ name: r.datname, size: Number(r.size) })) };
+    return {
+      version: version.split(' ')[0] ?? version,
+      databases: rows.map((r) => ({ name: r.datname, size: Number(r.size) })),
+    };
   });
 }
 
 /** `pg_dump -Fc -Z0 | zstd`: the output fails unless both exit 0. */
-export async function dumpDatabase(ctx: ServiceContext, database: string, options: { signal?: AbortSignal; log: Logger }): Promise<Pipeline> {
+export async function dumpDatabase(
+  ctx: ServiceContext,
+  database: string,
+  options: { signal?: AbortSignal; log: Logger },
+): Promise<Pipeline> {
   const password = await readSuperuserPassword(ctx.paths);
   return startPipeline(
     [

@@ -92,7 +92,8 @@ export async function backgroundSave(redis: Redis, signal?: AbortSignal): Promis
     signal?.throwIfAborted();
     const now = await progress();
     if (saveFinished(before, now)) {
-      if (now.lastStatus !== 'ok') throw new Error(`Redis BGSAVE failed (rdb_last_bgsave_status:${now.lastStatus}); see the redis log lines`);
+      if (now.lastStatus !== 'ok')
+        throw new Error(`Redis BGSAVE failed (rdb_last_bgsave_status:${now.lastStatus}); see the redis log lines`);
       return;
     }
     await sleep(POLL_MS);
@@ -114,6 +115,9 @@ export async function snapshotRedis(ctx: ServiceContext, options: { signal?: Abo
   }
   const size = (await handle.stat()).size;
   const input = handle.createReadStream();
-  const pipeline = startPipeline([{ name: 'zstd of the Redis snapshot', file: ZSTD, args: ZSTD_COMPRESS_ARGS, env: zstdEnv(), cwd: '/' }], { input, signal: options.signal });
+  const pipeline = startPipeline(
+    [{ name: 'zstd of the Redis snapshot', file: ZSTD, args: ZSTD_COMPRESS_ARGS, env: zstdEnv(), cwd: '/' }],
+    { input, signal: options.signal },
+  );
   return { version, size, pipeline };
 }

@@ -9,7 +9,11 @@ import { writeFileAtomic } from '../util/fsx.js';
 export const restoreMarkerPath = (dataDir: string): string => `${dataDir}.restoring`;
 
 export async function markRestoring(dataDir: string, generation: string): Promise<void> {
-  await writeFileAtomic(restoreMarkerPath(dataDir), `${JSON.stringify({ generation, startedAt: new Date().toISOString() })}\n`, { mode: 0o600 });
+  await writeFileAtomic(
+    restoreMarkerPath(dataDir),
+    `${JSON.stringify({ generation, startedAt: new Date().toISOString() })}\n`,
+    { mode: 0o600 },
+  );
 }
 
 export async function clearRestoring(dataDir: string): Promise<void> {
@@ -32,7 +36,10 @@ export async function unfinishedRestore(dataDir: string): Promise<string | undef
 export async function discardUnfinishedRestore(dataDir: string, log: Logger): Promise<boolean> {
   const marker = await unfinishedRestore(dataDir);
   if (marker === undefined) return false;
-  log.warn({ dataDir, marker }, `a previous restore into ${dataDir} did not finish (${marker}); removing the partial cluster and restoring again`);
+  log.warn(
+    { dataDir, marker },
+    `a previous restore into ${dataDir} did not finish (${marker}); removing the partial cluster and restoring again`,
+  );
   await rm(dataDir, { recursive: true, force: true });
   await clearRestoring(dataDir);
   return true;

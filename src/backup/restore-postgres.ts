@@ -24,10 +24,18 @@ export const RESTORE_SESSION_OPTIONS = '-c maintenance_work_mem=256MB -c synchro
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-async function restoreDump(store: Store, candidate: Candidate, part: PartInfo, ctx: ServiceContext, password: string): Promise<void> {
+async function restoreDump(
+  store: Store,
+  candidate: Candidate,
+  part: PartInfo,
+  ctx: ServiceContext,
+  password: string,
+): Promise<void> {
   const source = await readPart(store, candidate.summary.manifest, part);
   const steps = [
-    ...(part.compression === 'zstd' ? [{ name: `zstd -d of ${part.name}`, file: ZSTD, args: ZSTD_DECOMPRESS_ARGS, env: zstdEnv(), cwd: '/' }] : []),
+    ...(part.compression === 'zstd'
+      ? [{ name: `zstd -d of ${part.name}`, file: ZSTD, args: ZSTD_DECOMPRESS_ARGS, env: zstdEnv(), cwd: '/' }]
+      : []),
     {
       name: `pg_restore of ${part.name}`,
       file: postgresTool(ctx, 'pg_restore'),
@@ -57,14 +65,25 @@ export async function dropRestoredDatabases(ctx: ServiceContext, log: Logger): P
 
 /** DBUSER and DBNAME as the settings say (the dump's database may lack them, or the password changed). */
 export const ensureAppDatabaseAgain = (ctx: ServiceContext): Promise<unknown> =>
-  withAdminClient(ctx, (client) => ensureAppDatabase(client, { user: ctx.settings.db.user, password: ctx.settings.db.password, database: ctx.settings.db.name }, ctx.log));
+  withAdminClient(ctx, (client) =>
+    ensureAppDatabase(
+      client,
+      { user: ctx.settings.db.user, password: ctx.settings.db.password, database: ctx.settings.db.name },
+      ctx.log,
+    ),
+  );
 
 /**
  * Restores the newest generation whose dumps prove intact, falling back generation by
  * generation. Returns the generation used; throws RV_RESTORE_FAILED (with everything
  * restored dropped again) when none could be.
  */
-export async function restorePostgres(store: Store, candidates: Candidate[], ctx: ServiceContext, log: Logger): Promise<string> {
+export async function restorePostgres(
+  store: Store,
+  candidates: Candidate[],
+  ctx: ServiceContext,
+  log: Logger,
+): Promise<string> {
   const password = await readSuperuserPassword(ctx.paths);
   const failures: string[] = [];
   for (const candidate of candidates) {
@@ -73,17 +92,29 @@ export async function restorePostgres(store: Store, candidates: Candidate[], ctx
       let bytes = 0;
       for (const part of candidate.parts) {
         const partStarted = Date.now();
-        log.info({ generation: candidate.id, part: part.name, bytes: part.size }, `restoring ${part.name} (${formatBytes(part.size)}) from generation ${candidate.id}`);
+        log.info(
+          { generation: candidate.id, part: part.name, bytes: part.size },
+          `restoring ${part.name} (${formatBytes(part.size)}) from generation ${candidate.id}`,
+        );
         await restoreDump(store, candidate, part, ctx, password);
         bytes += part.size;
-        log.info({ generation: candidate.id, part: part.name, durationMs: Date.now() - partStarted }, `restored ${part.name} in ${seconds(Date.now() - partStarted)}`);
+        log.info(
+          { generation: candidate.id, part: part.name, durationMs: Date.now() - partStarted },
+          `restored ${part.name} in ${seconds(Date.now() - partStarted)}`,
+        );
       }
       await ensureAppDatabaseAgain(ctx);
-      log.info({ generation: candidate.id, bytes, durationMs: Date.now() - started }, `restored PostgreSQL from generation ${candidate.id} (${candidate.parts.length} database(s), ${formatBytes(bytes)} in ${seconds(Date.now() - started)})`);
+      log.info(
+        { generation: candidate.id, bytes, durationMs: Date.now() - started },
+        `restored PostgreSQL from generation ${candidate.id} (${candidate.parts.length} database(s), ${formatBytes(bytes)} in ${seconds(Date.now() - started)})`,
+      );
       return candidate.id;
     } catch (error) {
       failures.push(`${candidate.id}: ${message(error)}`);
-      log.error({ generation: candidate.id }, `RESTORE OF POSTGRESQL FROM GENERATION ${candidate.id} FAILED: ${message(error)}; ${candidates.at(-1) === candidate ? 'no older generation is left' : 'dropping what was restored and falling back to the previous generation'}`);
+      log.error(
+        { generation: candidate.id },
+        `RESTORE OF POSTGRESQL FROM GENERATION ${candidate.id} FAILED: ${message(error)}; ${candidates.at(-1) === candidate ? 'no older generation is left' : 'dropping what was restored and falling back to the previous generation'}`,
+      );
       await dropRestoredDatabases(ctx, log);
       await ensureAppDatabaseAgain(ctx);
     }

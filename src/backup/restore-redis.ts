@@ -21,7 +21,11 @@ import { ZSTD, ZSTD_DECOMPRESS_ARGS, zstdEnv } from './tools.js';
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Writes one generation's snapshot to <data>/dump.rdb; throws (leaving nothing) if it is damaged. */
-export async function placeRedisSnapshot(store: Store, candidate: Candidate, ctx: Pick<ServiceContext, 'paths' | 'identity'>): Promise<number> {
+export async function placeRedisSnapshot(
+  store: Store,
+  candidate: Candidate,
+  ctx: Pick<ServiceContext, 'paths' | 'identity'>,
+): Promise<number> {
   const part = candidate.parts[0];
   if (!part) throw new Error(`generation ${candidate.id} has no Redis part`);
   await ensureServiceDir(ctx.paths.data, 0o700, ctx.identity);
@@ -31,7 +35,10 @@ export async function placeRedisSnapshot(store: Store, candidate: Candidate, ctx
   try {
     const out = createWriteStream(temp, { mode: 0o600 });
     if (part.compression === 'zstd') {
-      const unzstd = startPipeline([{ name: 'zstd -d of the Redis snapshot', file: ZSTD, args: ZSTD_DECOMPRESS_ARGS, env: zstdEnv(), cwd: '/' }], { input: source });
+      const unzstd = startPipeline(
+        [{ name: 'zstd -d of the Redis snapshot', file: ZSTD, args: ZSTD_DECOMPRESS_ARGS, env: zstdEnv(), cwd: '/' }],
+        { input: source },
+      );
       await pipeline(unzstd.output!, out);
       await unzstd.done;
     } else {
@@ -58,17 +65,28 @@ export async function placeRedisSnapshot(store: Store, candidate: Candidate, ctx
  * Places the newest snapshot that proves intact, falling back generation by generation.
  * Returns the generation used; throws RV_RESTORE_FAILED when none could be.
  */
-export async function restoreRedis(store: Store, candidates: Candidate[], ctx: Pick<ServiceContext, 'paths' | 'identity'>, log: Logger): Promise<string> {
+export async function restoreRedis(
+  store: Store,
+  candidates: Candidate[],
+  ctx: Pick<ServiceContext, 'paths' | 'identity'>,
+  log: Logger,
+): Promise<string> {
   const failures: string[] = [];
   for (const candidate of candidates) {
     const started = Date.now();
     try {
       const size = await placeRedisSnapshot(store, candidate, ctx);
-      log.info({ generation: candidate.id, bytes: size, durationMs: Date.now() - started }, `restored Redis from generation ${candidate.id} (${formatBytes(size)} dump.rdb in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      log.info(
+        { generation: candidate.id, bytes: size, durationMs: Date.now() - started },
+        `restored Redis from generation ${candidate.id} (${formatBytes(size)} dump.rdb in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      );
       return candidate.id;
     } catch (error) {
       failures.push(`${candidate.id}: ${message(error)}`);
-      log.error({ generation: candidate.id }, `RESTORE OF REDIS FROM GENERATION ${candidate.id} FAILED: ${message(error)}; ${candidates.at(-1) === candidate ? 'no older generation is left' : 'falling back to the previous generation'}`);
+      log.error(
+        { generation: candidate.id },
+        `RESTORE OF REDIS FROM GENERATION ${candidate.id} FAILED: ${message(error)}; ${candidates.at(-1) === candidate ? 'no older generation is left' : 'falling back to the previous generation'}`,
+      );
     }
   }
   throw new RolevisorError('RV_RESTORE_FAILED', `no generation could restore Redis (${failures.join('; ')})`);

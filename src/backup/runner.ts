@@ -76,14 +76,23 @@ export class BackupRunner {
     const blocked = this.options.blocked();
     if (blocked) {
       log.error(`backup (${trigger}) refused: ${blocked}`);
-      return this.#record({ trigger, startedAt, durationMs: 0, bytes: 0, ok: false, error: `refused: ${blocked}` }, false);
+      return this.#record(
+        { trigger, startedAt, durationMs: 0, bytes: 0, ok: false, error: `refused: ${blocked}` },
+        false,
+      );
     }
     let timer: NodeJS.Timeout | undefined;
     if (runOptions.deadline !== undefined) {
       const left = runOptions.deadline - Date.now();
-      timer = setTimeout(() => abort.abort(new Error(
-        `the backup did not finish within the stop deadline (STOPTIMEOUT=${settings.stopTimeoutSec} s) and was abandoned; raise STOPTIMEOUT and the orchestrator's grace period (ECS stopTimeout, at most 120 s on Fargate; docker stop -t)`,
-      )), Math.max(0, left));
+      timer = setTimeout(
+        () =>
+          abort.abort(
+            new Error(
+              `the backup did not finish within the stop deadline (STOPTIMEOUT=${settings.stopTimeoutSec} s) and was abandoned; raise STOPTIMEOUT and the orchestrator's grace period (ECS stopTimeout, at most 120 s on Fargate; docker stop -t)`,
+            ),
+          ),
+        Math.max(0, left),
+      );
     }
     try {
       const manifest = await writeGeneration(this.options.store, this.options.targets, {
@@ -95,18 +104,27 @@ export class BackupRunner {
       });
       // The generation is committed; a failed note of it only makes the next boot less sure.
       await this.#eachDataDir((dir) => recordBackedUp(dir, manifest.id)).catch((error: unknown) =>
-        log.warn(`could not note generation ${manifest.id} beside the data directories: ${(error as Error).message}`));
+        log.warn(`could not note generation ${manifest.id} beside the data directories: ${(error as Error).message}`),
+      );
       const bytes = manifest.parts.reduce((sum, p) => sum + p.size, 0);
       const durationMs = Date.now() - startedAt;
-      log.info({ generation: manifest.id, trigger, bytes, durationMs, parts: manifest.parts.length },
-        `backup ${manifest.id} committed (${trigger}): ${manifest.parts.length} part(s), ${formatBytes(bytes)} in ${(durationMs / 1000).toFixed(1)} s`);
-      const record = await this.#record({ trigger, startedAt, durationMs, bytes, ok: true, generation: manifest.id }, true);
+      log.info(
+        { generation: manifest.id, trigger, bytes, durationMs, parts: manifest.parts.length },
+        `backup ${manifest.id} committed (${trigger}): ${manifest.parts.length} part(s), ${formatBytes(bytes)} in ${(durationMs / 1000).toFixed(1)} s`,
+      );
+      const record = await this.#record(
+        { trigger, startedAt, durationMs, bytes, ok: true, generation: manifest.id },
+        true,
+      );
       await this.#prune(runOptions.deadline);
       return record;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       log.error({ trigger, durationMs: Date.now() - startedAt }, `BACKUP FAILED (${trigger}): ${message}`);
-      return this.#record({ trigger, startedAt, durationMs: Date.now() - startedAt, bytes: 0, ok: false, error: message }, true);
+      return this.#record(
+        { trigger, startedAt, durationMs: Date.now() - startedAt, bytes: 0, ok: false, error: message },
+        true,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -121,7 +139,8 @@ export class BackupRunner {
     this.options.state.recordBackup(record);
     if (persist) {
       await saveLastBackup(this.options.lastBackupFile, record).catch((error: unknown) =>
-        this.options.log.warn(`could not write ${this.options.lastBackupFile}: ${(error as Error).message}`));
+        this.options.log.warn(`could not write ${this.options.lastBackupFile}: ${(error as Error).message}`),
+      );
     }
     return record;
   }
@@ -134,8 +153,15 @@ export class BackupRunner {
     }
     try {
       const result = await pruneGenerations(store, { keep: settings.backupKeep, maxAgeDays: settings.backupDays });
-      for (const deleted of result.deleted) log.info({ generation: deleted.id, reason: deleted.reason }, `retention deleted generation ${deleted.id}: ${deleted.reason}`);
-      log.info({ kept: result.kept, deleted: result.deleted.length }, `retention: the newest ${result.kept.length} verified generation(s) are kept (BACKUPKEEP=${settings.backupKeep}, DABACKUPDAYS=${settings.backupDays})`);
+      for (const deleted of result.deleted)
+        log.info(
+          { generation: deleted.id, reason: deleted.reason },
+          `retention deleted generation ${deleted.id}: ${deleted.reason}`,
+        );
+      log.info(
+        { kept: result.kept, deleted: result.deleted.length },
+        `retention: the newest ${result.kept.length} verified generation(s) are kept (BACKUPKEEP=${settings.backupKeep}, DABACKUPDAYS=${settings.backupDays})`,
+      );
     } catch (error) {
       state.storeErrors++;
       log.warn(`retention failed (the generations stay as they are): ${(error as Error).message}`);

@@ -33,8 +33,14 @@ export class BackupSchedule {
       this.#cron = new Cron(this.expression, { protect: true, catch: true }, tick);
     }
     this.#publishNext();
-    this.log.info({ schedule: this.expression, timezone: this.timezone, next: this.state.nextBackupAt ? new Date(this.state.nextBackupAt).toISOString() : undefined },
-      `scheduled backups: "${this.expression}" (${this.timezone})`);
+    this.log.info(
+      {
+        schedule: this.expression,
+        timezone: this.timezone,
+        next: this.state.nextBackupAt ? new Date(this.state.nextBackupAt).toISOString() : undefined,
+      },
+      `scheduled backups: "${this.expression}" (${this.timezone})`,
+    );
   }
 
   #publishNext(): void {

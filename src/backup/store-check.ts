@@ -38,7 +38,9 @@ export async function openStoreAtBoot(settings: Settings, log: Logger, signal?: 
     closeStore(store);
     if (signal?.aborted) throw error;
     if (!settings.allowFreshStart || !isRolevisorError(error)) throw error;
-    log.error(`ALLOWFRESHSTART=true: starting WITHOUT the store (${error.message}); nothing is restored and no backup will be written until a boot that can read the store`);
+    log.error(
+      `ALLOWFRESHSTART=true: starting WITHOUT the store (${error.message}); nothing is restored and no backup will be written until a boot that can read the store`,
+    );
     return { store: undefined, problem: `the store could not be read at boot: ${error.message}` };
   }
   log.info({ store: store.describe(), ms: Date.now() - started }, `store ready: ${store.describe()}`);

@@ -24,7 +24,11 @@ export function postgresTool(ctx: Pick<ServiceContext, 'paths'>, tool: 'pg_dump'
 }
 
 /** libpq's environment for a superuser connection over the service's unix socket. */
-export function postgresToolEnv(ctx: Pick<ServiceContext, 'paths' | 'settings'>, password: string, database = 'postgres'): Record<string, string> {
+export function postgresToolEnv(
+  ctx: Pick<ServiceContext, 'paths' | 'settings'>,
+  password: string,
+  database = 'postgres',
+): Record<string, string> {
   return backendEnv(ctx.paths.run, {
     PGHOST: ctx.paths.run,
     PGPORT: String(ctx.settings.db.port),

@@ -45,28 +45,56 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promis
   await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
 }
 
-async function backUpPostgres(writer: GenerationWriter, ctx: ServiceContext, versions: Record<string, string>, options: WriteOptions): Promise<void> {
+async function backUpPostgres(
+  writer: GenerationWriter,
+  ctx: ServiceContext,
+  versions: Record<string, string>,
+  options: WriteOptions,
+): Promise<void> {
   const inventory = await postgresInventory(ctx);
   versions.postgres = inventory.version;
-  options.log.info({ databases: inventory.databases.map((d) => d.name) }, `dumping ${inventory.databases.length} PostgreSQL database(s)`);
+  options.log.info(
+    { databases: inventory.databases.map((d) => d.name) },
+    `dumping ${inventory.databases.length} PostgreSQL database(s)`,
+  );
   await eachLimited(inventory.databases, DATABASE_CONCURRENCY, async (db: DatabaseInfo) => {
     const started = Date.now();
     const dump = await dumpDatabase(ctx, db.name, { signal: options.signal, log: options.log });
-    const part = await writer.part(postgresPartName(db.name), dump.output!, { kind: POSTGRES_KIND, compression: 'zstd', expectedSize: Math.max(db.size, 1) });
-    options.log.info({ phase: 'postgres', database: db.name, part: part.name, bytes: part.size, durationMs: Date.now() - started },
-      `dumped database "${db.name}": ${formatBytes(part.size)} stored in ${seconds(Date.now() - started)}`);
+    const part = await writer.part(postgresPartName(db.name), dump.output!, {
+      kind: POSTGRES_KIND,
+      compression: 'zstd',
+      expectedSize: Math.max(db.size, 1),
+    });
+    options.log.info(
+      { phase: 'postgres', database: db.name, part: part.name, bytes: part.size, durationMs: Date.now() - started },
+      `dumped database "${db.name}": ${formatBytes(part.size)} stored in ${seconds(Date.now() - started)}`,
+    );
   });
 }
 
-async function backUpRedis(writer: GenerationWriter, ctx: ServiceContext, versions: Record<string, string>, options: WriteOptions): Promise<void> {
+async function backUpRedis(
+  writer: GenerationWriter,
+  ctx: ServiceContext,
+  versions: Record<string, string>,
+  options: WriteOptions,
+): Promise<void> {
   const started = Date.now();
   const snapshot = await snapshotRedis(ctx, { signal: options.signal });
   versions.redis = snapshot.version;
   const savedMs = Date.now() - started;
-  options.log.info({ phase: 'redis-bgsave', durationMs: savedMs, rdbBytes: snapshot.size }, `Redis BGSAVE done in ${seconds(savedMs)} (${formatBytes(snapshot.size)})`);
-  const part = await writer.part(REDIS_PART, snapshot.pipeline.output!, { kind: REDIS_KIND, compression: 'zstd', expectedSize: Math.max(snapshot.size, 1) });
-  options.log.info({ phase: 'redis', part: part.name, bytes: part.size, durationMs: Date.now() - started },
-    `stored the Redis snapshot: ${formatBytes(part.size)} in ${seconds(Date.now() - started)}`);
+  options.log.info(
+    { phase: 'redis-bgsave', durationMs: savedMs, rdbBytes: snapshot.size },
+    `Redis BGSAVE done in ${seconds(savedMs)} (${formatBytes(snapshot.size)})`,
+  );
+  const part = await writer.part(REDIS_PART, snapshot.pipeline.output!, {
+    kind: REDIS_KIND,
+    compression: 'zstd',
+    expectedSize: Math.max(snapshot.size, 1),
+  });
+  options.log.info(
+    { phase: 'redis', part: part.name, bytes: part.size, durationMs: Date.now() - started },
+    `stored the Redis snapshot: ${formatBytes(part.size)} in ${seconds(Date.now() - started)}`,
+  );
 }
 
 export async function writeGeneration(store: Store, targets: BackupTargets, options: WriteOptions): Promise<Manifest> {
@@ -85,11 +113,26 @@ export async function writeGeneration(store: Store, targets: BackupTargets, opti
     return await writer.commit();
   } catch (error) {
     const abortStarted = Date.now();
-    const cleanup = writer.abort().then((n) => `removed ${n} object(s)`, (e: unknown) => `cleanup failed: ${message(e)}`);
-    const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('cleanup still running; a later prune removes the rest'), options.abortTimeoutMs ?? 10_000).unref());
+    const cleanup = writer.abort().then(
+      (n) => `removed ${n} object(s)`,
+      (e: unknown) => `cleanup failed: ${message(e)}`,
+    );
+    const timeout = new Promise<string>((resolve) =>
+      setTimeout(
+        () => resolve('cleanup still running; a later prune removes the rest'),
+        options.abortTimeoutMs ?? 10_000,
+      ).unref(),
+    );
     const outcome = await Promise.race([cleanup, timeout]);
-    options.log.warn({ generation: writer.id, cleanupMs: Date.now() - abortStarted }, `backup ${writer.id} abandoned (${outcome}); no manifest was written, the previous generations are untouched`);
+    options.log.warn(
+      { generation: writer.id, cleanupMs: Date.now() - abortStarted },
+      `backup ${writer.id} abandoned (${outcome}); no manifest was written, the previous generations are untouched`,
+    );
     const reason = options.signal?.aborted ? message(options.signal.reason) : message(error);
-    throw new RolevisorError('RV_BACKUP_FAILED', reason.startsWith('generation ') ? reason : `generation ${writer.id}: ${reason}`, { cause: error });
+    throw new RolevisorError(
+      'RV_BACKUP_FAILED',
+      reason.startsWith('generation ') ? reason : `generation ${writer.id}: ${reason}`,
+      { cause: error },
+    );
   }
 }

@@ -58,7 +58,10 @@ export async function installCertificates(store: Store, dir: string, log: Logger
     const problem = certNameProblem(name);
     const target = resolve(join(root, name));
     if (problem || !target.startsWith(root + sep)) {
-      log.error({ key: object.key }, `refusing to install ${JSON.stringify(object.key)} from the store: ${problem ?? 'it would land outside the certificates directory'}; rename it to a plain file name under certs/`);
+      log.error(
+        { key: object.key },
+        `refusing to install ${JSON.stringify(object.key)} from the store: ${problem ?? 'it would land outside the certificates directory'}; rename it to a plain file name under certs/`,
+      );
       continue;
     }
     try {
@@ -71,6 +74,10 @@ export async function installCertificates(store: Store, dir: string, log: Logger
       log.error({ key: object.key }, `could not install ${object.key} from the store: ${(error as Error).message}`);
     }
   }
-  if (installed.length > 0) log.info({ certs: installed.map((c) => c.name), dir: root }, `installed ${installed.length} certificate file(s) from the store into ${root}`);
+  if (installed.length > 0)
+    log.info(
+      { certs: installed.map((c) => c.name), dir: root },
+      `installed ${installed.length} certificate file(s) from the store into ${root}`,
+    );
   return installed;
 }

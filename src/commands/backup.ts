@@ -10,10 +10,20 @@ import { formatBytes } from '../util/progress.js';
 const SIX_HOURS_MS = 6 * 3600 * 1000;
 
 export async function backupCommand(settings: Settings, out: NodeJS.WritableStream): Promise<number> {
-  const { status, body } = await controlRequest<Partial<BackupRecord> & { error?: string }>(controlSocketPath(settings), 'POST', '/backup', SIX_HOURS_MS);
+  const { status, body } = await controlRequest<Partial<BackupRecord> & { error?: string }>(
+    controlSocketPath(settings),
+    'POST',
+    '/backup',
+    SIX_HOURS_MS,
+  );
   if (status !== 200 || !body.ok) {
-    throw new RolevisorError('RV_BACKUP_FAILED', `${body.error ?? `the instance answered HTTP ${status}`}; see its log for the details`);
+    throw new RolevisorError(
+      'RV_BACKUP_FAILED',
+      `${body.error ?? `the instance answered HTTP ${status}`}; see its log for the details`,
+    );
   }
-  out.write(`generation ${body.generation}: ${formatBytes(body.bytes ?? 0)} in ${((body.durationMs ?? 0) / 1000).toFixed(1)} s\n`);
+  out.write(
+    `generation ${body.generation}: ${formatBytes(body.bytes ?? 0)} in ${((body.durationMs ?? 0) / 1000).toFixed(1)} s\n`,
+  );
   return EXIT.ok;
 }

@@ -13,10 +13,14 @@ import type { DiscoveredService } from '../discovery/record.js';
 
 function settingValue(settings: Settings, service: DiscoveredService): string {
   switch (service) {
-    case 'sql': return `${settings.db.host ?? ''}:${settings.db.port}`;
-    case 'redis': return settings.redis.url ?? '';
-    case 'rabbitmq': return settings.rabbitmq.url ?? '';
-    case 'log': return settings.log.server ?? '';
+    case 'sql':
+      return `${settings.db.host ?? ''}:${settings.db.port}`;
+    case 'redis':
+      return settings.redis.url ?? '';
+    case 'rabbitmq':
+      return settings.rabbitmq.url ?? '';
+    case 'log':
+      return settings.log.server ?? '';
   }
 }
 
@@ -30,7 +34,11 @@ function hostOnly(value: string): string {
   }
 }
 
-export async function checkCommand(settings: Settings, catalog: RoleCatalog, out: NodeJS.WritableStream): Promise<number> {
+export async function checkCommand(
+  settings: Settings,
+  catalog: RoleCatalog,
+  out: NodeJS.WritableStream,
+): Promise<number> {
   const plan = planServices(settings.roles, catalog);
   const silent = createLogger({ level: 'silent' });
   const built = await buildServices(settings, plan, catalog.dir, silent);
@@ -39,13 +47,18 @@ export async function checkCommand(settings: Settings, catalog: RoleCatalog, out
   checkPortConflicts(listeners);
 
   const lines: string[] = [];
-  lines.push(`roles:     ${settings.rolesRaw}${settings.rolesRaw === settings.roles.join(':') ? '' : ` → ${settings.roles.join(', ') || '(no services)'}`}${settings.singleHost ? ' (single host: backend services on loopback)' : ''}`);
+  lines.push(
+    `roles:     ${settings.rolesRaw}${settings.rolesRaw === settings.roles.join(':') ? '' : ` → ${settings.roles.join(', ') || '(no services)'}`}${settings.singleHost ? ' (single host: backend services on loopback)' : ''}`,
+  );
   lines.push('services (in start order):');
   for (const b of built) {
     const deps = b.plan.dependsOn.length > 0 ? ` after ${b.plan.dependsOn.join(', ')}` : '';
     const user = b.ctx.identity ? ` as ${b.ctx.identity.user}` : '';
-    lines.push(`  ${b.plan.name.padEnd(10)} ${b.plan.role.padEnd(9)}${user}${deps}${b.plan.critical ? '' : ' (not critical)'}`);
-    for (const l of b.service.listeners()) lines.push(`      listens ${l.bind}:${l.port}/${l.protocol ?? 'tcp'} (${l.name})`);
+    lines.push(
+      `  ${b.plan.name.padEnd(10)} ${b.plan.role.padEnd(9)}${user}${deps}${b.plan.critical ? '' : ' (not critical)'}`,
+    );
+    for (const l of b.service.listeners())
+      lines.push(`      listens ${l.bind}:${l.port}/${l.protocol ?? 'tcp'} (${l.name})`);
     for (const d of b.service.dataDirs()) lines.push(`      data    ${d}`);
   }
   lines.push(`status:    http://${settings.status.bind}:${settings.status.port} (/healthz /readyz /metrics)`);
@@ -62,7 +75,9 @@ export async function checkCommand(settings: Settings, catalog: RoleCatalog, out
     }[how];
     lines.push(`  ${service.padEnd(10)} ${text}`);
   }
-  lines.push(`stop:      ${settings.stopTimeoutSec} s grace (STOPTIMEOUT); backups ${settings.backupSchedule}, keep ${settings.backupKeep}, ${settings.backupDays} days`);
+  lines.push(
+    `stop:      ${settings.stopTimeoutSec} s grace (STOPTIMEOUT); backups ${settings.backupSchedule}, keep ${settings.backupKeep}, ${settings.backupDays} days`,
+  );
   for (const w of settings.warnings) lines.push(`warning:   ${w}`);
   lines.push('settings are valid');
   out.write(`${lines.join('\n')}\n`);

@@ -21,7 +21,11 @@ export interface GenerationRow {
   problems: string[];
 }
 
-async function rowOf(summary: GenerationSummary, verify: boolean, store: Parameters<typeof verifyGeneration>[0]): Promise<GenerationRow> {
+async function rowOf(
+  summary: GenerationSummary,
+  verify: boolean,
+  store: Parameters<typeof verifyGeneration>[0],
+): Promise<GenerationRow> {
   const { manifest } = summary;
   let verified: boolean;
   let problems: string[] = [];
@@ -34,27 +38,51 @@ async function rowOf(summary: GenerationSummary, verify: boolean, store: Paramet
     if (!verified) problems = ['a part is missing or has the wrong size'];
   }
   return {
-    id: summary.id, time: manifest.time, host: manifest.host, roles: manifest.roles, bytes: summary.totalBytes,
+    id: summary.id,
+    time: manifest.time,
+    host: manifest.host,
+    roles: manifest.roles,
+    bytes: summary.totalBytes,
     parts: manifest.parts.map((p) => ({ name: p.name, size: p.size, kind: p.kind })),
-    check: verify ? 'sha256' : 'sizes', verified, problems,
+    check: verify ? 'sha256' : 'sizes',
+    verified,
+    problems,
   };
 }
 
 export function formatGenerations(rows: GenerationRow[], incomplete: number, broken: number): string {
   const table = [['ID', 'TIME', 'HOST', 'SIZE', 'PARTS', 'VERIFIED']];
   for (const r of rows) {
-    table.push([r.id, r.time.replace(/\.\d+Z$/, 'Z'), r.host, formatBytes(r.bytes), String(r.parts.length), r.verified ? `${r.check} ok` : `DAMAGED (${r.check})`]);
+    table.push([
+      r.id,
+      r.time.replace(/\.\d+Z$/, 'Z'),
+      r.host,
+      formatBytes(r.bytes),
+      String(r.parts.length),
+      r.verified ? `${r.check} ok` : `DAMAGED (${r.check})`,
+    ]);
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  const lines = table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  const lines = table.map((row) =>
+    row
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
   for (const r of rows) for (const p of r.problems) lines.push(`  ${r.id}: ${p}`);
   if (rows.length === 0) lines.push('(no generations)');
-  if (incomplete > 0) lines.push(`${incomplete} interrupted backup(s) without a manifest (not generations; retention removes them)`);
+  if (incomplete > 0)
+    lines.push(`${incomplete} interrupted backup(s) without a manifest (not generations; retention removes them)`);
   if (broken > 0) lines.push(`${broken} generation(s) with an unusable manifest`);
   return `${lines.join('\n')}\n`;
 }
 
-export async function generationsCommand(settings: Settings, options: { verify: boolean; json: boolean }, out: NodeJS.WritableStream, log: Logger): Promise<number> {
+export async function generationsCommand(
+  settings: Settings,
+  options: { verify: boolean; json: boolean },
+  out: NodeJS.WritableStream,
+  log: Logger,
+): Promise<number> {
   const store = createStore(settings, log);
   try {
     await store.check();
@@ -62,7 +90,9 @@ export async function generationsCommand(settings: Settings, options: { verify: 
     const rows: GenerationRow[] = [];
     for (const summary of scan.complete) rows.push(await rowOf(summary, options.verify, store));
     if (options.json) {
-      out.write(`${JSON.stringify({ store: store.describe(), generations: rows, incomplete: scan.incomplete.map((g) => g.id), broken: scan.broken.map((g) => ({ id: g.id, reason: g.reason })) }, null, 2)}\n`);
+      out.write(
+        `${JSON.stringify({ store: store.describe(), generations: rows, incomplete: scan.incomplete.map((g) => g.id), broken: scan.broken.map((g) => ({ id: g.id, reason: g.reason })) }, null, 2)}\n`,
+      );
     } else {
       out.write(`store: ${store.describe()}\n${formatGenerations(rows, scan.incomplete.length, scan.broken.length)}`);
     }

@@ -5,10 +5,17 @@ import type { Logger } from '../log.js';
 import type { RoleCatalog } from '../roles/catalog.js';
 import type { Settings } from '../settings/types.js';
 
-export async function restoreCommand(settings: Settings, catalog: RoleCatalog, generation: string, log: Logger): Promise<number> {
+export async function restoreCommand(
+  settings: Settings,
+  catalog: RoleCatalog,
+  generation: string,
+  log: Logger,
+): Promise<number> {
   const started = Date.now();
   const restored = await restoreOffline(settings, catalog, generation, log);
-  log.info({ generation, services: restored, durationMs: Date.now() - started },
-    `restored ${restored.join(' and ')} from generation ${generation} in ${((Date.now() - started) / 1000).toFixed(1)} s; "rolevisor run" keeps this data`);
+  log.info(
+    { generation, services: restored, durationMs: Date.now() - started },
+    `restored ${restored.join(' and ')} from generation ${generation} in ${((Date.now() - started) / 1000).toFixed(1)} s; "rolevisor run" keeps this data`,
+  );
   return EXIT.ok;
 }

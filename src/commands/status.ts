@@ -16,11 +16,26 @@ export function duration(ms: number): string {
 export function formatStatus(snapshot: StatusSnapshot, now = Date.now()): string {
   const rows = [['SERVICE', 'ROLE', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT']];
   for (const s of snapshot.services) {
-    const lastExit = s.lastExit ? `${s.lastExit.signal ?? `code ${s.lastExit.code}`}, ${duration(now - s.lastExit.at)} ago` : '-';
-    rows.push([s.name, s.role, s.state, s.pid ? String(s.pid) : '-', s.startedAt && s.pid ? duration(now - s.startedAt) : '-', String(s.restarts), lastExit]);
+    const lastExit = s.lastExit
+      ? `${s.lastExit.signal ?? `code ${s.lastExit.code}`}, ${duration(now - s.lastExit.at)} ago`
+      : '-';
+    rows.push([
+      s.name,
+      s.role,
+      s.state,
+      s.pid ? String(s.pid) : '-',
+      s.startedAt && s.pid ? duration(now - s.startedAt) : '-',
+      String(s.restarts),
+      lastExit,
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  const table = rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
   const b = snapshot.lastBackup;
   const lastBackup = b
     ? `${b.ok ? 'ok' : 'FAILED'} ${new Date(b.startedAt).toISOString()} (${duration(now - b.startedAt)} ago, ${b.trigger}, ${(b.durationMs / 1000).toFixed(1)} s, ${b.bytes} bytes${b.generation ? `, generation ${b.generation}` : ''}${b.error ? `: ${b.error}` : ''})`

@@ -11,7 +11,11 @@ import { renderConfig } from './render.js';
 import { CONFIG_KEY, configThroughStore } from './store-config.js';
 import { stableSecretKey, writeConfigFile } from './write.js';
 
-const SETTINGS_OF: Record<Authority, string> = { sql: 'DBNAME/DBUSER/DBPASSWORD', redis: 'REDIS', rabbitmq: 'RABBITMQ' };
+const SETTINGS_OF: Record<Authority, string> = {
+  sql: 'DBNAME/DBUSER/DBPASSWORD',
+  redis: 'REDIS',
+  rabbitmq: 'RABBITMQ',
+};
 
 export class HostConfig {
   private constructor(
@@ -26,17 +30,28 @@ export class HostConfig {
    * boot uploads its own). `authorities`: the backend services this host runs, whose
    * credentials in the store's copy follow this host's environment (and are uploaded).
    */
-  static async choose(settings: Settings, endpoints: Endpoints, store: Store | undefined, owner: Identity | undefined, log: Logger, authorities: Authority[] = []): Promise<HostConfig> {
+  static async choose(
+    settings: Settings,
+    endpoints: Endpoints,
+    store: Store | undefined,
+    owner: Identity | undefined,
+    log: Logger,
+    authorities: Authority[] = [],
+  ): Promise<HostConfig> {
     const rendered = renderConfig({ settings, endpoints, secretKey: await stableSecretKey(settings) });
-    const chosen = store ? await configThroughStore(store, rendered, settings, log) : { content: rendered, source: 'environment' as const };
+    const chosen = store
+      ? await configThroughStore(store, rendered, settings, log)
+      : { content: rendered, source: 'environment' as const };
     let content = chosen.content;
     if (store && chosen.source === 'store' && authorities.length > 0) {
       const adopted = adoptAuthoritative(content, rendered, authorities);
       if (adopted.changed.length > 0) {
         await store.putText(CONFIG_KEY, adopted.content);
         content = adopted.content;
-        log.warn({ changed: adopted.changed },
-          `the ${CONFIG_KEY} in the store named other credentials for ${adopted.changed.join(', ')} than this host, which runs them, was started with (${adopted.changed.map((c) => SETTINGS_OF[c]).join(', ')}): updated it in the store, so every host uses this host's`);
+        log.warn(
+          { changed: adopted.changed },
+          `the ${CONFIG_KEY} in the store named other credentials for ${adopted.changed.join(', ')} than this host, which runs them, was started with (${adopted.changed.map((c) => SETTINGS_OF[c]).join(', ')}): updated it in the store, so every host uses this host's`,
+        );
       }
     }
     return new HostConfig(settings, content, chosen.source, owner);

@@ -23,7 +23,8 @@ export function withHostOf(url: unknown, target: string): string {
 
 export function overlayEndpoints(content: string, endpoints: Endpoints): string {
   const loaded = yaml.load(content);
-  const config: Record<string, unknown> = loaded && typeof loaded === 'object' ? { ...(loaded as Record<string, unknown>) } : {};
+  const config: Record<string, unknown> =
+    loaded && typeof loaded === 'object' ? { ...(loaded as Record<string, unknown>) } : {};
   const db = config.db && typeof config.db === 'object' ? { ...(config.db as Record<string, unknown>) } : {};
   config.db = { ...db, host: endpoints.dbHost, port: endpoints.dbPort };
   config.redis = withHostOf(config.redis, endpoints.redisUrl);
@@ -36,7 +37,7 @@ export function overlayEndpoints(content: string, endpoints: Endpoints): string 
 export type Authority = 'sql' | 'redis' | 'rabbitmq';
 
 const section = (config: Record<string, unknown>, key: string): Record<string, unknown> =>
-  (config[key] && typeof config[key] === 'object' ? { ...(config[key] as Record<string, unknown>) } : {});
+  config[key] && typeof config[key] === 'object' ? { ...(config[key] as Record<string, unknown>) } : {};
 
 /**
  * The store's config.yml with the credentials of the services this host runs taken from
@@ -45,7 +46,11 @@ const section = (config: Record<string, unknown>, key: string): Record<string, u
  * (a DBPASSWORD changed after the first boot would otherwise lock the app out). Returns the
  * services whose entries changed (none: the content is returned as it was).
  */
-export function adoptAuthoritative(stored: string, rendered: string, authorities: Authority[]): { content: string; changed: Authority[] } {
+export function adoptAuthoritative(
+  stored: string,
+  rendered: string,
+  authorities: Authority[],
+): { content: string; changed: Authority[] } {
   const config = (yaml.load(stored) ?? {}) as Record<string, unknown>;
   const own = (yaml.load(rendered) ?? {}) as Record<string, unknown>;
   const changed: Authority[] = [];

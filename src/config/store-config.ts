@@ -14,7 +14,12 @@ export interface ChosenConfig {
   source: 'store' | 'environment';
 }
 
-export async function configThroughStore(store: Store, rendered: string, settings: Pick<Settings, 'environmentTakesPrecedence'>, log: Logger): Promise<ChosenConfig> {
+export async function configThroughStore(
+  store: Store,
+  rendered: string,
+  settings: Pick<Settings, 'environmentTakesPrecedence'>,
+  log: Logger,
+): Promise<ChosenConfig> {
   const stored = await store.getText(CONFIG_KEY);
   if (stored === undefined) {
     await store.putText(CONFIG_KEY, rendered);
@@ -22,15 +27,21 @@ export async function configThroughStore(store: Store, rendered: string, setting
     return { content: rendered, source: 'environment' };
   }
   if (settings.environmentTakesPrecedence) {
-    log.info(`ENVIRONMENT_TAKES_PRECEDENCE=true: using the ${CONFIG_KEY} rendered from the environment (the store's copy is left as it is)`);
+    log.info(
+      `ENVIRONMENT_TAKES_PRECEDENCE=true: using the ${CONFIG_KEY} rendered from the environment (the store's copy is left as it is)`,
+    );
     return { content: rendered, source: 'environment' };
   }
   try {
     yaml.load(stored);
   } catch (error) {
-    throw new RolevisorError('RV_CONFIG_INVALID',
-      `the ${CONFIG_KEY} in the store is not valid YAML (${(error as Error).message.split('\n')[0]}); fix or delete it in the store, or set ENVIRONMENT_TAKES_PRECEDENCE=true`);
+    throw new RolevisorError(
+      'RV_CONFIG_INVALID',
+      `the ${CONFIG_KEY} in the store is not valid YAML (${(error as Error).message.split('\n')[0]}); fix or delete it in the store, or set ENVIRONMENT_TAKES_PRECEDENCE=true`,
+    );
   }
-  log.info(`using the ${CONFIG_KEY} from the store (set ENVIRONMENT_TAKES_PRECEDENCE=true to use the environment's instead)`);
+  log.info(
+    `using the ${CONFIG_KEY} from the store (set ENVIRONMENT_TAKES_PRECEDENCE=true to use the environment's instead)`,
+  );
   return { content: stored, source: 'store' };
 }

@@ -22,7 +22,11 @@ export async function stableSecretKey(settings: Settings): Promise<string> {
   return key;
 }
 
-export async function writeConfigFile(settings: Settings, content: string, appUser: Identity | undefined): Promise<string> {
+export async function writeConfigFile(
+  settings: Settings,
+  content: string,
+  appUser: Identity | undefined,
+): Promise<string> {
   const path = configFilePath(settings);
   await ensureDir(join(settings.home, 'config'), { mode: 0o755 });
   await writeSecretFile(path, content, appUser);

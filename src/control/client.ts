@@ -2,24 +2,44 @@
 import { request } from 'node:http';
 import { RolevisorError } from '../errors.js';
 
-export async function controlRequest<T>(socketPath: string, method: 'GET' | 'POST', path: string, timeoutMs = 600_000): Promise<{ status: number; body: T }> {
+export async function controlRequest<T>(
+  socketPath: string,
+  method: 'GET' | 'POST',
+  path: string,
+  timeoutMs = 600_000,
+): Promise<{ status: number; body: T }> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, method, path, timeout: timeoutMs }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { text += chunk; });
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
       res.on('end', () => {
         try {
           resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as T });
         } catch {
-          reject(new RolevisorError('RV_INTERNAL', `the control endpoint answered something that is not JSON (HTTP ${res.statusCode})`));
+          reject(
+            new RolevisorError(
+              'RV_INTERNAL',
+              `the control endpoint answered something that is not JSON (HTTP ${res.statusCode})`,
+            ),
+          );
         }
       });
     });
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', (error: NodeJS.ErrnoException) => {
-      const reason = error.code === 'ENOENT' || error.code === 'ECONNREFUSED' ? 'no rolevisor is running with this ROLEVISOR_HOME' : error.message;
-      reject(new RolevisorError('RV_CONTROL_UNREACHABLE', `cannot reach the running instance at ${socketPath}: ${reason}; start it with "rolevisor run", or set ROLEVISOR_HOME to the one it uses`));
+      const reason =
+        error.code === 'ENOENT' || error.code === 'ECONNREFUSED'
+          ? 'no rolevisor is running with this ROLEVISOR_HOME'
+          : error.message;
+      reject(
+        new RolevisorError(
+          'RV_CONTROL_UNREACHABLE',
+          `cannot reach the running instance at ${socketPath}: ${reason}; start it with "rolevisor run", or set ROLEVISOR_HOME to the one it uses`,
+        ),
+      );
     });
     req.end();
   });

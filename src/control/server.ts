@@ -10,7 +10,12 @@ export interface ControlActions {
   backup(): Promise<BackupRecord>;
 }
 
-export async function startControlServer(path: string, state: RuntimeState, actions: ControlActions, log: Logger): Promise<Server> {
+export async function startControlServer(
+  path: string,
+  state: RuntimeState,
+  actions: ControlActions,
+  log: Logger,
+): Promise<Server> {
   await rm(path, { force: true });
   const server = createServer((req, res) => {
     const send = (code: number, body: unknown) => {
@@ -25,14 +30,20 @@ export async function startControlServer(path: string, state: RuntimeState, acti
         return;
       }
       log.info('backup requested through the control endpoint');
-      actions.backup().then((record) => send(record.ok ? 200 : 500, record), (error: unknown) => send(500, { ok: false, error: (error as Error).message }));
+      actions.backup().then(
+        (record) => send(record.ok ? 200 : 500, record),
+        (error: unknown) => send(500, { ok: false, error: (error as Error).message }),
+      );
     } else {
       send(404, { error: 'not found' });
     }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => { server.off('error', reject); resolve(); });
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   await chmod(path, 0o600);
   return server;

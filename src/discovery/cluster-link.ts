@@ -26,14 +26,19 @@ export interface LinkOptions {
 }
 
 export class ClusterLink {
-  private constructor(private readonly publisher: Publisher | undefined, private readonly watcher: Watcher) {}
+  private constructor(
+    private readonly publisher: Publisher | undefined,
+    private readonly watcher: Watcher,
+  ) {}
 
   static async start({ settings, store, catalog, log, endpoints, apply }: LinkOptions): Promise<ClusterLink> {
     let publisher: Publisher | undefined;
     const own = publishedRecords(settings, catalog, '');
     if (own.length > 0) {
       const { address } = await detectOwnAddress(settings, log.child({ component: 'discovery' }));
-      publisher = await startPublishing(store, publishedRecords(settings, catalog, address), log, { ttlSeconds: settings.discovery.ttlSec });
+      publisher = await startPublishing(store, publishedRecords(settings, catalog, address), log, {
+        ttlSeconds: settings.discovery.ttlSec,
+      });
     }
     const watcher = watchEndpoints(settings, store, log, {
       initial: endpoints,

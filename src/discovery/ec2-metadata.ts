@@ -32,7 +32,8 @@ async function attempt(endpoint: string, timeoutMs: number): Promise<string> {
   });
   if (answer.status !== 200) throw new Error(`GET /latest/meta-data/local-ipv4 answered HTTP ${answer.status}`);
   const address = answer.body.trim();
-  if (!IPV4.test(address)) throw new Error(`local-ipv4 is not an IPv4 address: ${JSON.stringify(address.slice(0, 60))}`);
+  if (!IPV4.test(address))
+    throw new Error(`local-ipv4 is not an IPv4 address: ${JSON.stringify(address.slice(0, 60))}`);
   return address;
 }
 

@@ -33,7 +33,9 @@ export function awsvpcAddress(networks: EcsNetwork[]): AddressAnswer {
     if (address) return { address };
   }
   if (modes.size === 0) return { skipped: 'the metadata lists no networks' };
-  return { skipped: `network mode ${[...modes].join(', ')} has no awsvpc IPv4 address reachable from other tasks; use awsvpc networking, or EC2=true with host port mappings` };
+  return {
+    skipped: `network mode ${[...modes].join(', ')} has no awsvpc IPv4 address reachable from other tasks; use awsvpc networking, or EC2=true with host port mappings`,
+  };
 }
 
 function parseJson(body: string, what: string): unknown {

@@ -23,21 +23,34 @@ export function rabbitmqUrlFor(settings: Settings, address: string, port: number
 export const logServerFor = (address: string, port: number): string => `${hostPart(address)}:${port}`;
 
 /** The endpoint fields one service sets. */
-export function endpointPatch(settings: Settings, service: DiscoveredService, address: string, port: number): Partial<Endpoints> {
+export function endpointPatch(
+  settings: Settings,
+  service: DiscoveredService,
+  address: string,
+  port: number,
+): Partial<Endpoints> {
   switch (service) {
-    case 'sql': return { dbHost: address, dbPort: port };
-    case 'redis': return { redisUrl: redisUrlFor(address, port) };
-    case 'rabbitmq': return { rabbitmqUrl: rabbitmqUrlFor(settings, address, port) };
-    case 'log': return { logServer: logServerFor(address, port) };
+    case 'sql':
+      return { dbHost: address, dbPort: port };
+    case 'redis':
+      return { redisUrl: redisUrlFor(address, port) };
+    case 'rabbitmq':
+      return { rabbitmqUrl: rabbitmqUrlFor(settings, address, port) };
+    case 'log':
+      return { logServer: logServerFor(address, port) };
   }
 }
 
 /** The same fields read back, to compare what a config was rendered with. */
 export function endpointValue(endpoints: Endpoints, service: DiscoveredService): string | undefined {
   switch (service) {
-    case 'sql': return `${endpoints.dbHost}:${endpoints.dbPort}`;
-    case 'redis': return endpoints.redisUrl;
-    case 'rabbitmq': return endpoints.rabbitmqUrl;
-    case 'log': return endpoints.logServer;
+    case 'sql':
+      return `${endpoints.dbHost}:${endpoints.dbPort}`;
+    case 'redis':
+      return endpoints.redisUrl;
+    case 'rabbitmq':
+      return endpoints.rabbitmqUrl;
+    case 'log':
+      return endpoints.logServer;
   }
 }

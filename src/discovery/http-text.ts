@@ -24,7 +24,10 @@ export function httpText({ method, url, headers = {}, timeoutMs }: HttpTextReque
     const target = new URL(url);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(target, { method, headers: { ...headers, 'content-length': '0' }, agent: false });
-    const timer = setTimeout(() => req.destroy(new Error(`no answer from ${target.origin} within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => req.destroy(new Error(`no answer from ${target.origin} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     req.once('error', (error) => {
       clearTimeout(timer);
       reject(error);
@@ -34,7 +37,8 @@ export function httpText({ method, url, headers = {}, timeoutMs }: HttpTextReque
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_BODY_BYTES) req.destroy(new Error(`answer from ${target.origin} is larger than ${MAX_BODY_BYTES} bytes`));
+        if (size > MAX_BODY_BYTES)
+          req.destroy(new Error(`answer from ${target.origin} is larger than ${MAX_BODY_BYTES} bytes`));
         else chunks.push(chunk);
       });
       res.once('end', () => {

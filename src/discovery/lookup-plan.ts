@@ -17,7 +17,12 @@ export interface ServiceLookup {
 }
 
 /** The setting that makes discovery unnecessary, for messages. */
-export const SETTING_FOR: Record<DiscoveredService, string> = { sql: 'DBHOST', redis: 'REDIS', rabbitmq: 'RABBITMQ', log: 'LOGSERVER' };
+export const SETTING_FOR: Record<DiscoveredService, string> = {
+  sql: 'DBHOST',
+  redis: 'REDIS',
+  rabbitmq: 'RABBITMQ',
+  log: 'LOGSERVER',
+};
 
 /** Backend services that services on this host wait for but that run on other hosts. */
 export function remoteNeeds(roles: string[], catalog: RoleCatalog): Set<DiscoveredService> {
@@ -34,10 +39,14 @@ export function remoteNeeds(roles: string[], catalog: RoleCatalog): Set<Discover
 
 function explicitly(settings: Settings, service: DiscoveredService): boolean {
   switch (service) {
-    case 'sql': return settings.db.host !== undefined;
-    case 'redis': return settings.redis.url !== undefined;
-    case 'rabbitmq': return settings.rabbitmq.url !== undefined;
-    case 'log': return settings.log.server !== undefined;
+    case 'sql':
+      return settings.db.host !== undefined;
+    case 'redis':
+      return settings.redis.url !== undefined;
+    case 'rabbitmq':
+      return settings.rabbitmq.url !== undefined;
+    case 'log':
+      return settings.log.server !== undefined;
   }
 }
 
@@ -49,7 +58,9 @@ export function lookupPlan(settings: Settings, catalog: RoleCatalog): ServiceLoo
     if (service === 'log' && settings.log.forwardingDisabled) return { service, how: 'off', required: false };
     if (settings.singleHost || here.has(service)) return { service, how: 'local', required: false };
     if (service === 'log') return { service, how: 'discover', required: false };
-    return needs.has(service) ? { service, how: 'discover', required: true } : { service, how: 'unused', required: false };
+    return needs.has(service)
+      ? { service, how: 'discover', required: true }
+      : { service, how: 'unused', required: false };
   });
 }
 
@@ -59,10 +70,14 @@ export function lookupPlan(settings: Settings, catalog: RoleCatalog): ServiceLoo
  * the log forwarder is rolevisor's own and must be pointed at the new address instead.
  */
 export function affectedServices(changed: DiscoveredService[], roles: string[], catalog: RoleCatalog): string[] {
-  const backendNames = new Set(catalog.concrete()
-    .filter((role) => role.publishes.some((p) => (changed as string[]).includes(p)))
-    .flatMap((role) => role.services.map((s) => s.name)));
-  return roles.flatMap((r) => catalog.get(r)?.services ?? [])
+  const backendNames = new Set(
+    catalog
+      .concrete()
+      .filter((role) => role.publishes.some((p) => (changed as string[]).includes(p)))
+      .flatMap((role) => role.services.map((s) => s.name)),
+  );
+  return roles
+    .flatMap((r) => catalog.get(r)?.services ?? [])
     .filter((s) => s.after.some((name) => backendNames.has(name)))
     .map((s) => s.name);
 }

@@ -30,9 +30,14 @@ export interface LookupOptions {
 }
 
 /** A service's endpoint fields from its state, or undefined when it gives none. */
-export function patchFromState(settings: Settings, service: DiscoveredService, state: ServiceState): Partial<Endpoints> | undefined {
+export function patchFromState(
+  settings: Settings,
+  service: DiscoveredService,
+  state: ServiceState,
+): Partial<Endpoints> | undefined {
   if (state.kind === 'fresh') return endpointPatch(settings, service, state.record.address, state.record.port);
-  if (state.kind === 'docassemble') return endpointPatch(settings, service, state.address, servicePort(settings, service));
+  if (state.kind === 'docassemble')
+    return endpointPatch(settings, service, state.address, servicePort(settings, service));
   return undefined;
 }
 
@@ -44,7 +49,11 @@ function baseEndpoints(settings: Settings, plan: ServiceLookup[]): Endpoints {
   return base;
 }
 
-async function readStates(store: Store, services: DiscoveredService[], now: number): Promise<Map<DiscoveredService, ServiceState>> {
+async function readStates(
+  store: Store,
+  services: DiscoveredService[],
+  now: number,
+): Promise<Map<DiscoveredService, ServiceState>> {
   const entries = await Promise.all(services.map(async (s) => [s, await readServiceState(store, s, now)] as const));
   return new Map(entries);
 }
@@ -54,7 +63,13 @@ interface Missing {
   line: string;
 }
 
-function timeoutError(store: Store, missing: Missing[], lastError: unknown, timeoutMs: number, settings: Settings): RolevisorError {
+function timeoutError(
+  store: Store,
+  missing: Missing[],
+  lastError: unknown,
+  timeoutMs: number,
+  settings: Settings,
+): RolevisorError {
   const names = missing.map((m) => m.service);
   const storeProblem = lastError ? `; the last read of the store failed: ${(lastError as Error).message}` : '';
   return new RolevisorError(
@@ -66,14 +81,23 @@ function timeoutError(store: Store, missing: Missing[], lastError: unknown, time
   );
 }
 
-export async function resolveEndpoints(settings: Settings, store: Store, log: Logger, options: LookupOptions): Promise<Endpoints> {
+export async function resolveEndpoints(
+  settings: Settings,
+  store: Store,
+  log: Logger,
+  options: LookupOptions,
+): Promise<Endpoints> {
   const dlog = log.child({ component: 'discovery' });
   const now = options.now ?? Date.now;
   const plan = lookupPlan(settings, options.catalog ?? loadRoleCatalog());
   const endpoints = baseEndpoints(settings, plan);
   const wanted = plan.filter((p) => p.how === 'discover');
-  dlog.info({ plan: Object.fromEntries(plan.map((p) => [p.service, p.required ? 'discover (required)' : p.how])) },
-    wanted.length === 0 ? 'backend endpoints: all from settings or this host' : `looking up ${wanted.map((p) => p.service).join(', ')} in the ${store.describe()}`);
+  dlog.info(
+    { plan: Object.fromEntries(plan.map((p) => [p.service, p.required ? 'discover (required)' : p.how])) },
+    wanted.length === 0
+      ? 'backend endpoints: all from settings or this host'
+      : `looking up ${wanted.map((p) => p.service).join(', ')} in the ${store.describe()}`,
+  );
   if (wanted.length === 0) return endpoints;
 
   const started = now();
@@ -85,23 +109,38 @@ export async function resolveEndpoints(settings: Settings, store: Store, log: Lo
     options.signal?.throwIfAborted();
     let states: Map<DiscoveredService, ServiceState> | undefined;
     try {
-      states = await readStates(store, wanted.map((p) => p.service), now());
+      states = await readStates(
+        store,
+        wanted.map((p) => p.service),
+        now(),
+      );
       lastError = undefined;
     } catch (error) {
       lastError = error;
     }
     const missing: Missing[] = wanted
       .filter((p) => p.required && !(states && patchFromState(settings, p.service, states.get(p.service)!)))
-      .map((p) => ({ service: p.service, line: states ? describeState(p.service, states.get(p.service)!) : `${p.service}: store not readable` }));
+      .map((p) => ({
+        service: p.service,
+        line: states ? describeState(p.service, states.get(p.service)!) : `${p.service}: store not readable`,
+      }));
     if (states && missing.length === 0) {
       for (const p of wanted) {
         const state = states.get(p.service)!;
         const patch = patchFromState(settings, p.service, state);
         if (patch) Object.assign(endpoints, patch);
-        if (patch || state.kind !== 'missing') dlog.info({ backend: p.service, state: state.kind }, `found ${describeState(p.service, state)}`);
-        else dlog.info({ backend: p.service }, `no ${p.service} record: logs are not forwarded until a log server publishes one`);
+        if (patch || state.kind !== 'missing')
+          dlog.info({ backend: p.service, state: state.kind }, `found ${describeState(p.service, state)}`);
+        else
+          dlog.info(
+            { backend: p.service },
+            `no ${p.service} record: logs are not forwarded until a log server publishes one`,
+          );
       }
-      dlog.info({ waitedMs: now() - started }, `backend endpoints resolved after ${((now() - started) / 1000).toFixed(1)} s`);
+      dlog.info(
+        { waitedMs: now() - started },
+        `backend endpoints resolved after ${((now() - started) / 1000).toFixed(1)} s`,
+      );
       return endpoints;
     }
     const waited = now() - started;
@@ -109,8 +148,14 @@ export async function resolveEndpoints(settings: Settings, store: Store, log: Lo
     if (now() - lastLog >= logEveryMs) {
       lastLog = now();
       const storeProblem = lastError ? ` (reading the store failed: ${(lastError as Error).message})` : '';
-      dlog.info({ waiting: missing.map((m) => m.line), waitedS: Math.round(waited / 1000), timeoutS: Math.round(options.timeoutMs / 1000) },
-        `waiting for the backend${storeProblem}: ${missing.map((m) => m.line).join('; ')} — ${Math.round(waited / 1000)} of ${Math.round(options.timeoutMs / 1000)} s`);
+      dlog.info(
+        {
+          waiting: missing.map((m) => m.line),
+          waitedS: Math.round(waited / 1000),
+          timeoutS: Math.round(options.timeoutMs / 1000),
+        },
+        `waiting for the backend${storeProblem}: ${missing.map((m) => m.line).join('; ')} — ${Math.round(waited / 1000)} of ${Math.round(options.timeoutMs / 1000)} s`,
+      );
     }
     try {
       await sleep(Math.min(pollMs, Math.max(0, options.timeoutMs - waited)), undefined, { signal: options.signal });

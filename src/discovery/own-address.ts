@@ -10,7 +10,15 @@ import { ecsTaskAddress } from './ecs-metadata.js';
 import { ec2LocalIpv4 } from './ec2-metadata.js';
 import { firstExternalIpv4, type InterfaceTable } from './interfaces.js';
 
-export type AddressSource = 'ADVERTISEADDRESS' | 'ecs-metadata' | 'ec2-metadata' | 'POD_IP' | 'pod-interface' | 'SERVERHOSTNAME' | 'interface' | 'hostname';
+export type AddressSource =
+  | 'ADVERTISEADDRESS'
+  | 'ecs-metadata'
+  | 'ec2-metadata'
+  | 'POD_IP'
+  | 'pod-interface'
+  | 'SERVERHOSTNAME'
+  | 'interface'
+  | 'hostname';
 
 export interface OwnAddress {
   address: string;
@@ -47,21 +55,38 @@ function steps(settings: Settings, options: OwnAddressOptions): Step[] {
     },
     {
       source: 'ec2-metadata',
-      run: async () => (net.ec2
-        ? ec2LocalIpv4({ endpoint: net.ec2MetadataEndpoint, timeoutMs, retries: options.retries ?? 2, retryDelayMs: options.retryDelayMs })
-        : skip('EC2 is false')),
+      run: async () =>
+        net.ec2
+          ? ec2LocalIpv4({
+              endpoint: net.ec2MetadataEndpoint,
+              timeoutMs,
+              retries: options.retries ?? 2,
+              retryDelayMs: options.retryDelayMs,
+            })
+          : skip('EC2 is false'),
     },
-    { source: 'POD_IP', run: async () => (!net.kubernetes ? skip('KUBERNETES is false') : net.podIp ?? skip('POD_IP unset (pass status.podIP with the downward API)')) },
+    {
+      source: 'POD_IP',
+      run: async () =>
+        !net.kubernetes
+          ? skip('KUBERNETES is false')
+          : (net.podIp ?? skip('POD_IP unset (pass status.podIP with the downward API)')),
+    },
     {
       source: 'pod-interface',
-      run: async () => (!net.kubernetes ? skip('KUBERNETES is false') : iface()?.address ?? skip('no non-loopback IPv4 interface')),
+      run: async () =>
+        !net.kubernetes ? skip('KUBERNETES is false') : (iface()?.address ?? skip('no non-loopback IPv4 interface')),
     },
     { source: 'SERVERHOSTNAME', run: async () => net.serverHostname ?? skip('unset') },
     { source: 'interface', run: async () => iface()?.address ?? skip('no non-loopback IPv4 interface') },
   ];
 }
 
-export async function detectOwnAddress(settings: Settings, log: Logger, options: OwnAddressOptions = {}): Promise<OwnAddress> {
+export async function detectOwnAddress(
+  settings: Settings,
+  log: Logger,
+  options: OwnAddressOptions = {},
+): Promise<OwnAddress> {
   const tried: Record<string, string> = {};
   for (const step of steps(settings, options)) {
     const started = Date.now();
@@ -71,7 +96,10 @@ export async function detectOwnAddress(settings: Settings, log: Logger, options:
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       tried[step.source] = `failed: ${reason}`;
-      log.warn({ source: step.source, ms: Date.now() - started }, `own address: ${step.source} failed (${reason}); trying the next source`);
+      log.warn(
+        { source: step.source, ms: Date.now() - started },
+        `own address: ${step.source} failed (${reason}); trying the next source`,
+      );
       continue;
     }
     if (typeof outcome === 'string') {
@@ -84,6 +112,9 @@ export async function detectOwnAddress(settings: Settings, log: Logger, options:
   }
   // Only loopback here: the host name is the last resort, as docassemble does.
   const name = hostname();
-  log.warn({ address: name, source: 'hostname', tried }, `own address: no source gave an address; publishing the host name "${name}" (set ADVERTISEADDRESS)`);
+  log.warn(
+    { address: name, source: 'hostname', tried },
+    `own address: no source gave an address; publishing the host name "${name}" (set ADVERTISEADDRESS)`,
+  );
   return { address: name, source: 'hostname' };
 }

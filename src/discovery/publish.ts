@@ -6,7 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
-import { docassembleKey, isFresh, parseRecord, recordAgeMs, recordKey, type DiscoveryRecord, type RecordDraft } from './record.js';
+import {
+  docassembleKey,
+  isFresh,
+  parseRecord,
+  recordAgeMs,
+  recordKey,
+  type DiscoveryRecord,
+  type RecordDraft,
+} from './record.js';
 
 export interface PublishOptions {
   /** Lifetime of a record (DISCOVERYTTL); default 60 s. */
@@ -27,7 +35,10 @@ export interface Publisher {
 /** docassemble's apps also read the broker's bare IP under this key. */
 const EXTRA_DOCASSEMBLE_KEYS: Partial<Record<RecordDraft['service'], string[]>> = { rabbitmq: ['ip-rabbitmq'] };
 
-const compatKeys = (draft: RecordDraft): string[] => [docassembleKey(draft.service), ...(EXTRA_DOCASSEMBLE_KEYS[draft.service] ?? [])];
+const compatKeys = (draft: RecordDraft): string[] => [
+  docassembleKey(draft.service),
+  ...(EXTRA_DOCASSEMBLE_KEYS[draft.service] ?? []),
+];
 
 async function readRecord(store: Store, draft: RecordDraft): Promise<DiscoveryRecord | undefined> {
   const text = await store.getText(recordKey(draft.service));
@@ -36,7 +47,12 @@ async function readRecord(store: Store, draft: RecordDraft): Promise<DiscoveryRe
   return 'invalid' in parsed ? undefined : parsed;
 }
 
-export async function startPublishing(store: Store, records: RecordDraft[], log: Logger, options: PublishOptions = {}): Promise<Publisher> {
+export async function startPublishing(
+  store: Store,
+  records: RecordDraft[],
+  log: Logger,
+  options: PublishOptions = {},
+): Promise<Publisher> {
   const ttlSeconds = options.ttlSeconds ?? 60;
   const refreshMs = options.refreshMs ?? Math.max(1000, (ttlSeconds * 1000) / 3);
   const instance = options.instance ?? randomUUID();
@@ -55,12 +71,21 @@ export async function startPublishing(store: Store, records: RecordDraft[], log:
     const current = await readRecord(store, draft);
     if (current && current.instance !== instance && isFresh(current, now())) {
       if (first) {
-        plog.warn({ backend: draft.service, other: current.host, otherAddress: current.address, ageS: Math.round(recordAgeMs(current, now()) / 1000) },
-          `replacing the ${draft.service} record of host ${current.host} (${current.address}), refreshed ${Math.round(recordAgeMs(current, now()) / 1000)} s ago: a previous backend that did not stop cleanly, or a second backend on this store`);
+        plog.warn(
+          {
+            backend: draft.service,
+            other: current.host,
+            otherAddress: current.address,
+            ageS: Math.round(recordAgeMs(current, now()) / 1000),
+          },
+          `replacing the ${draft.service} record of host ${current.host} (${current.address}), refreshed ${Math.round(recordAgeMs(current, now()) / 1000)} s ago: a previous backend that did not stop cleanly, or a second backend on this store`,
+        );
       } else {
         yielded.add(draft.service);
-        plog.error({ backend: draft.service, other: current.host, otherAddress: current.address },
-          `host ${current.host} (${current.address}) now publishes ${draft.service}; this host stops publishing it. Run one backend per store`);
+        plog.error(
+          { backend: draft.service, other: current.host, otherAddress: current.address },
+          `host ${current.host} (${current.address}) now publishes ${draft.service}; this host stops publishing it. Run one backend per store`,
+        );
         return;
       }
     }
@@ -76,22 +101,30 @@ export async function startPublishing(store: Store, records: RecordDraft[], log:
       for (const draft of records) if (!yielded.has(draft.service)) await write(draft, first);
       if (!announced) {
         announced = true;
-        plog.info({ records: records.map((r) => `${r.service}=${r.address}:${r.port}`), ttlSeconds, refreshMs, instance },
-          `published ${records.map((r) => `${r.service} at ${r.address}:${r.port}`).join(', ')} in the store (TTL ${ttlSeconds} s)`);
+        plog.info(
+          { records: records.map((r) => `${r.service}=${r.address}:${r.port}`), ttlSeconds, refreshMs, instance },
+          `published ${records.map((r) => `${r.service} at ${r.address}:${r.port}`).join(', ')} in the store (TTL ${ttlSeconds} s)`,
+        );
       } else if (failing) {
         plog.info('discovery records refreshed again');
       }
       failing = false;
     } catch (error) {
       // Not fatal: the store may be briefly unreachable; app hosts keep their addresses.
-      if (!failing || first) plog.warn({ err: error }, `could not ${first ? 'publish' : 'refresh'} the discovery records (${(error as Error).message}); retrying every ${Math.round(refreshMs / 1000)} s`);
+      if (!failing || first)
+        plog.warn(
+          { err: error },
+          `could not ${first ? 'publish' : 'refresh'} the discovery records (${(error as Error).message}); retrying every ${Math.round(refreshMs / 1000)} s`,
+        );
       failing = true;
     }
   };
 
   const schedule = (): void => {
     timer = setTimeout(() => {
-      inFlight = publishAll().finally(() => { if (!stopped) schedule(); });
+      inFlight = publishAll().finally(() => {
+        if (!stopped) schedule();
+      });
     }, refreshMs);
     timer.unref();
   };
@@ -107,7 +140,10 @@ export async function startPublishing(store: Store, records: RecordDraft[], log:
     for (const draft of records) {
       const current = await readRecord(store, draft);
       if (current && current.instance !== instance) {
-        plog.info({ backend: draft.service, other: current.host }, `the ${draft.service} record now belongs to host ${current.host}; leaving it`);
+        plog.info(
+          { backend: draft.service, other: current.host },
+          `the ${draft.service} record now belongs to host ${current.host}; leaving it`,
+        );
         continue;
       }
       // The docassemble keys first: a reader that finds no record falls back to them, and
@@ -129,11 +165,16 @@ export async function startPublishing(store: Store, records: RecordDraft[], log:
       clearTimeout(timer);
       let deadline: NodeJS.Timeout | undefined;
       const work = inFlight.then(unpublish).catch((error: unknown) => {
-        plog.warn({ err: error }, `could not delete the discovery records (${(error as Error).message}); app hosts will ignore them once they are ${ttlSeconds} s old`);
+        plog.warn(
+          { err: error },
+          `could not delete the discovery records (${(error as Error).message}); app hosts will ignore them once they are ${ttlSeconds} s old`,
+        );
       });
       const timedOut = new Promise<void>((resolve) => {
         deadline = setTimeout(() => {
-          plog.warn(`deleting the discovery records took more than ${timeoutMs} ms; giving up (they go stale in ${ttlSeconds} s)`);
+          plog.warn(
+            `deleting the discovery records took more than ${timeoutMs} ms; giving up (they go stale in ${ttlSeconds} s)`,
+          );
           resolve();
         }, timeoutMs);
       });

@@ -7,10 +7,14 @@ import { isDiscoveredService, type DiscoveredService, type RecordDraft } from '.
 
 export function servicePort(settings: Settings, service: DiscoveredService): number {
   switch (service) {
-    case 'sql': return settings.db.port;
-    case 'redis': return settings.redis.port;
-    case 'rabbitmq': return settings.rabbitmq.port;
-    case 'log': return settings.log.port;
+    case 'sql':
+      return settings.db.port;
+    case 'redis':
+      return settings.redis.port;
+    case 'rabbitmq':
+      return settings.rabbitmq.port;
+    case 'log':
+      return settings.log.port;
   }
 }
 
@@ -20,7 +24,12 @@ export function publishedServices(roles: string[], catalog: RoleCatalog): Discov
   return [...new Set(services)].filter(isDiscoveredService);
 }
 
-export function publishedRecords(settings: Settings, catalog: RoleCatalog, address: string, host: string = hostname()): RecordDraft[] {
+export function publishedRecords(
+  settings: Settings,
+  catalog: RoleCatalog,
+  address: string,
+  host: string = hostname(),
+): RecordDraft[] {
   // A single host (CONTAINERROLE=all) listens on loopback only: there is nothing to publish.
   if (settings.singleHost) return [];
   return publishedServices(settings.roles, catalog).map((service) => ({

@@ -2,7 +2,15 @@
 // (ignored), an unreadable one (ignored), docassemble's bare hostname key (used only when
 // no discovery record exists at all, for a docassemble backend), or nothing.
 import type { Store } from '../store/store.js';
-import { docassembleKey, isFresh, parseRecord, recordAgeMs, recordKey, type DiscoveredService, type DiscoveryRecord } from './record.js';
+import {
+  docassembleKey,
+  isFresh,
+  parseRecord,
+  recordAgeMs,
+  recordKey,
+  type DiscoveredService,
+  type DiscoveryRecord,
+} from './record.js';
 
 export type ServiceState =
   | { kind: 'fresh'; record: DiscoveryRecord }
@@ -18,7 +26,9 @@ export async function readServiceState(store: Store, service: DiscoveredService,
   if (text !== undefined) {
     const parsed = parseRecord(text, service);
     if ('invalid' in parsed) return { kind: 'invalid', reason: parsed.invalid };
-    return isFresh(parsed, now) ? { kind: 'fresh', record: parsed } : { kind: 'stale', record: parsed, ageMs: recordAgeMs(parsed, now) };
+    return isFresh(parsed, now)
+      ? { kind: 'fresh', record: parsed }
+      : { kind: 'stale', record: parsed, ageMs: recordAgeMs(parsed, now) };
   }
   // A stale discovery record above hides this key on purpose: a rolevisor backend writes
   // both, and its hostname key outlives it when it is killed.
@@ -29,10 +39,15 @@ export async function readServiceState(store: Store, service: DiscoveredService,
 
 export function describeState(service: DiscoveredService, state: ServiceState): string {
   switch (state.kind) {
-    case 'fresh': return `${service}: ${state.record.address}:${state.record.port} (host ${state.record.host})`;
-    case 'stale': return `${service}: stale record of host ${state.record.host} (${state.record.address}), ${Math.round(state.ageMs / 1000)} s old, TTL ${state.record.ttlSeconds} s; ignored`;
-    case 'invalid': return `${service}: unreadable record (${state.reason}); ignored`;
-    case 'docassemble': return `${service}: ${state.address} (docassemble key ${docassembleKey(service)})`;
-    case 'missing': return `${service}: no record yet`;
+    case 'fresh':
+      return `${service}: ${state.record.address}:${state.record.port} (host ${state.record.host})`;
+    case 'stale':
+      return `${service}: stale record of host ${state.record.host} (${state.record.address}), ${Math.round(state.ageMs / 1000)} s old, TTL ${state.record.ttlSeconds} s; ignored`;
+    case 'invalid':
+      return `${service}: unreadable record (${state.reason}); ignored`;
+    case 'docassemble':
+      return `${service}: ${state.address} (docassemble key ${docassembleKey(service)})`;
+    case 'missing':
+      return `${service}: no record yet`;
   }
 }

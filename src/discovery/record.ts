@@ -38,7 +38,8 @@ export function parseRecord(text: string, service: DiscoveredService): Discovery
     return { invalid: 'not JSON' };
   }
   const parsed = recordSchema.safeParse(json);
-  if (!parsed.success) return { invalid: parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ') };
+  if (!parsed.success)
+    return { invalid: parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ') };
   if (parsed.data.service !== service) return { invalid: `it names service "${parsed.data.service}"` };
   return parsed.data;
 }
@@ -46,4 +47,5 @@ export function parseRecord(text: string, service: DiscoveredService): Discovery
 /** Milliseconds since the record was last refreshed (negative if the publisher's clock is ahead). */
 export const recordAgeMs = (record: DiscoveryRecord, now: number): number => now - Date.parse(record.updatedAt);
 
-export const isFresh = (record: DiscoveryRecord, now: number): boolean => recordAgeMs(record, now) < record.ttlSeconds * 1000;
+export const isFresh = (record: DiscoveryRecord, now: number): boolean =>
+  recordAgeMs(record, now) < record.ttlSeconds * 1000;

@@ -41,12 +41,18 @@ export interface Watcher {
 }
 
 const sameEndpoints = (a: Endpoints, b: Endpoints): boolean =>
-  a.dbHost === b.dbHost && a.dbPort === b.dbPort && a.redisUrl === b.redisUrl && a.rabbitmqUrl === b.rabbitmqUrl && a.logServer === b.logServer;
+  a.dbHost === b.dbHost &&
+  a.dbPort === b.dbPort &&
+  a.redisUrl === b.redisUrl &&
+  a.rabbitmqUrl === b.rabbitmqUrl &&
+  a.logServer === b.logServer;
 
 export function watchEndpoints(settings: Settings, store: Store, log: Logger, options: WatchOptions): Watcher {
   const dlog = log.child({ component: 'discovery' });
   const now = options.now ?? Date.now;
-  const watched = lookupPlan(settings, options.catalog ?? loadRoleCatalog()).filter((p) => p.how === 'discover').map((p) => p.service);
+  const watched = lookupPlan(settings, options.catalog ?? loadRoleCatalog())
+    .filter((p) => p.how === 'discover')
+    .map((p) => p.service);
   const intervalMs = options.intervalMs ?? 5000;
   const settleMs = options.settleMs ?? 1000;
   let current = options.initial;
@@ -74,7 +80,11 @@ export function watchEndpoints(settings: Settings, store: Store, log: Logger, op
       }
       readFailing = false;
     } catch (error) {
-      if (!readFailing) dlog.warn({ err: error }, `cannot read the discovery records (${(error as Error).message}); keeping the current endpoints`);
+      if (!readFailing)
+        dlog.warn(
+          { err: error },
+          `cannot read the discovery records (${(error as Error).message}); keeping the current endpoints`,
+        );
       readFailing = true;
       return intervalMs;
     }
@@ -93,7 +103,10 @@ export function watchEndpoints(settings: Settings, store: Store, log: Logger, op
       current = next;
     } catch (error) {
       // Not adopted: the next poll sees the same change and tries again.
-      dlog.error({ err: error, changed }, `applying the new ${changed.join(', ')} endpoint failed (${(error as Error).message}); retrying in ${Math.round(intervalMs / 1000)} s`);
+      dlog.error(
+        { err: error, changed },
+        `applying the new ${changed.join(', ')} endpoint failed (${(error as Error).message}); retrying in ${Math.round(intervalMs / 1000)} s`,
+      );
     }
     return intervalMs;
   };

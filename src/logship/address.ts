@@ -9,7 +9,10 @@ export interface LogServerAddress {
 export function parseLogServer(value: string, defaultPort: number): LogServerAddress {
   const text = value.trim();
   const fail = (why: string): never => {
-    throw new RolevisorError('RV_CONFIG_INVALID', `LOGSERVER must be host or host:port (e.g. log.internal or log.internal:514); received "${value}": ${why}`);
+    throw new RolevisorError(
+      'RV_CONFIG_INVALID',
+      `LOGSERVER must be host or host:port (e.g. log.internal or log.internal:514); received "${value}": ${why}`,
+    );
   };
   let host = text;
   let portText: string | undefined;

@@ -61,7 +61,9 @@ export class LogForwarder {
   readonly address: LogServerAddress;
   private readonly hostname: string;
   private readonly queue: BoundedLineQueue;
-  private readonly options: Required<Omit<LogForwarderOptions, 'hostname' | 'onStatus' | 'backoff' | 'server' | 'defaultPort'>> & { backoff: ReconnectBackoff };
+  private readonly options: Required<
+    Omit<LogForwarderOptions, 'hostname' | 'onStatus' | 'backoff' | 'server' | 'defaultPort'>
+  > & { backoff: ReconnectBackoff };
   private readonly onStatus: LogForwarderOptions['onStatus'];
   private socket: Socket | undefined;
   private connected = false;
@@ -142,7 +144,13 @@ export class LogForwarder {
   }
 
   private format(program: string, level: LogLevel, message: string): string {
-    return formatRfc5424({ hostname: this.hostname, appName: program, level, message: String(message), maxMessageBytes: this.options.maxMessageBytes });
+    return formatRfc5424({
+      hostname: this.hostname,
+      appName: program,
+      level,
+      message: String(message),
+      maxMessageBytes: this.options.maxMessageBytes,
+    });
   }
 
   private connect(): void {
@@ -152,7 +160,9 @@ export class LogForwarder {
     this.socket = socket;
     if (!this.closing) socket.unref();
     socket.setNoDelay(true);
-    socket.setTimeout(this.options.connectTimeoutMs, () => socket.destroy(new Error(`no connection within ${this.options.connectTimeoutMs} ms`)));
+    socket.setTimeout(this.options.connectTimeoutMs, () =>
+      socket.destroy(new Error(`no connection within ${this.options.connectTimeoutMs} ms`)),
+    );
     socket.once('connect', () => {
       socket.setTimeout(0);
       socket.setKeepAlive(true, 15_000);
@@ -165,7 +175,9 @@ export class LogForwarder {
     socket.on('data', () => undefined);
     socket.on('end', () => socket.destroy());
     let lastError = '';
-    socket.on('error', (error) => { lastError = error.message; });
+    socket.on('error', (error) => {
+      lastError = error.message;
+    });
     socket.on('close', () => this.onClose(socket, lastError));
   }
 

@@ -6,7 +6,13 @@ export interface LineSink {
   send(program: string, level: LogLevel, message: string): void;
 }
 
-const NUMERIC: [number, LogLevel][] = [[60, 'fatal'], [50, 'error'], [40, 'warn'], [30, 'info'], [0, 'debug']];
+const NUMERIC: [number, LogLevel][] = [
+  [60, 'fatal'],
+  [50, 'error'],
+  [40, 'warn'],
+  [30, 'info'],
+  [0, 'debug'],
+];
 const LABELS = new Set<string>(['debug', 'info', 'warn', 'error', 'fatal']);
 /** Fields the syslog header already carries (or that say nothing there). */
 const HEADER_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'service', 'stream']);
@@ -33,7 +39,11 @@ export function pinoMessage(line: string): { level: LogLevel; message: string; s
   return { level: pinoLevel(record.level), message: [msg, extra].filter(Boolean).join(' ') || line, service };
 }
 
-export function forwardingStream(sink: LineSink, program: string, next?: { write(chunk: string): unknown }): { write(chunk: string): boolean } {
+export function forwardingStream(
+  sink: LineSink,
+  program: string,
+  next?: { write(chunk: string): unknown },
+): { write(chunk: string): boolean } {
   return {
     write(chunk: string): boolean {
       try {

@@ -10,8 +10,14 @@ export class BoundedLineQueue {
   /** Lines dropped in all. */
   droppedTotal = 0;
 
-  constructor(readonly maxLines: number, readonly maxBytes: number) {
-    if (!(maxLines >= 1) || !(maxBytes >= 1)) throw new RangeError(`BoundedLineQueue: maxLines and maxBytes must be >= 1; received ${maxLines} and ${maxBytes}`);
+  constructor(
+    readonly maxLines: number,
+    readonly maxBytes: number,
+  ) {
+    if (!(maxLines >= 1) || !(maxBytes >= 1))
+      throw new RangeError(
+        `BoundedLineQueue: maxLines and maxBytes must be >= 1; received ${maxLines} and ${maxBytes}`,
+      );
   }
 
   get length(): number {

@@ -26,7 +26,12 @@ export async function listLogs(root: string): Promise<HostEntry[]> {
       if (!entry.isFile() || !entry.name.endsWith('.log')) continue;
       const info = await lstat(join(root, dir.name, entry.name)).catch(() => undefined);
       if (!info?.isFile()) continue;
-      files.push({ name: entry.name, path: `${dir.name}/${entry.name}`, size: info.size, modified: info.mtime.toISOString() });
+      files.push({
+        name: entry.name,
+        path: `${dir.name}/${entry.name}`,
+        size: info.size,
+        modified: info.mtime.toISOString(),
+      });
     }
     files.sort((a, b) => a.name.localeCompare(b.name));
     hosts.push({ host: dir.name, files });

@@ -14,7 +14,8 @@ const { values } = parseArgs({
   strict: true,
 });
 const port = Number(values.port);
-if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port must be 1-65535; received ${values.port ?? '(none)'}`);
+if (!Number.isInteger(port) || port < 1 || port > 65535)
+  fail(`--port must be 1-65535; received ${values.port ?? '(none)'}`);
 if (!values.dir?.startsWith('/')) fail(`--dir must be an absolute path; received ${values.dir ?? '(none)'}`);
 
 const server = createLogViewer({ dir: values.dir });

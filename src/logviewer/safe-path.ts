@@ -4,9 +4,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 
-export type LogFileLookup =
-  | { ok: true; path: string; name: string }
-  | { ok: false; status: 403 | 404; reason: string };
+export type LogFileLookup = { ok: true; path: string; name: string } | { ok: false; status: 403 | 404; reason: string };
 
 const MAX_NAME = 512;
 
@@ -20,7 +18,8 @@ export function checkLogFileName(name: string): LogFileLookup | undefined {
   if (name.startsWith('/') || name.includes('\\')) return refuse('file must be a relative <host>/<program>.log');
   const parts = name.split('/');
   if (parts.some((p) => p === '..' || p === '.')) return refuse('file cannot contain . or .. components');
-  if (parts.length !== 2 || parts.some((p) => p.length === 0) || !parts[1]?.endsWith('.log')) return missing('file must be <host>/<program>.log');
+  if (parts.length !== 2 || parts.some((p) => p.length === 0) || !parts[1]?.endsWith('.log'))
+    return missing('file must be <host>/<program>.log');
   return undefined;
 }
 

@@ -28,15 +28,24 @@ const HEADERS = {
 
 type Reply = { status: number; type: string; body: string; headers?: Record<string, string> };
 
-const text = (status: number, body: string, headers?: Record<string, string>): Reply => ({ status, type: 'text/plain; charset=utf-8', body: `${body}\n`, headers });
+const text = (status: number, body: string, headers?: Record<string, string>): Reply => ({
+  status,
+  type: 'text/plain; charset=utf-8',
+  body: `${body}\n`,
+  headers,
+});
 
 export function createLogViewer(options: LogViewerOptions): Server {
   const defaultLines = options.defaultLines ?? 200;
   const maxLines = options.maxLines ?? 5000;
-  const onError = options.onError ?? ((error: unknown) => process.stderr.write(`logviewer: ${error instanceof Error ? error.message : String(error)}\n`));
+  const onError =
+    options.onError ??
+    ((error: unknown) =>
+      process.stderr.write(`logviewer: ${error instanceof Error ? error.message : String(error)}\n`));
 
   async function route(req: IncomingMessage): Promise<Reply> {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'read-only: only GET and HEAD', { Allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return text(405, 'read-only: only GET and HEAD', { Allow: 'GET, HEAD' });
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://logviewer.invalid');
@@ -67,7 +76,12 @@ export function createLogViewer(options: LogViewerOptions): Server {
         });
         if (!tail) return text(404, 'no such log file');
         if (format === 'text') return text(200, tail.lines.join('\n'));
-        if (format === 'json') return { status: 200, type: 'application/json', body: `${JSON.stringify({ file: found.name, size: tail.size, truncated: tail.truncated, lines: tail.lines })}\n` };
+        if (format === 'json')
+          return {
+            status: 200,
+            type: 'application/json',
+            body: `${JSON.stringify({ file: found.name, size: tail.size, truncated: tail.truncated, lines: tail.lines })}\n`,
+          };
         return { status: 200, type: 'text/html; charset=utf-8', body: tailPage(found.name, tail, lines) };
       }
       default:
@@ -76,7 +90,12 @@ export function createLogViewer(options: LogViewerOptions): Server {
   }
 
   function respond(res: ServerResponse, reply: Reply): void {
-    res.writeHead(reply.status, { ...HEADERS, ...reply.headers, 'Content-Type': reply.type, 'Content-Length': Buffer.byteLength(reply.body) });
+    res.writeHead(reply.status, {
+      ...HEADERS,
+      ...reply.headers,
+      'Content-Type': reply.type,
+      'Content-Length': Buffer.byteLength(reply.body),
+    });
     res.end(reply.body);
   }
 

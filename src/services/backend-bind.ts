@@ -5,6 +5,8 @@ import type { Settings } from '../settings/types.js';
 
 export const LOOPBACK = '127.0.0.1';
 
-export const backendBindAddress = (settings: Pick<Settings, 'singleHost'>): string => (settings.singleHost ? LOOPBACK : '0.0.0.0');
+export const backendBindAddress = (settings: Pick<Settings, 'singleHost'>): string =>
+  settings.singleHost ? LOOPBACK : '0.0.0.0';
 
-export const isLoopback = (address: string): boolean => address === 'localhost' || address === '::1' || address.startsWith('127.');
+export const isLoopback = (address: string): boolean =>
+  address === 'localhost' || address === '::1' || address.startsWith('127.');

@@ -32,7 +32,10 @@ export function createCelery(ctx: ServiceContext): Service {
     async prepare() {
       await assertConfigReadable(ctx);
       await access(appDir).catch(() => {
-        throw new RolevisorError('RV_PREPARE_FAILED', `CELERYAPPDIR ${appDir} does not exist; point it at the directory that holds the module "${app}"`);
+        throw new RolevisorError(
+          'RV_PREPARE_FAILED',
+          `CELERYAPPDIR ${appDir} does not exist; point it at the directory that holds the module "${app}"`,
+        );
       });
     },
 
@@ -41,8 +44,18 @@ export function createCelery(ctx: ServiceContext): Service {
       return {
         file: DEBIAN_PYTHON,
         args: celery([
-          'worker', '--concurrency', String(concurrency), '--hostname', nodeName, '--queues', 'celery',
-          '--without-gossip', '--without-mingle', '--without-heartbeat', '--loglevel', 'INFO',
+          'worker',
+          '--concurrency',
+          String(concurrency),
+          '--hostname',
+          nodeName,
+          '--queues',
+          'celery',
+          '--without-gossip',
+          '--without-mingle',
+          '--without-heartbeat',
+          '--loglevel',
+          'INFO',
         ]),
         env,
         cwd: appDir,
@@ -52,16 +65,20 @@ export function createCelery(ctx: ServiceContext): Service {
     // A Celery ping through the broker, sent by the app's own configuration: proves the
     // worker consumes from RabbitMQ, not merely that its process exists.
     async probe(signal) {
-      const result = await execa(DEBIAN_PYTHON, celery(['inspect', 'ping', '--destination', nodeName, '--timeout', String(PING_TIMEOUT_SEC), '--json']), {
-        env,
-        extendEnv: false,
-        cwd: appDir,
-        uid: ctx.identity?.uid,
-        gid: ctx.identity?.gid,
-        cancelSignal: signal,
-        reject: false,
-        stdin: 'ignore',
-      });
+      const result = await execa(
+        DEBIAN_PYTHON,
+        celery(['inspect', 'ping', '--destination', nodeName, '--timeout', String(PING_TIMEOUT_SEC), '--json']),
+        {
+          env,
+          extendEnv: false,
+          cwd: appDir,
+          uid: ctx.identity?.uid,
+          gid: ctx.identity?.gid,
+          cancelSignal: signal,
+          reject: false,
+          stdin: 'ignore',
+        },
+      );
       if (result.exitCode === 0 && result.stdout.includes('pong')) return;
       const reason = (result.stderr || result.stdout).trim().split('\n').pop() || `exit code ${result.exitCode}`;
       throw new Error(`${nodeName} did not answer a Celery ping: ${reason}`);

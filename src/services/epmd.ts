@@ -27,7 +27,12 @@ export const createEpmd: ServiceFactory = (ctx: ServiceContext): Service => {
     },
 
     // Without -daemon, epmd stays in the foreground. -address also adds ::1 (loopback).
-    launch: () => ({ file: EPMD, args: ['-port', String(port), '-address', LOOPBACK], env: backendEnv(ctx.paths.run), cwd: ctx.paths.run }),
+    launch: () => ({
+      file: EPMD,
+      args: ['-port', String(port), '-address', LOOPBACK],
+      env: backendEnv(ctx.paths.run),
+      cwd: ctx.paths.run,
+    }),
 
     async probe(signal) {
       const names = await epmdNames(LOOPBACK, port, signal);

@@ -23,7 +23,10 @@ export async function pruneIdleLogs(dir: string, keepDays: number, now = Date.no
       const path = join(hostDir, file.name);
       const info = await lstat(path).catch(() => undefined);
       if (!info?.isFile() || info.mtimeMs >= cutoff) continue;
-      await unlink(path).then(() => deleted.push(`${host.name}/${file.name}`), () => undefined);
+      await unlink(path).then(
+        () => deleted.push(`${host.name}/${file.name}`),
+        () => undefined,
+      );
     }
     // Fails (and stays) unless empty.
     await rmdir(hostDir).catch(() => undefined);
@@ -35,9 +38,16 @@ export async function pruneIdleLogs(dir: string, keepDays: number, now = Date.no
 export function startLogRetention(dir: string, keepDays: number, log: Logger, everyMs = 60 * 60 * 1000): () => void {
   if (keepDays <= 0) return () => undefined;
   const run = () => {
-    void pruneIdleLogs(dir, keepDays).then((deleted) => {
-      if (deleted.length > 0) log.info({ deleted: deleted.length, files: deleted.slice(0, 20) }, `deleted ${deleted.length} log file(s) idle for more than ${keepDays} days (LOGKEEPDAYS)`);
-    }, (error: unknown) => log.warn(`pruning ${dir} failed: ${(error as Error).message}`));
+    void pruneIdleLogs(dir, keepDays).then(
+      (deleted) => {
+        if (deleted.length > 0)
+          log.info(
+            { deleted: deleted.length, files: deleted.slice(0, 20) },
+            `deleted ${deleted.length} log file(s) idle for more than ${keepDays} days (LOGKEEPDAYS)`,
+          );
+      },
+      (error: unknown) => log.warn(`pruning ${dir} failed: ${(error as Error).message}`),
+    );
   };
   run();
   const timer = setInterval(run, everyMs);

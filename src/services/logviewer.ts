@@ -50,12 +50,19 @@ export function createLogViewerService(ctx: ServiceContext): Service {
   };
 }
 
-function httpGet(host: string, port: number, path: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
+function httpGet(
+  host: string,
+  port: number,
+  path: string,
+  signal: AbortSignal,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host, port, path, method: 'GET', signal }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { if (body.length < 4096) body += chunk; });
+      res.on('data', (chunk: string) => {
+        if (body.length < 4096) body += chunk;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', reject);
     });

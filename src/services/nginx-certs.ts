@@ -24,7 +24,11 @@ export const certificatePair = (settings: Settings): CertificatePair => ({
   key: join(certsDir(settings), 'nginx.key'),
 });
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** The pair in certs/, generating a self-signed one (key 0600, never world-readable) if absent. */
 export async function ensureCertificate(settings: Settings, log: Logger): Promise<CertificatePair> {
@@ -33,19 +37,40 @@ export async function ensureCertificate(settings: Settings, log: Logger): Promis
   if (haveCert && haveKey) return pair;
   if (haveCert !== haveKey) {
     const [found, missing] = haveCert ? [pair.certificate, pair.key] : [pair.key, pair.certificate];
-    throw new RolevisorError('RV_PREPARE_FAILED', `${found} exists but ${missing} does not; put both in certs/ (or neither, for a self-signed pair)`);
+    throw new RolevisorError(
+      'RV_PREPARE_FAILED',
+      `${found} exists but ${missing} does not; put both in certs/ (or neither, for a self-signed pair)`,
+    );
   }
   const name = settings.web.hostname ?? 'localhost';
   await mkdir(certsDir(settings), { recursive: true, mode: 0o700 });
   const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
   await writeSecretFile(pair.key, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  const altNames = [...new Set([name, 'localhost', '127.0.0.1'])].map((n) => (isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
-  const { stdout } = await execa('/usr/bin/openssl', [
-    'req', '-x509', '-new', '-key', pair.key, '-sha256', '-days', String(SELF_SIGNED_DAYS),
-    '-subj', `/CN=${name}`, '-addext', `subjectAltName=${altNames}`,
-  ], { env: { PATH: '/usr/bin:/bin' }, extendEnv: false });
+  const altNames = [...new Set([name, 'localhost', '127.0.0.1'])]
+    .map((n) => (isIP(n) ? `IP:${n}` : `DNS:${n}`))
+    .join(',');
+  const { stdout } = await execa(
+    '/usr/bin/openssl',
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      pair.key,
+      '-sha256',
+      '-days',
+      String(SELF_SIGNED_DAYS),
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      `subjectAltName=${altNames}`,
+    ],
+    { env: { PATH: '/usr/bin:/bin' }, extendEnv: false },
+  );
   await writeFileAtomic(pair.certificate, `${stdout}\n`, { mode: 0o644 });
-  log.warn({ certificate: pair.certificate, name, days: SELF_SIGNED_DAYS },
-    'no certificate in certs/: generated a self-signed one; browsers will warn until you put nginx.crt and nginx.key in the store\'s certs/');
+  log.warn(
+    { certificate: pair.certificate, name, days: SELF_SIGNED_DAYS },
+    "no certificate in certs/: generated a self-signed one; browsers will warn until you put nginx.crt and nginx.key in the store's certs/",
+  );
   return pair;
 }

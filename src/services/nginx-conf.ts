@@ -5,7 +5,15 @@ import { RolevisorError } from '../errors.js';
 export const HEALTH_PATH = '/rolevisor-nginx-health';
 
 /** Where load balancers live: private networks (VPCs), carrier-grade NAT and loopback. */
-const LOAD_BALANCER_NETWORKS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', 'fc00::/7', '::1'];
+const LOAD_BALANCER_NETWORKS = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  'fc00::/7',
+  '::1',
+];
 
 export interface NginxConfOptions {
   pidFile: string;
@@ -26,13 +34,19 @@ export interface NginxConfOptions {
 /** A double-quoted nginx string; characters nginx would interpret are refused. */
 export function quote(name: string, text: string): string {
   if (/["\\$;{}\r\n]/.test(text)) {
-    throw new RolevisorError('RV_PREPARE_FAILED', `the nginx setting ${name} cannot contain quotes, backslashes, "$", ";", braces or newlines (got ${JSON.stringify(text)}); rename the path`);
+    throw new RolevisorError(
+      'RV_PREPARE_FAILED',
+      `the nginx setting ${name} cannot contain quotes, backslashes, "$", ";", braces or newlines (got ${JSON.stringify(text)}); rename the path`,
+    );
   }
   return `"${text}"`;
 }
 
 function listen(port: number, ipv6: boolean, extra = ''): string[] {
-  return [`listen ${port}${extra} default_server;`, ...(ipv6 ? [`listen [::]:${port}${extra} default_server ipv6only=on;`] : [])];
+  return [
+    `listen ${port}${extra} default_server;`,
+    ...(ipv6 ? [`listen [::]:${port}${extra} default_server ipv6only=on;`] : []),
+  ];
 }
 
 function appLocations(o: NginxConfOptions): string[] {
@@ -76,11 +90,13 @@ function server(o: NginxConfOptions, head: string[], body: string[]): string[] {
 export function renderNginxConf(o: NginxConfOptions): string {
   const temp = (name: string) => `${name}_temp_path ${quote('temp path', `${o.tempDir}/${name}`)};`;
   const scheme = o.behindLoadBalancer
-    ? ['# The load balancer terminated TLS: believe its X-Forwarded-Proto (http or https only).',
-       'map $http_x_forwarded_proto $rolevisor_scheme { default $scheme; https https; http http; }',
-       ...LOAD_BALANCER_NETWORKS.map((n) => `set_real_ip_from ${n};`),
-       'real_ip_header X-Forwarded-For;',
-       'real_ip_recursive on;']
+    ? [
+        '# The load balancer terminated TLS: believe its X-Forwarded-Proto (http or https only).',
+        'map $http_x_forwarded_proto $rolevisor_scheme { default $scheme; https https; http http; }',
+        ...LOAD_BALANCER_NETWORKS.map((n) => `set_real_ip_from ${n};`),
+        'real_ip_header X-Forwarded-For;',
+        'real_ip_recursive on;',
+      ]
     : ['map $scheme $rolevisor_scheme { default $scheme; }'];
   const httpsRedirect = o.https
     ? [`location / { return 301 https://$host${o.https.port === 443 ? '' : `:${o.https.port}`}$request_uri; }`]
@@ -103,15 +119,19 @@ export function renderNginxConf(o: NginxConfOptions): string {
     ...scheme,
     ...server(o, listen(o.port, o.ipv6), httpsRedirect),
     ...(o.https
-      ? server(o, [
-          ...listen(o.https.port, o.ipv6, ' ssl http2'),
-          `ssl_certificate ${quote('certificate', o.https.certificate)};`,
-          `ssl_certificate_key ${quote('certificate key', o.https.key)};`,
-          'ssl_protocols TLSv1.2 TLSv1.3;',
-          'ssl_prefer_server_ciphers off;',
-          'ssl_session_cache shared:rolevisor_tls:10m;',
-          'ssl_session_timeout 1d;',
-        ], appLocations(o))
+      ? server(
+          o,
+          [
+            ...listen(o.https.port, o.ipv6, ' ssl http2'),
+            `ssl_certificate ${quote('certificate', o.https.certificate)};`,
+            `ssl_certificate_key ${quote('certificate key', o.https.key)};`,
+            'ssl_protocols TLSv1.2 TLSv1.3;',
+            'ssl_prefer_server_ciphers off;',
+            'ssl_session_cache shared:rolevisor_tls:10m;',
+            'ssl_session_timeout 1d;',
+          ],
+          appLocations(o),
+        )
       : []),
   ];
   return [

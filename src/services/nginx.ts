@@ -21,10 +21,13 @@ const TEMP_PATHS = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'];
 function getStatus(secure: boolean, port: number, path: string, signal: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
     const send = secure ? httpsRequest : httpRequest;
-    const req = send({ host: '127.0.0.1', port, path, method: 'GET', signal, agent: false, rejectUnauthorized: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = send(
+      { host: '127.0.0.1', port, path, method: 'GET', signal, agent: false, rejectUnauthorized: false },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.once('error', (error) => reject(new Error(`GET ${path} on port ${port}: ${error.message}`)));
     req.end();
   });
@@ -39,12 +42,19 @@ async function getHealth(secure: boolean, port: number, signal: AbortSignal): Pr
 /** nginx must also reach the app: 502/503/504 mean it cannot (socket, permissions). */
 async function getThroughToApp(secure: boolean, port: number, path: string, signal: AbortSignal): Promise<void> {
   const status = await getStatus(secure, port, path, signal);
-  if (status >= 502 && status <= 504) throw new Error(`GET ${path} through nginx answered HTTP ${status}: nginx cannot reach uwsgi (see nginx's log lines)`);
+  if (status >= 502 && status <= 504)
+    throw new Error(
+      `GET ${path} through nginx answered HTTP ${status}: nginx cannot reach uwsgi (see nginx's log lines)`,
+    );
 }
 
 /** The line of `nginx -t` output that says what is wrong. */
 const firstProblem = (output: string): string =>
-  output.split('\n').find((l) => /\[(emerg|alert|crit|error)\]/.test(l))?.replace(/^.*?\[\w+\] \d+#\d+: /, '') ?? (output.trim() || 'no output');
+  output
+    .split('\n')
+    .find((l) => /\[(emerg|alert|crit|error)\]/.test(l))
+    ?.replace(/^.*?\[\w+\] \d+#\d+: /, '') ??
+  (output.trim() || 'no output');
 
 export function createNginx(ctx: ServiceContext): Service {
   const { settings } = ctx;
@@ -64,7 +74,10 @@ export function createNginx(ctx: ServiceContext): Service {
 
     listeners(): Listener[] {
       const binds = ipv6 ? ['0.0.0.0', '::'] : ['0.0.0.0'];
-      const ports = [{ name: 'http', port: web.port }, ...(web.useHttps ? [{ name: 'https', port: web.httpsPort }] : [])];
+      const ports = [
+        { name: 'http', port: web.port },
+        ...(web.useHttps ? [{ name: 'https', port: web.httpsPort }] : []),
+      ];
       return ports.flatMap(({ name, port }) => binds.map((bind) => ({ name, port, bind, protocol: 'tcp' as const })));
     },
     dataDirs: () => [],
@@ -91,7 +104,12 @@ export function createNginx(ctx: ServiceContext): Service {
       });
       await writeFileAtomic(confFile, conf, { mode: 0o644 });
       // nginx -t names the line of a bad setting now, rather than a restart loop later.
-      const test = await execa(NGINX, ['-t', '-q', ...launchArgs], { env: {}, extendEnv: false, reject: false, all: true });
+      const test = await execa(NGINX, ['-t', '-q', ...launchArgs], {
+        env: {},
+        extendEnv: false,
+        reject: false,
+        all: true,
+      });
       if (test.exitCode !== 0) {
         throw new RolevisorError('RV_PREPARE_FAILED', `nginx rejected ${confFile}: ${firstProblem(test.all ?? '')}`);
       }

@@ -24,11 +24,17 @@ export const POSTGRES_USER = 'postgres';
 const MAX_SOCKET_PATH = 107;
 
 /** Runs `fn` with a connected client, aborted (connection closed) when `signal` fires. */
-async function withClient<T>(config: pg.ClientConfig, signal: AbortSignal | undefined, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  config: pg.ClientConfig,
+  signal: AbortSignal | undefined,
+  fn: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client(config);
   // An 'error' event with no listener would crash the process (e.g. the server shutting down).
   client.on('error', () => undefined);
-  const onAbort = () => { void client.end().catch(() => undefined); };
+  const onAbort = () => {
+    void client.end().catch(() => undefined);
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     signal?.throwIfAborted();
@@ -52,11 +58,16 @@ export const createPostgres: ServiceFactory = (ctx: ServiceContext): Service => 
 
   const bins = (): PostgresBinaries => (binaries ??= postgresBinaries(clusterMajor(dataDir)));
   const adminConfig = async (): Promise<pg.ClientConfig> =>
-    superuserPassword === undefined ? postgresAdminConfig(settings, paths) : adminClientConfig(settings, paths, superuserPassword);
+    superuserPassword === undefined
+      ? postgresAdminConfig(settings, paths)
+      : adminClientConfig(settings, paths, superuserPassword);
 
   async function renderConfig(): Promise<void> {
     const owner = ctx.identity;
-    await writeFileAtomic(configFile, renderPostgresConf({ dataDir, runDir: paths.run, hbaFile, listen: bind, port }), { mode: 0o600, owner });
+    await writeFileAtomic(configFile, renderPostgresConf({ dataDir, runDir: paths.run, hbaFile, listen: bind, port }), {
+      mode: 0o600,
+      owner,
+    });
     await writeFileAtomic(hbaFile, renderPgHba(), { mode: 0o600, owner });
   }
 
@@ -71,11 +82,17 @@ export const createPostgres: ServiceFactory = (ctx: ServiceContext): Service => 
 
     async prepare() {
       if (settings.db.user === SUPERUSER) {
-        throw new RolevisorError('RV_PREPARE_FAILED', `DBUSER must not be "${SUPERUSER}": rolevisor manages that superuser itself; set DBUSER to the application's own role name (e.g. docassemble)`);
+        throw new RolevisorError(
+          'RV_PREPARE_FAILED',
+          `DBUSER must not be "${SUPERUSER}": rolevisor manages that superuser itself; set DBUSER to the application's own role name (e.g. docassemble)`,
+        );
       }
       const socket = join(paths.run, `.s.PGSQL.${port}`);
       if (socket.length > MAX_SOCKET_PATH) {
-        throw new RolevisorError('RV_PREPARE_FAILED', `the PostgreSQL socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes; use a shorter ROLEVISOR_HOME`);
+        throw new RolevisorError(
+          'RV_PREPARE_FAILED',
+          `the PostgreSQL socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes; use a shorter ROLEVISOR_HOME`,
+        );
       }
       binaries = postgresBinaries(clusterMajor(dataDir));
       await ensureDir(paths.secrets, { mode: 0o700 });
@@ -89,13 +106,26 @@ export const createPostgres: ServiceFactory = (ctx: ServiceContext): Service => 
       registerSecrets([secret.value, settings.db.password]);
       const hadCluster = clusterMajor(dataDir) !== undefined;
       if (!hadCluster) {
-        await initCluster({ bin: binaries.bin, dataDir, runDir: paths.run, superuserPassword: secret.value, identity: ctx.identity, log });
+        await initCluster({
+          bin: binaries.bin,
+          dataDir,
+          runDir: paths.run,
+          superuserPassword: secret.value,
+          identity: ctx.identity,
+          log,
+        });
       }
       await ensureServiceDir(dataDir, 0o700, ctx.identity);
       await renderConfig();
       if (hadCluster && secret.created) {
         log.warn('the PostgreSQL superuser password file was missing; setting a new one on the existing cluster');
-        await setSuperuserPasswordOffline({ bin: binaries.bin, dataDir, configFile, password: secret.value, identity: ctx.identity });
+        await setSuperuserPasswordOffline({
+          bin: binaries.bin,
+          dataDir,
+          configFile,
+          password: secret.value,
+          identity: ctx.identity,
+        });
       }
     },
 
@@ -115,7 +145,12 @@ export const createPostgres: ServiceFactory = (ctx: ServiceContext): Service => 
 
     async afterReady() {
       await withClient(await adminConfig(), AbortSignal.timeout(60_000), (client) =>
-        ensureAppDatabase(client, { user: settings.db.user, password: settings.db.password, database: settings.db.name }, log));
+        ensureAppDatabase(
+          client,
+          { user: settings.db.user, password: settings.db.password, database: settings.db.name },
+          log,
+        ),
+      );
     },
   };
 };

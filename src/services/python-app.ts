@@ -38,14 +38,21 @@ export async function assertConfigReadable(ctx: ServiceContext): Promise<void> {
   const path = configFilePath(ctx.settings);
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) {
-    throw new RolevisorError('RV_PREPARE_FAILED', `${path} does not exist; rolevisor renders it at boot before the web and celery services start (run "rolevisor render-config" to see it)`);
+    throw new RolevisorError(
+      'RV_PREPARE_FAILED',
+      `${path} does not exist; rolevisor renders it at boot before the web and celery services start (run "rolevisor render-config" to see it)`,
+    );
   }
   const who = ctx.identity;
   if (!who || who.uid === 0) return;
-  const readable = (info.uid === who.uid && (info.mode & 0o400) !== 0)
-    || (info.gid === who.gid && (info.mode & 0o040) !== 0)
-    || (info.mode & 0o004) !== 0;
+  const readable =
+    (info.uid === who.uid && (info.mode & 0o400) !== 0) ||
+    (info.gid === who.gid && (info.mode & 0o040) !== 0) ||
+    (info.mode & 0o004) !== 0;
   if (!readable) {
-    throw new RolevisorError('RV_PREPARE_FAILED', `${path} is not readable by ${who.user} (owner uid ${info.uid}, mode ${(info.mode & 0o777).toString(8)}); it must belong to ${who.user} with mode 0600`);
+    throw new RolevisorError(
+      'RV_PREPARE_FAILED',
+      `${path} is not readable by ${who.user} (owner uid ${info.uid}, mode ${(info.mode & 0o777).toString(8)}); it must belong to ${who.user} with mode 0600`,
+    );
   }
 }

@@ -22,7 +22,15 @@ export const RABBITMQ_USER = 'rabbitmq';
 export async function amqpLogin(port: number, credentials: RabbitmqCredentials, signal: AbortSignal): Promise<void> {
   signal.throwIfAborted();
   const connecting = amqp.connect(
-    { protocol: 'amqp', hostname: LOOPBACK, port, username: credentials.username, password: credentials.password, vhost: credentials.vhost, heartbeat: 0 },
+    {
+      protocol: 'amqp',
+      hostname: LOOPBACK,
+      port,
+      username: credentials.username,
+      password: credentials.password,
+      vhost: credentials.vhost,
+      heartbeat: 0,
+    },
     { timeout: 5000 },
   );
   const aborted = new Promise<never>((_, reject) => {
@@ -71,12 +79,22 @@ export const createRabbitmq: ServiceFactory = (ctx: ServiceContext): Service => 
 
       const allowRemoteGuest = credentials.username === 'guest' && !isLoopback(bind);
       if (allowRemoteGuest) {
-        log.warn(`RabbitMQ listens on ${bind}:${port} with the well-known account guest/guest; set RABBITMQ=amqp://USER:PASSWORD@host:${port}// to use your own`);
+        log.warn(
+          `RabbitMQ listens on ${bind}:${port} with the well-known account guest/guest; set RABBITMQ=amqp://USER:PASSWORD@host:${port}// to use your own`,
+        );
       }
-      await writeFileAtomic(layout.configFile, renderRabbitmqConf({ definitionsFile: layout.definitionsFile, allowRemoteGuest }), { mode: 0o600, owner });
+      await writeFileAtomic(
+        layout.configFile,
+        renderRabbitmqConf({ definitionsFile: layout.definitionsFile, allowRemoteGuest }),
+        { mode: 0o600, owner },
+      );
       await writeFileAtomic(layout.definitionsFile, renderDefinitions(credentials), { mode: 0o600, owner });
       await writeFileAtomic(layout.enabledPluginsFile, '[].\n', { mode: 0o600, owner });
-      await writeFileAtomic(layout.envConfFile, '# rolevisor passes every setting as environment; this file stays empty.\n', { mode: 0o600, owner });
+      await writeFileAtomic(
+        layout.envConfFile,
+        '# rolevisor passes every setting as environment; this file stays empty.\n',
+        { mode: 0o600, owner },
+      );
     },
 
     launch: () => ({

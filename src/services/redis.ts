@@ -14,7 +14,10 @@ export const REDIS_USER = 'redis';
 const REDIS_SERVER = '/usr/bin/redis-server';
 
 /** PING with the configured credentials; LOADING (restoring a dump) counts as not ready. */
-export async function pingRedis(options: { port: number; username?: string; password?: string }, signal: AbortSignal): Promise<void> {
+export async function pingRedis(
+  options: { port: number; username?: string; password?: string },
+  signal: AbortSignal,
+): Promise<void> {
   signal.throwIfAborted();
   const redis = new Redis({
     host: LOOPBACK,
@@ -32,7 +35,9 @@ export async function pingRedis(options: { port: number; username?: string; pass
   // ioredis rejects connect() with a bare "Connection is closed." and reports the reason
   // (NOAUTH, WRONGPASS, ECONNREFUSED) as an 'error' event: keep it for the message.
   let reason: Error | undefined;
-  redis.on('error', (error: Error) => { reason = error; });
+  redis.on('error', (error: Error) => {
+    reason = error;
+  });
   const onAbort = () => redis.disconnect();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -68,11 +73,16 @@ export const createRedis: ServiceFactory = (ctx: ServiceContext): Service => {
     async prepare() {
       registerSecrets([credentials.password]);
       if (!credentials.password && !bind.startsWith('127.')) {
-        log.warn(`Redis listens on ${bind}:${port} without a password; put one in the REDIS URL (redis://:PASSWORD@host:port) to require it`);
+        log.warn(
+          `Redis listens on ${bind}:${port} without a password; put one in the REDIS URL (redis://:PASSWORD@host:port) to require it`,
+        );
       }
       await ensureServiceDir(paths.data, 0o700, ctx.identity);
       await ensureServiceDir(paths.conf, 0o700, ctx.identity);
-      await writeFileAtomic(confFile, renderRedisConf({ port, bind, dataDir: paths.data, credentials }), { mode: 0o600, owner: ctx.identity });
+      await writeFileAtomic(confFile, renderRedisConf({ port, bind, dataDir: paths.data, credentials }), {
+        mode: 0o600,
+        owner: ctx.identity,
+      });
     },
 
     launch: () => ({ file: REDIS_SERVER, args: [confFile], env: backendEnv(paths.data), cwd: paths.data }),

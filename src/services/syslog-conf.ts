@@ -32,13 +32,17 @@ export const MAX_NAME_PART = 100;
 // quoting: a path with any of them (or a control character) is refused rather than escaped.
 function confPath(what: string, path: string): string {
   if (!path.startsWith('/') || /["\\$`\p{Cc}]/u.test(path)) {
-    throw new RolevisorError('RV_PREPARE_FAILED', `the ${what} path ${JSON.stringify(path)} cannot be used in the syslog-ng config; ROLEVISOR_HOME must be an absolute path without " \\ $ \` or control characters`);
+    throw new RolevisorError(
+      'RV_PREPARE_FAILED',
+      `the ${what} path ${JSON.stringify(path)} cannot be used in the syslog-ng config; ROLEVISOR_HOME must be an absolute path without " \\ $ \` or control characters`,
+    );
   }
   return path.replace(/\/+$/, '');
 }
 
 function confAddress(bind: string): string {
-  if (!/^[0-9A-Fa-f.:]+$/.test(bind)) throw new RolevisorError('RV_PREPARE_FAILED', `the syslog bind address "${bind}" must be an IP address`);
+  if (!/^[0-9A-Fa-f.:]+$/.test(bind))
+    throw new RolevisorError('RV_PREPARE_FAILED', `the syslog bind address "${bind}" must be an IP address`);
   return bind;
 }
 

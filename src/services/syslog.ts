@@ -57,7 +57,10 @@ export function createSyslog(ctx: ServiceContext): Service {
     async prepare() {
       runAs = await resolveRunAs(ctx.identity, SYSLOG_USER, [port], 'LOGPORT');
       if (controlFile.length > MAX_SOCKET_PATH) {
-        throw new RolevisorError('RV_PREPARE_FAILED', `the syslog-ng control socket path ${controlFile} is longer than ${MAX_SOCKET_PATH} bytes; use a shorter ROLEVISOR_HOME`);
+        throw new RolevisorError(
+          'RV_PREPARE_FAILED',
+          `the syslog-ng control socket path ${controlFile} is longer than ${MAX_SOCKET_PATH} bytes; use a shorter ROLEVISOR_HOME`,
+        );
       }
       const owner = runAs.identity;
       // mkdir -p gives new parents the leaf's mode: create <home>/data and <home>/run
@@ -73,7 +76,10 @@ export function createSyslog(ctx: ServiceContext): Service {
       await ensureDir(probeDir, { mode: 0o750, owner });
       await ensureDir(paths.conf, { mode: 0o755 });
       await writeFileAtomic(confFile, renderSyslogConf({ bind, port, logDir: dir, probeDir }), { mode: 0o644 });
-      ctx.log.debug({ confFile, logDir: dir, port, bind, user: owner?.user, bindCapability: runAs.bindCapability }, 'rendered syslog-ng.conf');
+      ctx.log.debug(
+        { confFile, logDir: dir, port, bind, user: owner?.user, bindCapability: runAs.bindCapability },
+        'rendered syslog-ng.conf',
+      );
     },
 
     launch() {
@@ -81,7 +87,11 @@ export function createSyslog(ctx: ServiceContext): Service {
       // --no-caps: it never runs as root, so it must not try to manage capabilities (it would
       // warn at every start); under setpriv the one it needs is already effective.
       const args = ['-F', '-e', '--no-caps', '-f', confFile, '-R', persistFile, '-p', pidFile, '-c', controlFile];
-      return applyRunAs(runAs, { file: SYSLOG_NG, args, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', TZ: settings.timezone } });
+      return applyRunAs(runAs, {
+        file: SYSLOG_NG,
+        args,
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', TZ: settings.timezone },
+      });
     },
 
     // A real message over TCP, parsed and routed by syslog-ng, written to a file of its own.
@@ -107,7 +117,12 @@ async function logDirOwner(writer: Identity): Promise<Identity> {
   return { ...writer, gid: reader.gid };
 }
 
-export async function probeOnce(options: { port: number; bind: string; probeDir: string; signal: AbortSignal }): Promise<void> {
+export async function probeOnce(options: {
+  port: number;
+  bind: string;
+  probeDir: string;
+  signal: AbortSignal;
+}): Promise<void> {
   const token = randomBytes(16).toString('hex');
   const host = options.bind === '0.0.0.0' ? '127.0.0.1' : options.bind;
   const line = `<14>1 ${new Date().toISOString()} ${hostname() || 'localhost'} ${PROBE_PROGRAM} - - - ${token}\n`;
@@ -116,7 +131,10 @@ export async function probeOnce(options: { port: number; bind: string; probeDir:
   for (;;) {
     const text = await readFile(file, 'utf8').catch(() => '');
     if (text.includes(token)) break;
-    if (options.signal.aborted) throw new Error(`syslog-ng accepted the probe message on ${host}:${options.port} but did not write it to ${file}`);
+    if (options.signal.aborted)
+      throw new Error(
+        `syslog-ng accepted the probe message on ${host}:${options.port} but did not write it to ${file}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   await unlink(file).catch(() => undefined);
@@ -125,9 +143,13 @@ export async function probeOnce(options: { port: number; bind: string; probeDir:
 function sendTcp(host: string, port: number, data: string, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, signal });
-    socket.once('error', (error) => reject(new Error(`syslog-ng does not accept TCP on ${host}:${port}: ${error.message}`)));
+    socket.once('error', (error) =>
+      reject(new Error(`syslog-ng does not accept TCP on ${host}:${port}: ${error.message}`)),
+    );
     socket.once('connect', () => socket.end(data));
-    socket.once('close', (hadError) => { if (!hadError) resolve(); });
+    socket.once('close', (hadError) => {
+      if (!hadError) resolve();
+    });
     socket.resume();
   });
 }

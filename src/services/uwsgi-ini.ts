@@ -15,16 +15,21 @@ export interface UwsgiIniOptions {
 
 function value(name: string, text: string): string {
   if (/[\r\n%]|\$\(|@\(/.test(text)) {
-    throw new RolevisorError('RV_PREPARE_FAILED', `the uwsgi option ${name} cannot contain a newline, "%", "$(" or "@(" (got ${JSON.stringify(text)}); rename the path`);
+    throw new RolevisorError(
+      'RV_PREPARE_FAILED',
+      `the uwsgi option ${name} cannot contain a newline, "%", "$(" or "@(" (got ${JSON.stringify(text)}); rename the path`,
+    );
   }
   return text;
 }
 
 /** Which callable a WSGI file defines: `app` (Flask's habit) or `application` (WSGI's). */
 export function wsgiCallable(source: string): 'app' | 'application' {
-  const defines = (name: string) => new RegExp(
-    `^(?:${name}\\s*(?::[^=\\n]*)?=|def\\s+${name}\\s*\\(|(?:from\\s+\\S+\\s+)?import\\s+.*\\b${name}\\b(?!\\s+as\\b))`, 'm',
-  ).test(source);
+  const defines = (name: string) =>
+    new RegExp(
+      `^(?:${name}\\s*(?::[^=\\n]*)?=|def\\s+${name}\\s*\\(|(?:from\\s+\\S+\\s+)?import\\s+.*\\b${name}\\b(?!\\s+as\\b))`,
+      'm',
+    ).test(source);
   if (defines('app')) return 'app';
   return defines('application') ? 'application' : 'app';
 }

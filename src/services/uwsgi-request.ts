@@ -64,7 +64,10 @@ export function uwsgiGet(socketPath: string, path: string, signal: AbortSignal):
         return;
       }
       const match = /^HTTP\/\d\.\d (\d{3})/.exec(head.slice(0, end));
-      finish(match ? undefined : new Error(`uwsgi answered ${path} with "${head.slice(0, Math.min(end, 80))}"`), match ? Number(match[1]) : undefined);
+      finish(
+        match ? undefined : new Error(`uwsgi answered ${path} with "${head.slice(0, Math.min(end, 80))}"`),
+        match ? Number(match[1]) : undefined,
+      );
     });
     socket.once('end', () => finish(new Error(`uwsgi closed the connection without answering ${path}`)));
     socket.once('error', (error) => finish(new Error(`cannot reach uwsgi at ${socketPath}: ${error.message}`)));

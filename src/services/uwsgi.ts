@@ -16,7 +16,8 @@ const UWSGI = '/usr/bin/uwsgi';
 const SHUTDOWN_MERCY_SEC = 10;
 
 /** The socket nginx connects to; nginx.ts uses the same function. */
-export const uwsgiSocketPath = (settings: Settings): string => join(servicePaths(settings, 'uwsgi', '').run, 'uwsgi.sock');
+export const uwsgiSocketPath = (settings: Settings): string =>
+  join(servicePaths(settings, 'uwsgi', '').run, 'uwsgi.sock');
 
 export function createUwsgi(ctx: ServiceContext): Service {
   const { settings } = ctx;
@@ -36,7 +37,10 @@ export function createUwsgi(ctx: ServiceContext): Service {
     async prepare() {
       await assertConfigReadable(ctx);
       const source = await readFile(wsgiFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-        throw new RolevisorError('RV_PREPARE_FAILED', `WSGIAPP ${wsgiFile} cannot be read (${error.code ?? error.message}); point WSGIAPP at a readable .py file or unset it for the demo app`);
+        throw new RolevisorError(
+          'RV_PREPARE_FAILED',
+          `WSGIAPP ${wsgiFile} cannot be read (${error.code ?? error.message}); point WSGIAPP at a readable .py file or unset it for the demo app`,
+        );
       });
       await ensureDir(ctx.paths.conf, { mode: 0o755 });
       // 0750: nginx's workers (same user) reach the socket, other users do not. The parent
@@ -60,7 +64,8 @@ export function createUwsgi(ctx: ServiceContext): Service {
     // A real request through the app: any answer below 500 means a worker runs the app.
     async probe(signal) {
       const status = await uwsgiGet(socket, settings.web.urlRoot, signal);
-      if (status >= 500) throw new Error(`the app answered GET ${settings.web.urlRoot} with HTTP ${status} (see the uwsgi log)`);
+      if (status >= 500)
+        throw new Error(`the app answered GET ${settings.web.urlRoot} with HTTP ${status} (see the uwsgi log)`);
     },
   };
 }

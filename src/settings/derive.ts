@@ -20,34 +20,73 @@ function credentialsOf(url: string | undefined): string[] {
   }
 }
 
-export function deriveSettings(raw: Raw, given: Record<string, string | undefined>, catalog: RoleCatalog, problems: string[]): Settings | undefined {
+export function deriveSettings(
+  raw: Raw,
+  given: Record<string, string | undefined>,
+  catalog: RoleCatalog,
+  problems: string[],
+): Settings | undefined {
   const rolesRaw = str(raw, 'CONTAINERROLE') ?? 'all';
   const expanded = catalog.expand(rolesRaw);
   if (expanded.unknown.length > 0) {
-    problems.push(problemLine('CONTAINERROLE', `colon-separated roles from: ${catalog.names().join(', ')}`, given.CONTAINERROLE,
-      `unknown role${expanded.unknown.length > 1 ? 's' : ''} ${expanded.unknown.map((r) => `"${r}"`).join(', ')}; use e.g. CONTAINERROLE=sql:redis:rabbitmq:log or CONTAINERROLE=web:celery`));
+    problems.push(
+      problemLine(
+        'CONTAINERROLE',
+        `colon-separated roles from: ${catalog.names().join(', ')}`,
+        given.CONTAINERROLE,
+        `unknown role${expanded.unknown.length > 1 ? 's' : ''} ${expanded.unknown.map((r) => `"${r}"`).join(', ')}; use e.g. CONTAINERROLE=sql:redis:rabbitmq:log or CONTAINERROLE=web:celery`,
+      ),
+    );
   }
 
   const home = str(raw, 'ROLEVISOR_HOME') as string;
   const s3Bucket = str(raw, 'S3BUCKET');
   const s3Enabled = given.S3ENABLE === undefined ? s3Bucket !== undefined : flag(raw, 'S3ENABLE');
   if (s3Enabled && !s3Bucket) {
-    problems.push(problemLine('S3BUCKET', 'a bucket name because S3ENABLE is true', given.S3BUCKET, 'set S3BUCKET, or set S3ENABLE=false to use the local store BACKUPDIR'));
+    problems.push(
+      problemLine(
+        'S3BUCKET',
+        'a bucket name because S3ENABLE is true',
+        given.S3BUCKET,
+        'set S3BUCKET, or set S3ENABLE=false to use the local store BACKUPDIR',
+      ),
+    );
   }
   const accessKey = str(raw, 'S3ACCESSKEY');
   const secretKey = str(raw, 'S3SECRETACCESSKEY');
   if ((accessKey === undefined) !== (secretKey === undefined)) {
     const missing = accessKey === undefined ? 'S3ACCESSKEY' : 'S3SECRETACCESSKEY';
-    problems.push(problemLine(missing, 'a value because the other S3 key is set', given[missing], 'set both S3ACCESSKEY and S3SECRETACCESSKEY, or neither to use the instance or task role'));
+    problems.push(
+      problemLine(
+        missing,
+        'a value because the other S3 key is set',
+        given[missing],
+        'set both S3ACCESSKEY and S3SECRETACCESSKEY, or neither to use the instance or task role',
+      ),
+    );
   }
   if (str(raw, 'S3_SSE_ALGORITHM')?.startsWith('aws:kms') === false && str(raw, 'S3_SSE_KMS_KEY_ID')) {
-    problems.push(problemLine('S3_SSE_KMS_KEY_ID', 'no value unless S3_SSE_ALGORITHM is aws:kms', given.S3_SSE_KMS_KEY_ID, 'set S3_SSE_ALGORITHM=aws:kms or unset S3_SSE_KMS_KEY_ID'));
+    problems.push(
+      problemLine(
+        'S3_SSE_KMS_KEY_ID',
+        'no value unless S3_SSE_ALGORITHM is aws:kms',
+        given.S3_SSE_KMS_KEY_ID,
+        'set S3_SSE_ALGORITHM=aws:kms or unset S3_SSE_KMS_KEY_ID',
+      ),
+    );
   }
 
   const workers = raw.DACELERYWORKERS as number | undefined;
   const maxWorkers = raw.DAMAXCELERYWORKERS as number | undefined;
   if (workers !== undefined && maxWorkers !== undefined && workers > maxWorkers) {
-    problems.push(problemLine('DACELERYWORKERS', `at most DAMAXCELERYWORKERS (${maxWorkers})`, given.DACELERYWORKERS, 'lower DACELERYWORKERS or raise DAMAXCELERYWORKERS'));
+    problems.push(
+      problemLine(
+        'DACELERYWORKERS',
+        `at most DAMAXCELERYWORKERS (${maxWorkers})`,
+        given.DACELERYWORKERS,
+        'lower DACELERYWORKERS or raise DAMAXCELERYWORKERS',
+      ),
+    );
   }
 
   const logServer = str(raw, 'LOGSERVER');
@@ -73,11 +112,21 @@ export function deriveSettings(raw: Raw, given: Record<string, string | undefine
       password: str(raw, 'DBPASSWORD') as string,
       prefix: str(raw, 'DBPREFIX') as string,
       tablePrefix: str(raw, 'DBTABLEPREFIX'),
-      ssl: { mode: str(raw, 'DBSSLMODE'), cert: str(raw, 'DBSSLCERT'), key: str(raw, 'DBSSLKEY'), rootCert: str(raw, 'DBSSLROOTCERT') },
+      ssl: {
+        mode: str(raw, 'DBSSLMODE'),
+        cert: str(raw, 'DBSSLCERT'),
+        key: str(raw, 'DBSSLKEY'),
+        rootCert: str(raw, 'DBSSLROOTCERT'),
+      },
       backup: flag(raw, 'DBBACKUP'),
     },
     redis: { url: str(raw, 'REDIS'), port: num(raw, 'REDISPORT') },
-    rabbitmq: { url: str(raw, 'RABBITMQ'), port: num(raw, 'RABBITMQPORT'), distPort: num(raw, 'RABBITMQDISTPORT'), epmdPort: num(raw, 'EPMDPORT') },
+    rabbitmq: {
+      url: str(raw, 'RABBITMQ'),
+      port: num(raw, 'RABBITMQPORT'),
+      distPort: num(raw, 'RABBITMQDISTPORT'),
+      epmdPort: num(raw, 'EPMDPORT'),
+    },
     log: {
       server: logServer && logServer.toLowerCase() !== 'null' ? logServer : undefined,
       forwardingDisabled: logServer?.toLowerCase() === 'null',
@@ -96,17 +145,18 @@ export function deriveSettings(raw: Raw, given: Record<string, string | undefine
       processes: num(raw, 'UWSGIPROCESSES'),
     },
     celery: { app: str(raw, 'CELERYAPP'), appDir: str(raw, 'CELERYAPPDIR'), workers, maxWorkers },
-    s3: s3Enabled && s3Bucket
-      ? {
-          bucket: s3Bucket,
-          region: str(raw, 'S3REGION') ?? 'us-east-1',
-          endpointUrl: str(raw, 'S3ENDPOINTURL'),
-          accessKeyId: accessKey,
-          secretAccessKey: secretKey,
-          sseAlgorithm: str(raw, 'S3_SSE_ALGORITHM'),
-          sseKmsKeyId: str(raw, 'S3_SSE_KMS_KEY_ID'),
-        }
-      : undefined,
+    s3:
+      s3Enabled && s3Bucket
+        ? {
+            bucket: s3Bucket,
+            region: str(raw, 'S3REGION') ?? 'us-east-1',
+            endpointUrl: str(raw, 'S3ENDPOINTURL'),
+            accessKeyId: accessKey,
+            secretAccessKey: secretKey,
+            sseAlgorithm: str(raw, 'S3_SSE_ALGORITHM'),
+            sseKmsKeyId: str(raw, 'S3_SSE_KMS_KEY_ID'),
+          }
+        : undefined,
     network: {
       ec2: flag(raw, 'EC2'),
       kubernetes: flag(raw, 'KUBERNETES'),
@@ -114,24 +164,34 @@ export function deriveSettings(raw: Raw, given: Record<string, string | undefine
       advertiseAddress: str(raw, 'ADVERTISEADDRESS'),
       podIp: str(raw, 'POD_IP'),
       ecsMetadataUri: str(raw, 'ECS_CONTAINER_METADATA_URI_V4'),
-      ec2MetadataEndpoint: (str(raw, 'AWS_EC2_METADATA_SERVICE_ENDPOINT') ?? 'http://169.254.169.254').replace(/\/+$/, ''),
+      ec2MetadataEndpoint: (str(raw, 'AWS_EC2_METADATA_SERVICE_ENDPOINT') ?? 'http://169.254.169.254').replace(
+        /\/+$/,
+        '',
+      ),
     },
     discovery: { timeoutSec: num(raw, 'DISCOVERYTIMEOUT'), ttlSec: num(raw, 'DISCOVERYTTL') },
     status: { port: num(raw, 'STATUSPORT'), bind: str(raw, 'STATUSBIND') ?? '0.0.0.0' },
     timezone: str(raw, 'TIMEZONE') as string,
     locale: str(raw, 'LOCALE') as string,
     secrets: [
-      str(raw, 'DBPASSWORD'), accessKey, secretKey,
-      ...credentialsOf(str(raw, 'REDIS')), ...credentialsOf(str(raw, 'RABBITMQ')),
+      str(raw, 'DBPASSWORD'),
+      accessKey,
+      secretKey,
+      ...credentialsOf(str(raw, 'REDIS')),
+      ...credentialsOf(str(raw, 'RABBITMQ')),
     ].filter((x): x is string => x !== undefined && x.length > 0),
     warnings: [],
   };
 
   if (settings.db.password === 'abc123' && settings.roles.includes('sql') && !settings.singleHost) {
-    settings.warnings.push('DBPASSWORD is the documented default "abc123" while PostgreSQL listens on the network; set DBPASSWORD to a secret of your own');
+    settings.warnings.push(
+      'DBPASSWORD is the documented default "abc123" while PostgreSQL listens on the network; set DBPASSWORD to a secret of your own',
+    );
   }
   if (flag(raw, 'USELETSENCRYPT')) {
-    settings.warnings.push('USELETSENCRYPT is not supported: rolevisor installs certificates from the store (certs/) or generates a self-signed pair');
+    settings.warnings.push(
+      'USELETSENCRYPT is not supported: rolevisor installs certificates from the store (certs/) or generates a self-signed pair',
+    );
   }
   return problems.length > 0 ? undefined : settings;
 }

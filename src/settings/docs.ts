@@ -36,7 +36,9 @@ export function configurationMarkdown(): string {
   for (const [group, vars] of groups()) {
     out.push(`## ${GROUP_TITLES[group]}`, '', '| Variable | Default | Meaning |', '|---|---|---|');
     for (const v of vars) {
-      out.push(`| \`${v.name}\`${v.secret ? ' (secret)' : ''} | ${v.shownDefault.replace(/\|/g, '\\|')} | ${v.doc.replace(/\|/g, '\\|')} |`);
+      out.push(
+        `| \`${v.name}\`${v.secret ? ' (secret)' : ''} | ${v.shownDefault.replace(/\|/g, '\\|')} | ${v.doc.replace(/\|/g, '\\|')} |`,
+      );
     }
     out.push('');
   }
@@ -58,7 +60,9 @@ export function envExampleList(): string {
       const literal = /^[^ ($]+$/.test(v.shownDefault) && !v.shownDefault.startsWith('(');
       // Docker keeps everything after "=" as the value, so the default of a computed value
       // goes in the comment, never after the "=".
-      out.push(`# ${v.doc}${v.secret ? ' (secret)' : ''}${literal ? '' : ` Default: ${v.shownDefault.replace(/^\((.*)\)$/, '$1')}.`}`);
+      out.push(
+        `# ${v.doc}${v.secret ? ' (secret)' : ''}${literal ? '' : ` Default: ${v.shownDefault.replace(/^\((.*)\)$/, '$1')}.`}`,
+      );
       out.push(`#${v.name}=${literal ? v.shownDefault : ''}`);
     }
     out.push('');

@@ -27,7 +27,9 @@ export function parseEnvFile(text: string, source = 'env-file'): EnvFileEntry[] 
     entries.push({ key, value: eq === -1 ? undefined : line.slice(eq + 1), line: index + 1 });
   });
   if (problems.length > 0) {
-    throw new RolevisorError('RV_CONFIG_INVALID', `${source} has ${problems.length} malformed line(s)`, { details: problems });
+    throw new RolevisorError('RV_CONFIG_INVALID', `${source} has ${problems.length} malformed line(s)`, {
+      details: problems,
+    });
   }
   return entries;
 }
@@ -39,7 +41,10 @@ export async function readEnvFile(path: string, env: NodeJS.ProcessEnv): Promise
     text = await readFile(path, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new RolevisorError('RV_ENV_FILE_UNREADABLE', `cannot read env-file ${path} (${reason}); check the path given to --env-file`);
+    throw new RolevisorError(
+      'RV_ENV_FILE_UNREADABLE',
+      `cannot read env-file ${path} (${reason}); check the path given to --env-file`,
+    );
   }
   const merged: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) merged[key] = value;

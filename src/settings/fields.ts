@@ -28,29 +28,45 @@ function field<T>(expected: string, parse: (raw: string) => T | undefined, fallb
 }
 
 export function bool(defaultValue: boolean): Field<boolean> {
-  return field('true or false (also yes/no, 1/0, on/off, any case)', (raw) => {
-    const v = raw.trim().toLowerCase();
-    if (TRUE.has(v)) return true;
-    if (FALSE.has(v)) return false;
-    return undefined;
-  }, () => defaultValue);
+  return field(
+    'true or false (also yes/no, 1/0, on/off, any case)',
+    (raw) => {
+      const v = raw.trim().toLowerCase();
+      if (TRUE.has(v)) return true;
+      if (FALSE.has(v)) return false;
+      return undefined;
+    },
+    () => defaultValue,
+  );
 }
 
 export function text(defaultValue: string): Field<string> {
-  return field('a text value', (raw) => raw, () => defaultValue);
+  return field(
+    'a text value',
+    (raw) => raw,
+    () => defaultValue,
+  );
 }
 
 export function optionalText(): Field<string | undefined> {
-  return field('a text value', (raw) => raw, () => undefined);
+  return field(
+    'a text value',
+    (raw) => raw,
+    () => undefined,
+  );
 }
 
 export function int(defaultValue: number | undefined, min: number, max: number, unit = ''): Field<number | undefined> {
   const expected = `a whole number from ${min} to ${max}${unit ? ` (${unit})` : ''}`;
-  return field(expected, (raw) => {
-    if (!/^\s*-?\d+\s*$/.test(raw)) return undefined;
-    const n = Number(raw);
-    return n >= min && n <= max ? n : undefined;
-  }, () => defaultValue);
+  return field(
+    expected,
+    (raw) => {
+      if (!/^\s*-?\d+\s*$/.test(raw)) return undefined;
+      const n = Number(raw);
+      return n >= min && n <= max ? n : undefined;
+    },
+    () => defaultValue,
+  );
 }
 
 export function requiredInt(defaultValue: number, min: number, max: number, unit = ''): Field<number> {
@@ -62,36 +78,60 @@ export function port(defaultValue: number): Field<number> {
 }
 
 export function url(protocols: string[]): Field<string | undefined> {
-  return field(`a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`, (raw) => {
-    try {
-      const parsed = new URL(raw.trim());
-      return protocols.includes(parsed.protocol) && parsed.hostname ? raw.trim() : undefined;
-    } catch {
-      return undefined;
-    }
-  }, () => undefined);
+  return field(
+    `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    (raw) => {
+      try {
+        const parsed = new URL(raw.trim());
+        return protocols.includes(parsed.protocol) && parsed.hostname ? raw.trim() : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    () => undefined,
+  );
 }
 
 export function oneOf<const T extends string>(values: readonly T[], defaultValue: T | undefined): Field<T | undefined> {
-  return field(`one of ${values.join(', ')}`, (raw) => values.find((v) => v.toLowerCase() === raw.trim().toLowerCase()), () => defaultValue);
+  return field(
+    `one of ${values.join(', ')}`,
+    (raw) => values.find((v) => v.toLowerCase() === raw.trim().toLowerCase()),
+    () => defaultValue,
+  );
 }
 
 export function absolutePath(defaultValue: string | undefined): Field<string | undefined> {
-  return field('an absolute path (starting with /)', (raw) => (raw.startsWith('/') && !raw.includes('\0') ? raw.replace(/\/+$/, '') || '/' : undefined), () => defaultValue);
+  return field(
+    'an absolute path (starting with /)',
+    (raw) => (raw.startsWith('/') && !raw.includes('\0') ? raw.replace(/\/+$/, '') || '/' : undefined),
+    () => defaultValue,
+  );
 }
 
 export function urlRoot(): Field<string> {
-  return field('a URL path starting and ending with / (e.g. /app/)', (raw) => {
-    const v = raw.trim();
-    if (!v.startsWith('/') || /[\s?#;{}]/.test(v)) return undefined;
-    return v.endsWith('/') ? v : `${v}/`;
-  }, () => '/');
+  return field(
+    'a URL path starting and ending with / (e.g. /app/)',
+    (raw) => {
+      const v = raw.trim();
+      if (!v.startsWith('/') || /[\s?#;{}]/.test(v)) return undefined;
+      return v.endsWith('/') ? v : `${v}/`;
+    },
+    () => '/',
+  );
 }
 
 export function hostname(): Field<string | undefined> {
-  return field('a host name or IP address', (raw) => (/^[A-Za-z0-9._:-]+$/.test(raw.trim()) ? raw.trim() : undefined), () => undefined);
+  return field(
+    'a host name or IP address',
+    (raw) => (/^[A-Za-z0-9._:-]+$/.test(raw.trim()) ? raw.trim() : undefined),
+    () => undefined,
+  );
 }
 
 export function cron(defaultValue: string): Field<string> {
-  return field('a cron expression with 5 or 6 fields, or @daily/@hourly/@weekly', (raw) => (cronParser(raw.trim()) ? raw.trim() : undefined), () => defaultValue);
+  return field(
+    'a cron expression with 5 or 6 fields, or @daily/@hourly/@weekly',
+    (raw) => (cronParser(raw.trim()) ? raw.trim() : undefined),
+    () => defaultValue,
+  );
 }

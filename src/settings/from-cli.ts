@@ -4,7 +4,11 @@ import { readEnvFile } from './env-file.js';
 import { loadSettings } from './load.js';
 import type { Settings } from './types.js';
 
-export async function settingsFrom(env: NodeJS.ProcessEnv, envFile: string | undefined, catalog: RoleCatalog): Promise<Settings> {
+export async function settingsFrom(
+  env: NodeJS.ProcessEnv,
+  envFile: string | undefined,
+  catalog: RoleCatalog,
+): Promise<Settings> {
   const merged = envFile ? await readEnvFile(envFile, env) : { ...env };
   return loadSettings(merged, catalog);
 }

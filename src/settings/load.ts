@@ -8,7 +8,6 @@ import type { Settings } from './types.js';
 import { problemLine } from './problems.js';
 import { VARIABLES } from './variables.js';
 
-
 const schema = z.object(Object.fromEntries(VARIABLES.map((x) => [x.name, x.field.schema])));
 
 export type RawSettings = Record<string, unknown>;

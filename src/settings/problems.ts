@@ -14,7 +14,7 @@ export function showReceived(variable: Variable | undefined, raw: string | undef
 
 export function problemLine(name: string, expected: string, raw: string | undefined, fix?: string): string {
   const variable = BY_NAME.get(name);
-  const hint = fix ?? (variable ? `fix ${name} or unset it to use the default (${variable.shownDefault})` : `fix ${name}`);
+  const hint =
+    fix ?? (variable ? `fix ${name} or unset it to use the default (${variable.shownDefault})` : `fix ${name}`);
   return `${name}: expected ${expected}, received ${showReceived(variable, raw)}; ${hint}`;
 }
-

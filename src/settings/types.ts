@@ -56,7 +56,12 @@ export interface Settings {
     wsgiApp: string | undefined;
     processes: number;
   };
-  celery: { app: string | undefined; appDir: string | undefined; workers: number | undefined; maxWorkers: number | undefined };
+  celery: {
+    app: string | undefined;
+    appDir: string | undefined;
+    workers: number | undefined;
+    maxWorkers: number | undefined;
+  };
   /** undefined: the local-directory store (BACKUPDIR). */
   s3: S3Settings | undefined;
   network: {

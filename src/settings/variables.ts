@@ -5,8 +5,18 @@ import type { Field } from './fields.js';
 import * as f from './fields.js';
 
 export type Group =
-  | 'roles' | 'state' | 'database' | 'redis' | 'rabbitmq' | 'log' | 'web' | 'celery'
-  | 's3' | 'network' | 'status' | 'locale';
+  | 'roles'
+  | 'state'
+  | 'database'
+  | 'redis'
+  | 'rabbitmq'
+  | 'log'
+  | 'web'
+  | 'celery'
+  | 's3'
+  | 'network'
+  | 'status'
+  | 'locale';
 
 export interface Variable {
   name: string;
@@ -19,89 +29,308 @@ export interface Variable {
   secret?: boolean;
 }
 
-function v(name: string, group: Group, field: Field<unknown>, shownDefault: string, doc: string, secret = false): Variable {
+function v(
+  name: string,
+  group: Group,
+  field: Field<unknown>,
+  shownDefault: string,
+  doc: string,
+  secret = false,
+): Variable {
   return { name, group, field, shownDefault, doc, secret };
 }
 
 export const VARIABLES: readonly Variable[] = [
-  v('CONTAINERROLE', 'roles', f.text('all'), 'all', 'Colon-separated roles this container runs (sql, redis, rabbitmq, log, web, celery, cron; all = every role on one host).'),
+  v(
+    'CONTAINERROLE',
+    'roles',
+    f.text('all'),
+    'all',
+    'Colon-separated roles this container runs (sql, redis, rabbitmq, log, web, celery, cron; all = every role on one host).',
+  ),
 
-  v('ROLEVISOR_HOME', 'state', f.absolutePath('/var/lib/rolevisor'), '/var/lib/rolevisor', 'Where all local state lives: data directories, rendered configs, sockets.'),
-  v('BACKUPDIR', 'state', f.absolutePath(undefined), '$ROLEVISOR_HOME/backup', 'The local-directory store (a mounted volume in production), used when S3 is not enabled.'),
-  v('STOPTIMEOUT', 'state', f.requiredInt(30, 1, 3600, 'seconds'), '30', 'Seconds of grace between SIGTERM and SIGKILL (docker stop -t, ECS stopTimeout); the whole stop, backup included, fits inside it.'),
-  v('BACKUPSCHEDULE', 'state', f.cron('@daily'), '@daily', 'When to back up while running (cron expression, in TIMEZONE).'),
-  v('BACKUPKEEP', 'state', f.requiredInt(3, 1, 1000), '3', 'The newest N verified backup generations are always kept, whatever their age.'),
-  v('DABACKUPDAYS', 'state', f.requiredInt(14, 0, 36500, 'days'), '14', 'Generations older than this many days are deleted (0 keeps only BACKUPKEEP).'),
-  v('STORECHECKTIMEOUT', 'state', f.requiredInt(60, 0, 3600, 'seconds'), '60', 'Seconds rolevisor keeps retrying a store it cannot read at boot before it gives up (exit 75).'),
-  v('ALLOWFRESHSTART', 'state', f.bool(false), 'false', 'Start with empty data even though the store cannot be read or the restore failed.'),
-  v('ENVIRONMENT_TAKES_PRECEDENCE', 'state', f.bool(false), 'false', 'The environment wins over a config.yml found in the store.'),
-  v('LOGLEVEL', 'state', f.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, 'info'), 'info', 'rolevisor\'s own log level.'),
+  v(
+    'ROLEVISOR_HOME',
+    'state',
+    f.absolutePath('/var/lib/rolevisor'),
+    '/var/lib/rolevisor',
+    'Where all local state lives: data directories, rendered configs, sockets.',
+  ),
+  v(
+    'BACKUPDIR',
+    'state',
+    f.absolutePath(undefined),
+    '$ROLEVISOR_HOME/backup',
+    'The local-directory store (a mounted volume in production), used when S3 is not enabled.',
+  ),
+  v(
+    'STOPTIMEOUT',
+    'state',
+    f.requiredInt(30, 1, 3600, 'seconds'),
+    '30',
+    'Seconds of grace between SIGTERM and SIGKILL (docker stop -t, ECS stopTimeout); the whole stop, backup included, fits inside it.',
+  ),
+  v(
+    'BACKUPSCHEDULE',
+    'state',
+    f.cron('@daily'),
+    '@daily',
+    'When to back up while running (cron expression, in TIMEZONE).',
+  ),
+  v(
+    'BACKUPKEEP',
+    'state',
+    f.requiredInt(3, 1, 1000),
+    '3',
+    'The newest N verified backup generations are always kept, whatever their age.',
+  ),
+  v(
+    'DABACKUPDAYS',
+    'state',
+    f.requiredInt(14, 0, 36500, 'days'),
+    '14',
+    'Generations older than this many days are deleted (0 keeps only BACKUPKEEP).',
+  ),
+  v(
+    'STORECHECKTIMEOUT',
+    'state',
+    f.requiredInt(60, 0, 3600, 'seconds'),
+    '60',
+    'Seconds rolevisor keeps retrying a store it cannot read at boot before it gives up (exit 75).',
+  ),
+  v(
+    'ALLOWFRESHSTART',
+    'state',
+    f.bool(false),
+    'false',
+    'Start with empty data even though the store cannot be read or the restore failed.',
+  ),
+  v(
+    'ENVIRONMENT_TAKES_PRECEDENCE',
+    'state',
+    f.bool(false),
+    'false',
+    'The environment wins over a config.yml found in the store.',
+  ),
+  v(
+    'LOGLEVEL',
+    'state',
+    f.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, 'info'),
+    'info',
+    "rolevisor's own log level.",
+  ),
 
-  v('DBHOST', 'database', f.hostname(), 'localhost (discovered from the store on app hosts)', 'PostgreSQL host the app connects to.'),
+  v(
+    'DBHOST',
+    'database',
+    f.hostname(),
+    'localhost (discovered from the store on app hosts)',
+    'PostgreSQL host the app connects to.',
+  ),
   v('DBPORT', 'database', f.port(5432), '5432', 'PostgreSQL port (the sql role listens on it).'),
   v('DBNAME', 'database', f.text('docassemble'), 'docassemble', 'Database name; the sql role creates it if missing.'),
-  v('DBUSER', 'database', f.text('docassemble'), 'docassemble', 'Database login role; the sql role creates it if missing.'),
+  v(
+    'DBUSER',
+    'database',
+    f.text('docassemble'),
+    'docassemble',
+    'Database login role; the sql role creates it if missing.',
+  ),
   v('DBPASSWORD', 'database', f.text('abc123'), 'abc123', 'Password of DBUSER (change it).', true),
-  v('DBPREFIX', 'database', f.text('postgresql+psycopg2://'), 'postgresql+psycopg2://', 'SQLAlchemy URL prefix written to config.yml.'),
-  v('DBTABLEPREFIX', 'database', f.optionalText(), '(none)', 'Prefix of the app\'s table names.'),
-  v('DBSSLMODE', 'database', f.oneOf(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const, undefined), '(none)', 'libpq sslmode for the app\'s database connection.'),
+  v(
+    'DBPREFIX',
+    'database',
+    f.text('postgresql+psycopg2://'),
+    'postgresql+psycopg2://',
+    'SQLAlchemy URL prefix written to config.yml.',
+  ),
+  v('DBTABLEPREFIX', 'database', f.optionalText(), '(none)', "Prefix of the app's table names."),
+  v(
+    'DBSSLMODE',
+    'database',
+    f.oneOf(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const, undefined),
+    '(none)',
+    "libpq sslmode for the app's database connection.",
+  ),
   v('DBSSLCERT', 'database', f.optionalText(), '(none)', 'Client certificate file name for the database connection.'),
   v('DBSSLKEY', 'database', f.optionalText(), '(none)', 'Client key file name for the database connection.'),
   v('DBSSLROOTCERT', 'database', f.optionalText(), '(none)', 'Root certificate file name for the database connection.'),
   v('DBBACKUP', 'database', f.bool(true), 'true', 'Back up the database (sql role).'),
 
-  v('REDIS', 'redis', f.url(['redis:', 'rediss:']), 'redis://localhost:$REDISPORT (discovered on app hosts)', 'Redis URL the app uses; a password in it is also required by the redis role.', true),
+  v(
+    'REDIS',
+    'redis',
+    f.url(['redis:', 'rediss:']),
+    'redis://localhost:$REDISPORT (discovered on app hosts)',
+    'Redis URL the app uses; a password in it is also required by the redis role.',
+    true,
+  ),
   v('REDISPORT', 'redis', f.port(6379), '6379', 'Port the redis role listens on.'),
 
-  v('RABBITMQ', 'rabbitmq', f.url(['amqp:', 'amqps:', 'pyamqp:']), 'amqp://guest:guest@localhost:$RABBITMQPORT// (discovered on app hosts)', 'AMQP URL of the Celery broker; its user and password are created by the rabbitmq role.', true),
+  v(
+    'RABBITMQ',
+    'rabbitmq',
+    f.url(['amqp:', 'amqps:', 'pyamqp:']),
+    'amqp://guest:guest@localhost:$RABBITMQPORT// (discovered on app hosts)',
+    'AMQP URL of the Celery broker; its user and password are created by the rabbitmq role.',
+    true,
+  ),
   v('RABBITMQPORT', 'rabbitmq', f.port(5672), '5672', 'AMQP port the rabbitmq role listens on.'),
   v('RABBITMQDISTPORT', 'rabbitmq', f.port(25672), '25672', 'Erlang distribution port of the rabbitmq node.'),
   v('EPMDPORT', 'rabbitmq', f.port(4369), '4369', 'Port of the Erlang port mapper (epmd) run for RabbitMQ.'),
 
-  v('LOGSERVER', 'log', f.optionalText(), '(none; discovered on app hosts)', 'Central log host (host or host:port) to forward logs to over TCP syslog; "null" disables forwarding.'),
+  v(
+    'LOGSERVER',
+    'log',
+    f.optionalText(),
+    '(none; discovered on app hosts)',
+    'Central log host (host or host:port) to forward logs to over TCP syslog; "null" disables forwarding.',
+  ),
   v('LOGPORT', 'log', f.port(514), '514', 'Syslog port (TCP and UDP) of the log role, and the port forwarded to.'),
   v('LOGVIEWPORT', 'log', f.port(8080), '8080', 'Port of the read-only log viewer (log role).'),
-  v('LOGKEEPDAYS', 'log', f.requiredInt(30, 0, 36500, 'days'), '30', 'Log role: files no host has written to for this many days are deleted, with the folders of hosts that are gone (e.g. finished ECS tasks); 0 keeps them forever.'),
+  v(
+    'LOGKEEPDAYS',
+    'log',
+    f.requiredInt(30, 0, 36500, 'days'),
+    '30',
+    'Log role: files no host has written to for this many days are deleted, with the folders of hosts that are gone (e.g. finished ECS tasks); 0 keeps them forever.',
+  ),
 
   v('PORT', 'web', f.port(80), '80', 'HTTP port nginx listens on.'),
   v('HTTPSPORT', 'web', f.port(443), '443', 'HTTPS port nginx listens on when USEHTTPS is true.'),
-  v('DAHOSTNAME', 'web', f.hostname(), '(none: any host)', 'External host name: nginx server_name and the app\'s URLs.'),
-  v('USEHTTPS', 'web', f.bool(false), 'false', 'Serve HTTPS with the installed certificates (self-signed ones are generated if none exist).'),
-  v('BEHINDHTTPSLOADBALANCER', 'web', f.bool(false), 'false', 'A load balancer terminates TLS: trust its X-Forwarded-Proto/For headers.'),
-  v('USELETSENCRYPT', 'web', f.bool(false), 'false', 'Accepted for docassemble compatibility; rolevisor installs certificates from the store instead.'),
+  v('DAHOSTNAME', 'web', f.hostname(), '(none: any host)', "External host name: nginx server_name and the app's URLs."),
+  v(
+    'USEHTTPS',
+    'web',
+    f.bool(false),
+    'false',
+    'Serve HTTPS with the installed certificates (self-signed ones are generated if none exist).',
+  ),
+  v(
+    'BEHINDHTTPSLOADBALANCER',
+    'web',
+    f.bool(false),
+    'false',
+    'A load balancer terminates TLS: trust its X-Forwarded-Proto/For headers.',
+  ),
+  v(
+    'USELETSENCRYPT',
+    'web',
+    f.bool(false),
+    'false',
+    'Accepted for docassemble compatibility; rolevisor installs certificates from the store instead.',
+  ),
   v('LETSENCRYPTEMAIL', 'web', f.optionalText(), '(none)', 'Accepted for docassemble compatibility; unused.'),
   v('POSTURLROOT', 'web', f.urlRoot(), '/', 'URL path the app is served under.'),
-  v('WSGIAPP', 'web', f.absolutePath(undefined), 'the bundled demo app', 'WSGI file uwsgi runs (callable "app" or "application").'),
+  v(
+    'WSGIAPP',
+    'web',
+    f.absolutePath(undefined),
+    'the bundled demo app',
+    'WSGI file uwsgi runs (callable "app" or "application").',
+  ),
   v('UWSGIPROCESSES', 'web', f.requiredInt(2, 1, 256), '2', 'uwsgi worker processes.'),
 
-  v('CELERYAPP', 'celery', f.optionalText(), 'the bundled demo app\'s tasks', 'Celery application module (-A); its directory is CELERYAPPDIR.'),
+  v(
+    'CELERYAPP',
+    'celery',
+    f.optionalText(),
+    "the bundled demo app's tasks",
+    'Celery application module (-A); its directory is CELERYAPPDIR.',
+  ),
   v('CELERYAPPDIR', 'celery', f.absolutePath(undefined), 'the bundled demo app', 'Directory that holds CELERYAPP.'),
   v('DACELERYWORKERS', 'celery', f.int(undefined, 1, 256), 'number of cores', 'Celery worker processes.'),
   v('DAMAXCELERYWORKERS', 'celery', f.int(undefined, 1, 256), '(no cap)', 'Upper bound on Celery worker processes.'),
 
-  v('S3ENABLE', 's3', f.bool(false), 'true when S3BUCKET is set', 'Use S3 (or an S3-compatible server) as the store instead of BACKUPDIR.'),
+  v(
+    'S3ENABLE',
+    's3',
+    f.bool(false),
+    'true when S3BUCKET is set',
+    'Use S3 (or an S3-compatible server) as the store instead of BACKUPDIR.',
+  ),
   v('S3BUCKET', 's3', f.optionalText(), '(none)', 'Bucket of the store; created if missing.'),
   v('S3REGION', 's3', f.optionalText(), 'us-east-1', 'Region of the bucket.'),
-  v('S3ENDPOINTURL', 's3', f.url(['http:', 'https:']), '(AWS)', 'Endpoint of an S3-compatible server (path-style addressing is used).'),
+  v(
+    'S3ENDPOINTURL',
+    's3',
+    f.url(['http:', 'https:']),
+    '(AWS)',
+    'Endpoint of an S3-compatible server (path-style addressing is used).',
+  ),
   v('S3ACCESSKEY', 's3', f.optionalText(), '(SDK default chain: instance or task role)', 'Access key id.', true),
   v('S3SECRETACCESSKEY', 's3', f.optionalText(), '(SDK default chain)', 'Secret access key.', true),
-  v('S3_SSE_ALGORITHM', 's3', f.oneOf(['AES256', 'aws:kms', 'aws:kms:dsse'] as const, undefined), '(bucket default)', 'Server-side encryption of stored objects.'),
+  v(
+    'S3_SSE_ALGORITHM',
+    's3',
+    f.oneOf(['AES256', 'aws:kms', 'aws:kms:dsse'] as const, undefined),
+    '(bucket default)',
+    'Server-side encryption of stored objects.',
+  ),
   v('S3_SSE_KMS_KEY_ID', 's3', f.optionalText(), '(none)', 'KMS key for aws:kms encryption.'),
 
   v('EC2', 'network', f.bool(false), 'false', 'Learn the own address from EC2 instance metadata (IMDSv2).'),
   v('KUBERNETES', 'network', f.bool(false), 'false', 'Learn the own address from the pod IP.'),
-  v('SERVERHOSTNAME', 'network', f.hostname(), 'the host name', 'Address other hosts use to reach this one, when nothing better is known.'),
-  v('ADVERTISEADDRESS', 'network', f.hostname(), '(detected)', 'Address published for this host\'s services, overriding detection.'),
-  v('POD_IP', 'network', f.hostname(), '(none)', 'Kubernetes: the pod IP, passed with the downward API (fieldRef status.podIP); used with KUBERNETES=true.'),
-  v('ECS_CONTAINER_METADATA_URI_V4', 'network', f.url(['http:', 'https:']), '(set by ECS)', 'ECS task metadata endpoint v4; ECS sets it in every task, and the own address is the task\'s private IPv4.'),
-  v('AWS_EC2_METADATA_SERVICE_ENDPOINT', 'network', f.url(['http:', 'https:']), 'http://169.254.169.254', 'EC2 instance metadata endpoint (IMDSv2) used with EC2=true.'),
-  v('DISCOVERYTIMEOUT', 'network', f.requiredInt(300, 1, 86400, 'seconds'), '300', 'How long a host waits for the backend services\' discovery records in the store before it exits with code 79.'),
-  v('DISCOVERYTTL', 'network', f.requiredInt(60, 6, 3600, 'seconds'), '60', 'Lifetime of a published discovery record; the backend refreshes it every third of it, and app hosts ignore older ones.'),
+  v(
+    'SERVERHOSTNAME',
+    'network',
+    f.hostname(),
+    'the host name',
+    'Address other hosts use to reach this one, when nothing better is known.',
+  ),
+  v(
+    'ADVERTISEADDRESS',
+    'network',
+    f.hostname(),
+    '(detected)',
+    "Address published for this host's services, overriding detection.",
+  ),
+  v(
+    'POD_IP',
+    'network',
+    f.hostname(),
+    '(none)',
+    'Kubernetes: the pod IP, passed with the downward API (fieldRef status.podIP); used with KUBERNETES=true.',
+  ),
+  v(
+    'ECS_CONTAINER_METADATA_URI_V4',
+    'network',
+    f.url(['http:', 'https:']),
+    '(set by ECS)',
+    "ECS task metadata endpoint v4; ECS sets it in every task, and the own address is the task's private IPv4.",
+  ),
+  v(
+    'AWS_EC2_METADATA_SERVICE_ENDPOINT',
+    'network',
+    f.url(['http:', 'https:']),
+    'http://169.254.169.254',
+    'EC2 instance metadata endpoint (IMDSv2) used with EC2=true.',
+  ),
+  v(
+    'DISCOVERYTIMEOUT',
+    'network',
+    f.requiredInt(300, 1, 86400, 'seconds'),
+    '300',
+    "How long a host waits for the backend services' discovery records in the store before it exits with code 79.",
+  ),
+  v(
+    'DISCOVERYTTL',
+    'network',
+    f.requiredInt(60, 6, 3600, 'seconds'),
+    '60',
+    'Lifetime of a published discovery record; the backend refreshes it every third of it, and app hosts ignore older ones.',
+  ),
 
   v('STATUSPORT', 'status', f.port(8088), '8088', 'Port of the status server (/healthz, /readyz, /metrics).'),
   v('STATUSBIND', 'status', f.hostname(), '0.0.0.0', 'Address the status server binds to.'),
 
-  v('TIMEZONE', 'locale', f.text('America/New_York'), 'America/New_York', 'Time zone written to config.yml and given to the services.'),
+  v(
+    'TIMEZONE',
+    'locale',
+    f.text('America/New_York'),
+    'America/New_York',
+    'Time zone written to config.yml and given to the services.',
+  ),
   v('LOCALE', 'locale', f.text('en_US.UTF-8'), 'en_US.UTF-8', 'Locale written to config.yml.'),
 ];
 

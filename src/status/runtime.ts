@@ -40,7 +40,11 @@ export class RuntimeState {
   services: () => ChildStatus[] = () => [];
   allReady: () => boolean = () => false;
 
-  constructor(readonly roles: string[], readonly store: string, readonly version: string) {}
+  constructor(
+    readonly roles: string[],
+    readonly store: string,
+    readonly version: string,
+  ) {}
 
   recordBackup(record: BackupRecord): void {
     this.lastBackup = record;

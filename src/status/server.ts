@@ -21,12 +21,20 @@ export async function startStatusServer(state: RuntimeState, bind: string, port:
     if (path === '/healthz') {
       send(200, { status: 'alive', phase: state.phase });
     } else if (path === '/readyz') {
-      const notReady = state.services().filter((s) => s.state !== 'ready').map((s) => `${s.name}: ${s.state}`);
+      const notReady = state
+        .services()
+        .filter((s) => s.state !== 'ready')
+        .map((s) => `${s.name}: ${s.state}`);
       send(state.ready() ? 200 : 503, { ready: state.ready(), phase: state.phase, notReady });
     } else if (path === '/metrics') {
       metrics.metrics().then(
-        (text) => { res.writeHead(200, { 'content-type': metrics.contentType }).end(text); },
-        (error: unknown) => { log.error(`metrics failed: ${(error as Error).message}`); send(500, { error: 'metrics failed' }); },
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.contentType }).end(text);
+        },
+        (error: unknown) => {
+          log.error(`metrics failed: ${(error as Error).message}`);
+          send(500, { error: 'metrics failed' });
+        },
       );
     } else {
       send(404, { error: 'not found', paths: ['/healthz', '/readyz', '/metrics'] });
@@ -34,7 +42,10 @@ export async function startStatusServer(state: RuntimeState, bind: string, port:
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, bind, () => { server.off('error', reject); resolve(); });
+    server.listen(port, bind, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   log.info({ bind, port }, `status server on http://${bind}:${port} (/healthz /readyz /metrics)`);
   return server;

@@ -79,7 +79,13 @@ export class FsStore extends BaseStore {
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<{ bytes: number }> {
     const target = this.#path(key);
     const temp = join(dirname(target), `${basename(target)}${TEMP_MARKER}${randomBytes(6).toString('hex')}`);
-    const meter = progressMeter(this.#log, { op: 'put', key, total: options.size ?? options.expectedSize, intervalMs: this.#intervalMs, summaryOnEnd: false });
+    const meter = progressMeter(this.#log, {
+      op: 'put',
+      key,
+      total: options.size ?? options.expectedSize,
+      intervalMs: this.#intervalMs,
+      summaryOnEnd: false,
+    });
     let out;
     try {
       out = await this.#openTemp(temp);

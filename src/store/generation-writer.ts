@@ -88,7 +88,14 @@ export class GenerationWriter {
     const done = this.#store.put(key, body, { size: options.size, expectedSize: options.expectedSize }).then(
       () => {
         const { size, sha256 } = hashing.digest();
-        const info: PartInfo = { name, key, size, sha256, compression: options.compression ?? 'none', ...(options.kind ? { kind: options.kind } : {}) };
+        const info: PartInfo = {
+          name,
+          key,
+          size,
+          sha256,
+          compression: options.compression ?? 'none',
+          ...(options.kind ? { kind: options.kind } : {}),
+        };
         pending.info = info;
         return info;
       },

@@ -71,7 +71,9 @@ export async function listGenerations(store: Store): Promise<GenerationSummary[]
 }
 
 function restoreError(manifest: Manifest, part: PartInfo, message: string, cause?: unknown): RolevisorError {
-  return new RolevisorError('RV_RESTORE_FAILED', `generation ${manifest.id}, part "${part.name}": ${message}`, { cause });
+  return new RolevisorError('RV_RESTORE_FAILED', `generation ${manifest.id}, part "${part.name}": ${message}`, {
+    cause,
+  });
 }
 
 /**
@@ -88,8 +90,14 @@ export async function readPart(store: Store, manifest: Manifest, part: PartInfo)
   try {
     source = await store.get(listed.key);
   } catch (error) {
-    if (isNotFound(error)) throw restoreError(manifest, part, `the object ${listed.key} is missing from the store`, error);
-    throw restoreError(manifest, part, `cannot read ${listed.key}: ${error instanceof Error ? error.message : String(error)}`, error);
+    if (isNotFound(error))
+      throw restoreError(manifest, part, `the object ${listed.key} is missing from the store`, error);
+    throw restoreError(
+      manifest,
+      part,
+      `cannot read ${listed.key}: ${error instanceof Error ? error.message : String(error)}`,
+      error,
+    );
   }
   const verifier = verifyingStream(listed, (actual) =>
     restoreError(
@@ -130,4 +138,3 @@ export function partsPresent(summary: GenerationSummary): boolean {
   const sizes = new Map(summary.objects.map((o) => [o.key, o.size]));
   return summary.manifest.parts.every((p) => sizes.get(p.key) === p.size);
 }
-

@@ -80,13 +80,23 @@ function reasonOf(error: unknown): string {
   return e.code ?? e.name ?? String(error);
 }
 
-const CREDENTIAL_ERRORS = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AllAccessDisabled', 'InvalidToken', 'ExpiredToken']);
+const CREDENTIAL_ERRORS = new Set([
+  'AccessDenied',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'AllAccessDisabled',
+  'InvalidToken',
+  'ExpiredToken',
+]);
 
 /** Retrying cannot help: the request itself is refused (bad keys, bad bucket name). */
 function isPermanent(error: unknown): boolean {
   const status = statusOf(error);
   const name = (error as SdkError | undefined)?.name ?? '';
-  return CREDENTIAL_ERRORS.has(name) || (status !== undefined && status >= 400 && status < 500 && status !== 404 && status !== 408 && status !== 429);
+  return (
+    CREDENTIAL_ERRORS.has(name) ||
+    (status !== undefined && status >= 400 && status < 500 && status !== 404 && status !== 408 && status !== 429)
+  );
 }
 
 function adviceFor(error: unknown): string {
@@ -172,7 +182,10 @@ export class S3Store extends BaseStore {
           signal: retry.signal,
           onFailedAttempt: (error) => {
             if (error.retriesLeft > 0) {
-              this.#log.warn({ attempt: error.attemptNumber, retriesLeft: error.retriesLeft, reason: this.#scrub(reasonOf(error)) }, `store not reachable yet: ${this.describe()}`);
+              this.#log.warn(
+                { attempt: error.attemptNumber, retriesLeft: error.retriesLeft, reason: this.#scrub(reasonOf(error)) },
+                `store not reachable yet: ${this.describe()}`,
+              );
             }
           },
         },
@@ -182,7 +195,9 @@ export class S3Store extends BaseStore {
       const advice = adviceFor(error);
       throw new RolevisorError(
         'RV_STORE_UNREACHABLE',
-        this.#scrub(`cannot read the ${this.describe()} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reasonOf(error)}; ${advice}`),
+        this.#scrub(
+          `cannot read the ${this.describe()} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reasonOf(error)}; ${advice}`,
+        ),
         { cause: error },
       );
     }
@@ -199,7 +214,9 @@ export class S3Store extends BaseStore {
         await this.client.send(
           new CreateBucketCommand({
             Bucket: this.bucket,
-            ...(region && region !== 'us-east-1' ? { CreateBucketConfiguration: { LocationConstraint: region as never } } : {}),
+            ...(region && region !== 'us-east-1'
+              ? { CreateBucketConfiguration: { LocationConstraint: region as never } }
+              : {}),
           }),
         );
       } catch (createError) {
@@ -214,7 +231,13 @@ export class S3Store extends BaseStore {
 
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<{ bytes: number }> {
     validateKey(key);
-    const meter = progressMeter(this.#log, { op: 'put', key, total: options.size ?? options.expectedSize, intervalMs: this.#options.progressIntervalMs, summaryOnEnd: false });
+    const meter = progressMeter(this.#log, {
+      op: 'put',
+      key,
+      total: options.size ?? options.expectedSize,
+      intervalMs: this.#options.progressIntervalMs,
+      summaryOnEnd: false,
+    });
     let sourceError: Error | undefined;
     const source = pipelineCallback(body, sizeGuard(key, options.size), meter, (error) => {
       if (error) sourceError = error;
@@ -228,7 +251,9 @@ export class S3Store extends BaseStore {
         Bucket: this.bucket,
         Key: key,
         Body: source,
-        ...(this.#settings.sseAlgorithm ? { ServerSideEncryption: this.#settings.sseAlgorithm as ServerSideEncryption } : {}),
+        ...(this.#settings.sseAlgorithm
+          ? { ServerSideEncryption: this.#settings.sseAlgorithm as ServerSideEncryption }
+          : {}),
         ...(this.#settings.sseKmsKeyId ? { SSEKMSKeyId: this.#settings.sseKmsKeyId } : {}),
       },
     });
@@ -241,7 +266,10 @@ export class S3Store extends BaseStore {
       if (sourceError && error !== sourceError) {
         // lib-storage replaces the producer's error with a failed AbortMultipartUpload
         // (s3rver has none): report the cause, and warn that parts may linger.
-        this.#log.warn({ key, reason: this.#scrub(reasonOf(error)) }, 'could not abort the multipart upload; an AbortIncompleteMultipartUpload lifecycle rule removes leftover parts');
+        this.#log.warn(
+          { key, reason: this.#scrub(reasonOf(error)) },
+          'could not abort the multipart upload; an AbortIncompleteMultipartUpload lifecycle rule removes leftover parts',
+        );
         throw sourceError;
       }
       throw error;
@@ -259,7 +287,12 @@ export class S3Store extends BaseStore {
       if (isMissing(error)) throw new StoreNotFoundError(key, this.describe());
       throw error;
     }
-    const meter = progressMeter(this.#log, { op: 'get', key, total: response.ContentLength, intervalMs: this.#options.progressIntervalMs });
+    const meter = progressMeter(this.#log, {
+      op: 'get',
+      key,
+      total: response.ContentLength,
+      intervalMs: this.#options.progressIntervalMs,
+    });
     return pipelineCallback(response.Body as Readable, meter, () => undefined);
   }
 
@@ -280,7 +313,11 @@ export class S3Store extends BaseStore {
     let token: string | undefined;
     do {
       const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, ...(prefix ? { Prefix: prefix } : {}), ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          ...(prefix ? { Prefix: prefix } : {}),
+          ContinuationToken: token,
+        }),
       );
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined) continue;
@@ -302,11 +339,16 @@ export class S3Store extends BaseStore {
     for (let start = 0; start < objects.length; start += 1000) {
       const batch = objects.slice(start, start + 1000);
       const response = await this.client.send(
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((o) => ({ Key: o.key })), Quiet: true } }),
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((o) => ({ Key: o.key })), Quiet: true },
+        }),
       );
       const failed = response.Errors ?? [];
       if (failed.length > 0) {
-        throw new Error(`could not delete ${failed.length} object(s) under "${prefix}" in ${this.describe()}: ${failed[0]?.Key}: ${failed[0]?.Message ?? failed[0]?.Code}`);
+        throw new Error(
+          `could not delete ${failed.length} object(s) under "${prefix}" in ${this.describe()}: ${failed[0]?.Key}: ${failed[0]?.Message ?? failed[0]?.Code}`,
+        );
       }
     }
     return objects.length;

@@ -8,11 +8,13 @@ export function sizeGuard(key: string, expected: number | undefined): Transform 
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       bytes += chunk.length;
-      if (expected !== undefined && bytes > expected) callback(new Error(`body of "${key}" is longer than its stated size ${expected}`));
+      if (expected !== undefined && bytes > expected)
+        callback(new Error(`body of "${key}" is longer than its stated size ${expected}`));
       else callback(null, chunk);
     },
     flush(callback: TransformCallback) {
-      if (expected !== undefined && bytes !== expected) callback(new Error(`body of "${key}" ended after ${bytes} bytes; its stated size is ${expected}`));
+      if (expected !== undefined && bytes !== expected)
+        callback(new Error(`body of "${key}" ended after ${bytes} bytes; its stated size is ${expected}`));
       else callback();
     },
   });

@@ -44,7 +44,10 @@ export interface Store {
 export class StoreNotFoundError extends Error {
   /** Not a user-facing error: callers turn a missing object into their own outcome. */
   readonly code = 'ENOTFOUND_IN_STORE';
-  constructor(readonly key: string, where: string) {
+  constructor(
+    readonly key: string,
+    where: string,
+  ) {
     super(`no object "${key}" in ${where}`);
     this.name = 'StoreNotFoundError';
   }

@@ -19,7 +19,10 @@ export function backoffDelay(attempt: number, options: BackoffOptions = DEFAULT_
 export class FailureWindow {
   private times: number[] = [];
 
-  constructor(private readonly limit: number, private readonly windowMs: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
 
   record(now: number): void {
     this.times.push(now);

@@ -14,12 +14,20 @@ export interface BuiltService {
   ctx: ServiceContext;
 }
 
-export async function buildServices(settings: Settings, plan: PlannedService[], rolesDir: string, log: Logger): Promise<BuiltService[]> {
+export async function buildServices(
+  settings: Settings,
+  plan: PlannedService[],
+  rolesDir: string,
+  log: Logger,
+): Promise<BuiltService[]> {
   const built: BuiltService[] = [];
   for (const entry of plan) {
     const kind = KINDS[entry.kind];
     if (!kind) {
-      throw new RolevisorError('RV_ROLE_FILE_INVALID', `role ${entry.role} names service kind "${entry.kind}", which rolevisor does not have (known: ${Object.keys(KINDS).sort().join(', ')})`);
+      throw new RolevisorError(
+        'RV_ROLE_FILE_INVALID',
+        `role ${entry.role} names service kind "${entry.kind}", which rolevisor does not have (known: ${Object.keys(KINDS).sort().join(', ')})`,
+      );
     }
     const factory = await kind.load();
     const ctx: ServiceContext = {

@@ -96,7 +96,11 @@ export class Child {
       await this.service.prepare();
     } catch (error) {
       if (isRolevisorError(error)) throw error;
-      throw new RolevisorError('RV_PREPARE_FAILED', `preparing ${this.name} failed: ${redact((error as Error).message)}`, { cause: error });
+      throw new RolevisorError(
+        'RV_PREPARE_FAILED',
+        `preparing ${this.name} failed: ${redact((error as Error).message)}`,
+        { cause: error },
+      );
     }
     this.log.debug({ prepareMs: Date.now() - preparing }, `${this.name} prepared`);
     this.spawn();
@@ -137,7 +141,10 @@ export class Child {
     };
     readLines(child.stdout, emit);
     readLines(child.stderr, emit);
-    this.exited = child.then((result) => this.onExit(child, result.exitCode ?? null, result.signal ?? null), () => undefined);
+    this.exited = child.then(
+      (result) => this.onExit(child, result.exitCode ?? null, result.signal ?? null),
+      () => undefined,
+    );
   }
 
   private async awaitReadiness(): Promise<void> {
@@ -175,7 +182,10 @@ export class Child {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     const now = Date.now();
     this.failures.record(now);
-    this.log.warn({ code, signal, restarts: this.restarts }, `${this.name} exited unexpectedly (${signal ?? `code ${code}`})`);
+    this.log.warn(
+      { code, signal, restarts: this.restarts },
+      `${this.name} exited unexpectedly (${signal ?? `code ${code}`})`,
+    );
     if (this.failures.exceeded(now)) {
       const reason = `${this.name} exited ${this.failures.count(now)} times within ${this.plan.restart_window} s (limit ${this.plan.restart_limit})`;
       this.setState('failed');
@@ -212,7 +222,8 @@ export class Child {
     const child = this.process;
     const wasState = this.state;
     this.setState('stopping');
-    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(new Error(`${this.name} was stopped before it was ready`));
+    for (const waiter of this.readyWaiters.splice(0))
+      waiter.reject(new Error(`${this.name} was stopped before it was ready`));
     if (!child || child.pid === undefined) {
       this.setState('stopped');
       return;
@@ -224,23 +235,32 @@ export class Child {
       this.log.warn(`before stopping ${this.name}: ${(error as Error).message}`);
     }
     this.signalGroup(child.pid, this.service.stopSignal);
-    const done = await withTimeout(this.exited.then(() => true), Math.max(0, timeoutMs - (Date.now() - started)));
+    const done = await withTimeout(
+      this.exited.then(() => true),
+      Math.max(0, timeoutMs - (Date.now() - started)),
+    );
     if (done !== true) {
-      this.log.warn(`${this.name} did not stop within ${(timeoutMs / 1000).toFixed(1)} s of ${this.service.stopSignal}; killing it`);
+      this.log.warn(
+        `${this.name} did not stop within ${(timeoutMs / 1000).toFixed(1)} s of ${this.service.stopSignal}; killing it`,
+      );
       this.signalGroup(child.pid, 'SIGKILL');
       await withTimeout(this.exited, 5000);
     }
     // Anything the program left in its group (workers, helpers) goes with it.
     this.signalGroup(child.pid, 'SIGKILL', true);
     this.setState('stopped');
-    this.log.info({ stopMs: Date.now() - started, code: this.lastExit?.code, signal: this.lastExit?.signal }, `${this.name} stopped`);
+    this.log.info(
+      { stopMs: Date.now() - started, code: this.lastExit?.code, signal: this.lastExit?.signal },
+      `${this.name} stopped`,
+    );
   }
 
   private signalGroup(pid: number, signal: NodeJS.Signals, quiet = false): void {
     try {
       process.kill(-pid, signal);
     } catch (error) {
-      if (!quiet && (error as NodeJS.ErrnoException).code !== 'ESRCH') this.log.warn(`could not send ${signal} to ${this.name}: ${(error as Error).message}`);
+      if (!quiet && (error as NodeJS.ErrnoException).code !== 'ESRCH')
+        this.log.warn(`could not send ${signal} to ${this.name}: ${(error as Error).message}`);
     }
   }
 }
@@ -248,7 +268,9 @@ export class Child {
 async function withTimeout<T>(promise: Promise<T> | undefined, ms: number): Promise<T | 'timeout'> {
   if (!promise) return 'timeout' as const;
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), ms); });
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
   try {
     return await Promise.race([promise, timeout]);
   } finally {

@@ -18,11 +18,17 @@ export function guessLevel(line: string): LineLevel {
 }
 
 /** Calls `onLine` for every line of `stream`; long lines are cut so one line can't eat memory. */
-export function readLines(stream: Readable | null | undefined, onLine: (line: string) => void, maxLength = 16_384): void {
+export function readLines(
+  stream: Readable | null | undefined,
+  onLine: (line: string) => void,
+  maxLength = 16_384,
+): void {
   if (!stream) return;
   const reader = createInterface({ input: stream, crlfDelay: Infinity });
   reader.on('line', (line) => {
     if (line.length === 0) return;
-    onLine(line.length > maxLength ? `${line.slice(0, maxLength)}… (${line.length - maxLength} more characters)` : line);
+    onLine(
+      line.length > maxLength ? `${line.slice(0, maxLength)}… (${line.length - maxLength} more characters)` : line,
+    );
   });
 }

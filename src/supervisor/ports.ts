@@ -16,7 +16,9 @@ export function checkPortConflicts(listeners: OwnedListener[]): void {
       const other = seen.get(key);
       // One service may listen on a port twice (IPv4 and IPv6); two services may not.
       if (other && other.owner !== l.owner) {
-        problems.push(`port ${l.port}/${protocol} is wanted by both ${other.owner} (${other.name}) and ${l.owner} (${l.name}); give one of them another port setting`);
+        problems.push(
+          `port ${l.port}/${protocol} is wanted by both ${other.owner} (${other.name}) and ${l.owner} (${l.name}); give one of them another port setting`,
+        );
       } else if (!other) {
         seen.set(key, l);
       }

@@ -18,7 +18,14 @@ export interface WaitOptions {
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 export async function waitUntilReady(options: WaitOptions): Promise<'ready' | 'exited' | 'aborted'> {
@@ -27,7 +34,9 @@ export async function waitUntilReady(options: WaitOptions): Promise<'ready' | 'e
   let lastReport = started;
   let lastReason = 'no answer yet';
   let exited = false;
-  void options.exited.then(() => { exited = true; });
+  void options.exited.then(() => {
+    exited = true;
+  });
   let interval = 100;
   for (;;) {
     if (options.abort.aborted) return 'aborted';
@@ -40,12 +49,17 @@ export async function waitUntilReady(options: WaitOptions): Promise<'ready' | 'e
     }
     const elapsed = Date.now() - started;
     if (elapsed >= options.timeoutMs) {
-      throw new RolevisorError('RV_SERVICE_NOT_READY',
-        `${options.name} was not ready after ${Math.round(elapsed / 1000)} s (last probe: ${lastReason}); see its log lines above, or raise its ready_timeout in roles/`);
+      throw new RolevisorError(
+        'RV_SERVICE_NOT_READY',
+        `${options.name} was not ready after ${Math.round(elapsed / 1000)} s (last probe: ${lastReason}); see its log lines above, or raise its ready_timeout in roles/`,
+      );
     }
     if (Date.now() - lastReport >= reportEvery) {
       lastReport = Date.now();
-      options.log.info({ waitedMs: elapsed, timeoutMs: options.timeoutMs }, `waiting for ${options.name} to be ready: ${lastReason}`);
+      options.log.info(
+        { waitedMs: elapsed, timeoutMs: options.timeoutMs },
+        `waiting for ${options.name} to be ready: ${lastReason}`,
+      );
     }
     await sleep(interval, options.abort);
     interval = Math.min(1000, Math.round(interval * 1.5));

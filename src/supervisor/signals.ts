@@ -11,7 +11,9 @@ export function onShutdownSignal(log: Logger, handler: (request: ShutdownRequest
   let first: ShutdownRequest | undefined;
   const listener = (signal: NodeJS.Signals) => {
     if (first) {
-      log.warn(`received ${signal} again; the stop that began with ${first.signal} continues (backup first, then exit)`);
+      log.warn(
+        `received ${signal} again; the stop that began with ${first.signal} continues (backup first, then exit)`,
+      );
       return;
     }
     first = { signal, at: Date.now() };

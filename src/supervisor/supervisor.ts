@@ -18,7 +18,10 @@ export class Supervisor {
   private state: SupervisorState = 'idle';
   private readonly byName: Map<string, Child>;
 
-  constructor(readonly children: Child[], private readonly log: Logger) {
+  constructor(
+    readonly children: Child[],
+    private readonly log: Logger,
+  ) {
     this.byName = new Map(children.map((c) => [c.name, c]));
   }
 
@@ -31,7 +34,10 @@ export class Supervisor {
   }
 
   allReady(): boolean {
-    return this.state === 'running' && this.children.every((c) => c.isReady || (!c.plan.critical && c.status().state === 'failed'));
+    return (
+      this.state === 'running' &&
+      this.children.every((c) => c.isReady || (!c.plan.critical && c.status().state === 'failed'))
+    );
   }
 
   /**
@@ -69,8 +75,16 @@ export class Supervisor {
     const timeoutMs = child.plan.ready_timeout * 1000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RolevisorError('RV_SERVICE_NOT_READY',
-        `${child.name} was not ready within ${child.plan.ready_timeout} s (it exited and is restarting); see its log lines above`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new RolevisorError(
+              'RV_SERVICE_NOT_READY',
+              `${child.name} was not ready within ${child.plan.ready_timeout} s (it exited and is restarting); see its log lines above`,
+            ),
+          ),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([child.whenReady(), timeout]);

@@ -14,7 +14,10 @@ export async function lookupUser(user: string, passwdFile = '/etc/passwd'): Prom
       return { user, uid: Number(uid), gid: Number(gid), home: home || '/' };
     }
   }
-  throw new RolevisorError('RV_PREPARE_FAILED', `the system user "${user}" does not exist; install the Debian package that creates it (scripts/bootstrap.sh does)`);
+  throw new RolevisorError(
+    'RV_PREPARE_FAILED',
+    `the system user "${user}" does not exist; install the Debian package that creates it (scripts/bootstrap.sh does)`,
+  );
 }
 
 /** The identity a service should run as: its user when we are root, else ourselves. */

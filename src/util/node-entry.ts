@@ -10,7 +10,8 @@ export interface NodeCommand {
 }
 
 /** True when this module was loaded from a .ts file (tsx, ts-jest), not from dist/. */
-export const runningFromSources = (moduleUrl: string = import.meta.url): boolean => /\.[cm]?ts$/.test(new URL(moduleUrl).pathname);
+export const runningFromSources = (moduleUrl: string = import.meta.url): boolean =>
+  /\.[cm]?ts$/.test(new URL(moduleUrl).pathname);
 
 /**
  * `entry` is relative to src/ (or dist/), without extension: "logviewer/main".
@@ -18,7 +19,9 @@ export const runningFromSources = (moduleUrl: string = import.meta.url): boolean
  */
 export function nodeEntryCommand(entry: string, args: string[] = [], moduleUrl: string = import.meta.url): NodeCommand {
   if (!/^[a-z0-9][a-z0-9/_-]*$/i.test(entry) || entry.split('/').includes('..')) {
-    throw new TypeError(`nodeEntryCommand: entry must be a path under src/ without extension, like "logviewer/main"; received "${entry}"`);
+    throw new TypeError(
+      `nodeEntryCommand: entry must be a path under src/ without extension, like "logviewer/main"; received "${entry}"`,
+    );
   }
   // This file is <src or dist>/util/node-entry.(ts|js): the entry is relative to its parent.
   const root = new URL('../', moduleUrl);
@@ -28,5 +31,8 @@ export function nodeEntryCommand(entry: string, args: string[] = [], moduleUrl: 
   // An absolute URL of tsx's loader: the child's cwd and environment are not ours, so a bare
   // "tsx" might not resolve there.
   const tsxLoader = pathToFileURL(createRequire(moduleUrl).resolve('tsx')).href;
-  return { file: process.execPath, args: ['--import', tsxLoader, fileURLToPath(new URL(`${entry}.ts`, root)), ...args] };
+  return {
+    file: process.execPath,
+    args: ['--import', tsxLoader, fileURLToPath(new URL(`${entry}.ts`, root)), ...args],
+  };
 }

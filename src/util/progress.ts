@@ -90,7 +90,13 @@ export class ProgressMeter extends Transform {
 
   #fields(): Record<string, unknown> {
     const { op, key, total } = this.#options;
-    return { op, ...(key === undefined ? {} : { key }), bytes: this.#bytes, ...(total === undefined ? {} : { total }), rate: this.rate };
+    return {
+      op,
+      ...(key === undefined ? {} : { key }),
+      bytes: this.#bytes,
+      ...(total === undefined ? {} : { total }),
+      rate: this.rate,
+    };
   }
 
   #report(): void {

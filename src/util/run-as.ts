@@ -33,17 +33,29 @@ export interface RunAs {
  * `given` is ctx.identity: when the supervisor already starts the service as its user, no
  * privileged port can be bound, and we say so before the program fails obscurely.
  */
-export async function resolveRunAs(given: Identity | undefined, user: string, ports: number[], setting: string, portStart = unprivilegedPortStart()): Promise<RunAs> {
+export async function resolveRunAs(
+  given: Identity | undefined,
+  user: string,
+  ports: number[],
+  setting: string,
+  portStart = unprivilegedPortStart(),
+): Promise<RunAs> {
   const low = ports.find((port) => port < portStart);
   if (given) {
     if (low !== undefined) {
-      throw new RolevisorError('RV_PREPARE_FAILED', `${setting}=${low} is a privileged port (below ${portStart}) but the service is started directly as ${given.user}; use a port >= ${portStart} (this is a rolevisor bug if the port is the default)`);
+      throw new RolevisorError(
+        'RV_PREPARE_FAILED',
+        `${setting}=${low} is a privileged port (below ${portStart}) but the service is started directly as ${given.user}; use a port >= ${portStart} (this is a rolevisor bug if the port is the default)`,
+      );
     }
     return { identity: given, setpriv: false, bindCapability: false };
   }
   if (!isRoot()) {
     if (low !== undefined) {
-      throw new RolevisorError('RV_PREPARE_FAILED', `${setting}=${low} is a privileged port (below ${portStart}) and rolevisor does not run as root; set ${setting} to a port >= ${portStart} or run rolevisor as root`);
+      throw new RolevisorError(
+        'RV_PREPARE_FAILED',
+        `${setting}=${low} is a privileged port (below ${portStart}) and rolevisor does not run as root; set ${setting} to a port >= ${portStart} or run rolevisor as root`,
+      );
     }
     return { identity: undefined, setpriv: false, bindCapability: false };
   }
@@ -59,6 +71,15 @@ export function applyRunAs(runAs: RunAs, launch: Launch): Launch {
   return {
     ...launch,
     file: SETPRIV,
-    args: [`--reuid=${runAs.identity.uid}`, `--regid=${runAs.identity.gid}`, '--clear-groups', ...caps, '--no-new-privs', '--', launch.file, ...launch.args],
+    args: [
+      `--reuid=${runAs.identity.uid}`,
+      `--regid=${runAs.identity.gid}`,
+      '--clear-groups',
+      ...caps,
+      '--no-new-privs',
+      '--',
+      launch.file,
+      ...launch.args,
+    ],
   };
 }

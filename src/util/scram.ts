@@ -53,7 +53,8 @@ export function parseScramVerifier(text: string | null | undefined): ScramVerifi
 /** True when `stored` (e.g. pg_authid.rolpassword) is a SCRAM verifier of `password`. */
 export function scramVerifierMatches(stored: string | null | undefined, password: string): boolean {
   const parsed = parseScramVerifier(stored);
-  if (!parsed || parsed.iterations < 1 || parsed.storedKey.length !== 32 || parsed.serverKey.length !== 32) return false;
+  if (!parsed || parsed.iterations < 1 || parsed.storedKey.length !== 32 || parsed.serverKey.length !== 32)
+    return false;
   const keys = computeKeys(password, parsed.salt, parsed.iterations);
   return timingSafeEqual(keys.storedKey, parsed.storedKey) && timingSafeEqual(keys.serverKey, parsed.serverKey);
 }

@@ -20,7 +20,11 @@ const APPS = ['app1', 'app2'] as const;
 const BACKEND_BOOT_MS = 150_000;
 const APP_BOOT_MS = 90_000;
 
-interface AppState { visits: number; cache_hits: number; jobs_done: number }
+interface AppState {
+  visits: number;
+  cache_hits: number;
+  jobs_done: number;
+}
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -42,11 +46,22 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
   function start(host: string): HostProcess {
     const env: Record<string, string> = isBackend(host)
       ? {
-        CONTAINERROLE: 'sql:redis:rabbitmq:log', ROLEVISOR_HOME: homeOf(host), ADVERTISEADDRESS: address(host),
-        DBPASSWORD, STOPTIMEOUT: String(STOPTIMEOUT), DISCOVERYTTL: String(DISCOVERYTTL), ...store.env,
-      }
-      // Everything else (DBHOST, REDIS, RABBITMQ, LOGSERVER) the app hosts learn from the store.
-      : { CONTAINERROLE: 'web:celery', ROLEVISOR_HOME: homeOf(host), DBPASSWORD, DISCOVERYTIMEOUT: String(DISCOVERYTIMEOUT), ...store.env };
+          CONTAINERROLE: 'sql:redis:rabbitmq:log',
+          ROLEVISOR_HOME: homeOf(host),
+          ADVERTISEADDRESS: address(host),
+          DBPASSWORD,
+          STOPTIMEOUT: String(STOPTIMEOUT),
+          DISCOVERYTTL: String(DISCOVERYTTL),
+          ...store.env,
+        }
+      : // Everything else (DBHOST, REDIS, RABBITMQ, LOGSERVER) the app hosts learn from the store.
+        {
+          CONTAINERROLE: 'web:celery',
+          ROLEVISOR_HOME: homeOf(host),
+          DBPASSWORD,
+          DISCOVERYTIMEOUT: String(DISCOVERYTIMEOUT),
+          ...store.env,
+        };
     const rv = new HostProcess(network.hosts[host]!, env);
     current[host] = rv;
     return rv;
@@ -62,7 +77,8 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
   async function http(host: string, method: 'GET' | 'POST', path: string): Promise<unknown> {
     const response = await fetch(`http://${address(host)}${path}`, { method, signal: AbortSignal.timeout(15_000) });
     const body = await response.text();
-    if (response.status !== 200) throw new Error(`${method} ${path} on ${host}: HTTP ${response.status}: ${body.slice(0, 300)}`);
+    if (response.status !== 200)
+      throw new Error(`${method} ${path} on ${host}: HTTP ${response.status}: ${body.slice(0, 300)}`);
     return JSON.parse(body) as unknown;
   }
 
@@ -73,7 +89,12 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
     const until = Date.now() + timeoutMs;
     for (;;) {
       const states = await Promise.all(APPS.map(state));
-      if (states.every((s) => s.visits === want.visits && s.cache_hits === want.cache_hits && s.jobs_done === want.jobs_done)) return states;
+      if (
+        states.every(
+          (s) => s.visits === want.visits && s.cache_hits === want.cache_hits && s.jobs_done === want.jobs_done,
+        )
+      )
+        return states;
       if (Date.now() > until) return states;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -95,7 +116,11 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
   /** An app found every backend service at the backend's address, from the store. */
   function expectFoundBackend(rv: HostProcess): void {
     const backend = escape(address('backend'));
-    for (const [service, port] of [['sql', 5432], ['redis', 6379], ['rabbitmq', 5672]] as const) {
+    for (const [service, port] of [
+      ['sql', 5432],
+      ['redis', 6379],
+      ['rabbitmq', 5672],
+    ] as const) {
       expect(rv.lines.some((l) => new RegExp(`^found ${service}: ${backend}:${port}\\b`).test(l.msg))).toBe(true);
     }
   }
@@ -110,7 +135,13 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
   afterAll(async () => {
     // Apps first, then the backend, as in production; bounded, and whatever failed before.
     for (const group of [APPS, ['backend', 'backend2']]) {
-      await Promise.all(group.map((host) => (current[host]?.running ? current[host].stop('SIGTERM', (STOPTIMEOUT + 10) * 1000).catch(() => undefined) : undefined)));
+      await Promise.all(
+        group.map((host) =>
+          current[host]?.running
+            ? current[host].stop('SIGTERM', (STOPTIMEOUT + 10) * 1000).catch(() => undefined)
+            : undefined,
+        ),
+      );
     }
     await network?.destroy();
     await store?.stop();
@@ -118,123 +149,153 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
     if (timings.length > 0) console.log(`cluster timings:\n${timings.join('\n')}`);
   }, 180_000);
 
-  test('app hosts started before the backend wait for it, then join', async () => {
-    const started = Date.now();
-    const apps = APPS.map((host) => start(host));
-    for (const app of apps) await app.waitForMessage(/^waiting for the backend/, 30_000);
-    for (const app of apps) expect(app.lines.some((l) => /^all services ready/.test(l.msg))).toBe(false);
+  test(
+    'app hosts started before the backend wait for it, then join',
+    async () => {
+      const started = Date.now();
+      const apps = APPS.map((host) => start(host));
+      for (const app of apps) await app.waitForMessage(/^waiting for the backend/, 30_000);
+      for (const app of apps) expect(app.lines.some((l) => /^all services ready/.test(l.msg))).toBe(false);
 
-    await backendUp();
-    const backendReady = Date.now();
-    await Promise.all(apps.map((app) => app.ready(APP_BOOT_MS)));
-    for (const app of apps) expectFoundBackend(app);
-    expect(await statesReach(expected)).toEqual([expected, expected]);
-    timings.push(`apps first: backend up ${seconds(backendReady - started)}, apps ready ${seconds(Date.now() - backendReady)} later`);
-  }, BACKEND_BOOT_MS + APP_BOOT_MS + 60_000);
+      await backendUp();
+      const backendReady = Date.now();
+      await Promise.all(apps.map((app) => app.ready(APP_BOOT_MS)));
+      for (const app of apps) expectFoundBackend(app);
+      expect(await statesReach(expected)).toEqual([expected, expected]);
+      timings.push(
+        `apps first: backend up ${seconds(backendReady - started)}, apps ready ${seconds(Date.now() - backendReady)} later`,
+      );
+    },
+    BACKEND_BOOT_MS + APP_BOOT_MS + 60_000,
+  );
 
-  test.each([1, 2, 3])('cycle %i: visits and jobs → apps to zero → backend to zero → backend up → apps up → same state', async (cycle) => {
-    const wipe = cycle !== 1; // cycle 1: the backend keeps its disk (a volume); 2 and 3: a new container
-    const t: Record<string, number> = { start: Date.now() };
+  test.each([1, 2, 3])(
+    'cycle %i: visits and jobs → apps to zero → backend to zero → backend up → apps up → same state',
+    async (cycle) => {
+      const wipe = cycle !== 1; // cycle 1: the backend keeps its disk (a volume); 2 and 3: a new container
+      const t: Record<string, number> = { start: Date.now() };
 
-    // Visits and jobs through both apps.
-    for (const host of APPS) {
-      for (let i = 0; i < cycle + 1; i++) {
-        const after = await http(host, 'POST', '/api/visit') as AppState;
-        expect(after.visits).toBeGreaterThan(expected.visits);
-        expected.visits += 1;
-        expected.cache_hits += 1;
+      // Visits and jobs through both apps.
+      for (const host of APPS) {
+        for (let i = 0; i < cycle + 1; i++) {
+          const after = (await http(host, 'POST', '/api/visit')) as AppState;
+          expect(after.visits).toBeGreaterThan(expected.visits);
+          expected.visits += 1;
+          expected.cache_hits += 1;
+        }
+        const job = (await http(host, 'POST', '/api/job')) as { task_id?: string };
+        expect(typeof job.task_id).toBe('string');
+        expected.jobs_done += 1;
       }
-      const job = await http(host, 'POST', '/api/job') as { task_id?: string };
+      expect(await statesReach(expected)).toEqual([expected, expected]);
+      t.work = Date.now();
+
+      // Apps to zero.
+      const appStops = await Promise.all(APPS.map(stop));
+      for (const { exitCode, ms, rv } of appStops) {
+        expect(exitCode).toBe(0);
+        expect(ms).toBeLessThan(STOPTIMEOUT * 1000);
+        expect(rv.lines.at(-1)?.msg).toBe('rolevisor stopped cleanly');
+      }
+      t.appsDown = Date.now();
+
+      // Backend to zero: a backup into S3, its discovery records removed, exit 0.
+      const backend = await stop('backend');
+      expect(backend.exitCode).toBe(0);
+      expect(backend.ms).toBeLessThan(STOPTIMEOUT * 1000);
+      const committed = backend.rv.lines.find((l) => /^backup \S+ committed \(stop\)/.test(l.msg));
+      expect(committed).toBeDefined();
+      const keys = await store.keys();
+      expect(keys.filter((k) => k.includes(String(committed!.generation)) && k.endsWith('manifest.json'))).toHaveLength(
+        1,
+      );
+      expect(keys.filter((k) => k.startsWith('discovery/'))).toEqual([]);
+      t.backendDown = Date.now();
+
+      // The container's local disk is gone: everything must come back from the S3 backup.
+      if (wipe) await wipeBackendDisk();
+
+      // Backend up (restoring), then the apps.
+      const up = await backendUp();
+      if (wipe) {
+        expect(up.lines.some((l) => /^restored PostgreSQL from generation /.test(l.msg))).toBe(true);
+        expect(up.lines.some((l) => /^restored Redis from generation /.test(l.msg))).toBe(true);
+      }
+      t.backendUp = Date.now();
+      const apps = APPS.map((host) => start(host));
+      await Promise.all(apps.map((app) => app.ready(APP_BOOT_MS)));
+      for (const app of apps) expectFoundBackend(app);
+      t.appsUp = Date.now();
+
+      // The same state, through both apps.
+      expect(await Promise.all(APPS.map(state))).toEqual([expected, expected]);
+
+      timings.push(
+        `cycle ${cycle}${wipe ? ' (backend disk wiped)' : ''}: total ${seconds(Date.now() - t.start!)} — ` +
+          `work ${seconds(t.work! - t.start!)}, apps down ${seconds(t.appsDown! - t.work!)}, backend down+backup ${seconds(t.backendDown! - t.appsDown!)}, ` +
+          `backend up+restore ${seconds(t.backendUp! - t.backendDown!)}, apps up ${seconds(t.appsUp! - t.backendUp!)}`,
+      );
+    },
+    BACKEND_BOOT_MS + 2 * APP_BOOT_MS + 60_000,
+  );
+  test(
+    'the backend comes back on another address while the apps run: they follow, with the same state',
+    async () => {
+      const apps = APPS.map((host) => current[host]!);
+      const from = apps.map((app) => app.lines.length);
+      const backend = await stop('backend');
+      expect(backend.exitCode).toBe(0);
+      // A new task: another address, an empty disk; everything comes back from S3.
+      await wipeBackendDisk();
+      await backendUp('backend2');
+      const moved = escape(address('backend2'));
+      for (const [i, app] of apps.entries()) {
+        await app.waitForMessage(new RegExp(`^backend moved: .*${moved}`), 60_000);
+        // The services that use the backend restart with the rewritten config.yml.
+        for (const service of ['uwsgi', 'celery']) {
+          await app.waitFor(
+            (l) => app.lines.indexOf(l) >= from[i]! && l.service === service && / is ready$/.test(l.msg),
+            120_000,
+            `${service} ready again`,
+          );
+        }
+        expect(app.lines.slice(from[i]).some((l) => /^config\.yml rewritten for the moved /.test(l.msg))).toBe(true);
+        expect(app.running).toBe(true);
+      }
+      expect(await statesReach(expected)).toEqual([expected, expected]);
+      const after = (await http(APPS[0], 'POST', '/api/visit')) as AppState;
+      expect(after.visits).toBe(expected.visits + 1);
+      expected.visits += 1;
+      expected.cache_hits += 1;
+      const job = (await http(APPS[1], 'POST', '/api/job')) as { task_id?: string };
       expect(typeof job.task_id).toBe('string');
       expected.jobs_done += 1;
-    }
-    expect(await statesReach(expected)).toEqual([expected, expected]);
-    t.work = Date.now();
-
-    // Apps to zero.
-    const appStops = await Promise.all(APPS.map(stop));
-    for (const { exitCode, ms, rv } of appStops) {
-      expect(exitCode).toBe(0);
-      expect(ms).toBeLessThan(STOPTIMEOUT * 1000);
-      expect(rv.lines.at(-1)?.msg).toBe('rolevisor stopped cleanly');
-    }
-    t.appsDown = Date.now();
-
-    // Backend to zero: a backup into S3, its discovery records removed, exit 0.
-    const backend = await stop('backend');
-    expect(backend.exitCode).toBe(0);
-    expect(backend.ms).toBeLessThan(STOPTIMEOUT * 1000);
-    const committed = backend.rv.lines.find((l) => /^backup \S+ committed \(stop\)/.test(l.msg));
-    expect(committed).toBeDefined();
-    const keys = await store.keys();
-    expect(keys.filter((k) => k.includes(String(committed!.generation)) && k.endsWith('manifest.json'))).toHaveLength(1);
-    expect(keys.filter((k) => k.startsWith('discovery/'))).toEqual([]);
-    t.backendDown = Date.now();
-
-    // The container's local disk is gone: everything must come back from the S3 backup.
-    if (wipe) await wipeBackendDisk();
-
-    // Backend up (restoring), then the apps.
-    const up = await backendUp();
-    if (wipe) {
-      expect(up.lines.some((l) => /^restored PostgreSQL from generation /.test(l.msg))).toBe(true);
-      expect(up.lines.some((l) => /^restored Redis from generation /.test(l.msg))).toBe(true);
-    }
-    t.backendUp = Date.now();
-    const apps = APPS.map((host) => start(host));
-    await Promise.all(apps.map((app) => app.ready(APP_BOOT_MS)));
-    for (const app of apps) expectFoundBackend(app);
-    t.appsUp = Date.now();
-
-    // The same state, through both apps.
-    expect(await Promise.all(APPS.map(state))).toEqual([expected, expected]);
-
-    timings.push(`cycle ${cycle}${wipe ? ' (backend disk wiped)' : ''}: total ${seconds(Date.now() - t.start!)} — ` +
-      `work ${seconds(t.work! - t.start!)}, apps down ${seconds(t.appsDown! - t.work!)}, backend down+backup ${seconds(t.backendDown! - t.appsDown!)}, ` +
-      `backend up+restore ${seconds(t.backendUp! - t.backendDown!)}, apps up ${seconds(t.appsUp! - t.backendUp!)}`);
-  }, BACKEND_BOOT_MS + 2 * APP_BOOT_MS + 60_000);
-  test('the backend comes back on another address while the apps run: they follow, with the same state', async () => {
-    const apps = APPS.map((host) => current[host]!);
-    const from = apps.map((app) => app.lines.length);
-    const backend = await stop('backend');
-    expect(backend.exitCode).toBe(0);
-    // A new task: another address, an empty disk; everything comes back from S3.
-    await wipeBackendDisk();
-    await backendUp('backend2');
-    const moved = escape(address('backend2'));
-    for (const [i, app] of apps.entries()) {
-      await app.waitForMessage(new RegExp(`^backend moved: .*${moved}`), 60_000);
-      // The services that use the backend restart with the rewritten config.yml.
-      for (const service of ['uwsgi', 'celery']) {
-        await app.waitFor((l) => app.lines.indexOf(l) >= from[i]! && l.service === service && / is ready$/.test(l.msg), 120_000, `${service} ready again`);
-      }
-      expect(app.lines.slice(from[i]).some((l) => /^config\.yml rewritten for the moved /.test(l.msg))).toBe(true);
-      expect(app.running).toBe(true);
-    }
-    expect(await statesReach(expected)).toEqual([expected, expected]);
-    const after = await http(APPS[0], 'POST', '/api/visit') as AppState;
-    expect(after.visits).toBe(expected.visits + 1);
-    expected.visits += 1;
-    expected.cache_hits += 1;
-    const job = await http(APPS[1], 'POST', '/api/job') as { task_id?: string };
-    expect(typeof job.task_id).toBe('string');
-    expected.jobs_done += 1;
-    expect(await statesReach(expected)).toEqual([expected, expected]);
-    // Log forwarding followed the log server too: the new backend's log role (on the wiped
-    // disk, so written since the move) holds the app hosts' Celery lines.
-    const celeryLogs = async () => {
+      expect(await statesReach(expected)).toEqual([expected, expected]);
+      // Log forwarding followed the log server too: the new backend's log role (on the wiped
+      // disk, so written since the move) holds the app hosts' Celery lines.
+      const celeryLogs = async () => {
+        const logDir = join(homes.backend!.dir, 'log');
+        const hosts = await readdir(logDir).catch(() => [] as string[]);
+        const found = await Promise.all(
+          hosts.map((h) =>
+            readdir(join(logDir, h)).then(
+              (files) => files.includes('celery.log'),
+              () => false,
+            ),
+          ),
+        );
+        return found.some(Boolean);
+      };
+      const until = Date.now() + 30_000;
+      while (!(await celeryLogs()) && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
+      expect(await celeryLogs()).toBe(true);
+      // One file per program of the app hosts, and nothing else (no file named after a field of a line).
       const logDir = join(homes.backend!.dir, 'log');
-      const hosts = await readdir(logDir).catch(() => [] as string[]);
-      const found = await Promise.all(hosts.map((h) => readdir(join(logDir, h)).then((files) => files.includes('celery.log'), () => false)));
-      return found.some(Boolean);
-    };
-    const until = Date.now() + 30_000;
-    while (!(await celeryLogs()) && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
-    expect(await celeryLogs()).toBe(true);
-    // One file per program of the app hosts, and nothing else (no file named after a field of a line).
-    const logDir = join(homes.backend!.dir, 'log');
-    for (const h of await readdir(logDir)) {
-      for (const file of await readdir(join(logDir, h))) expect(['rolevisor.log', 'nginx.log', 'uwsgi.log', 'celery.log']).toContain(file);
-    }
-  }, BACKEND_BOOT_MS + 240_000);
+      for (const h of await readdir(logDir)) {
+        for (const file of await readdir(join(logDir, h)))
+          expect(['rolevisor.log', 'nginx.log', 'uwsgi.log', 'celery.log']).toContain(file);
+      }
+    },
+    BACKEND_BOOT_MS + 240_000,
+  );
 });

@@ -12,12 +12,21 @@ import { resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { killPids, teardownNetwork } from './teardown.js';
 
-interface Spec { netnses: string[]; links: string[] }
+interface Spec {
+  netnses: string[];
+  links: string[];
+}
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as Spec;
 const pids = new Set<number>();
 const dirs = new Set<string>();
-const say = (text: string) => { try { process.stderr.write(`cluster janitor: ${text}\n`); } catch { /* nobody listens */ } };
+const say = (text: string) => {
+  try {
+    process.stderr.write(`cluster janitor: ${text}\n`);
+  } catch {
+    /* nobody listens */
+  }
+};
 process.stderr.on('error', () => undefined);
 process.stdout.on('error', () => undefined);
 
@@ -33,7 +42,11 @@ function cleanUp(why: string): void {
   done = true;
   const problems: string[] = [];
   const attempt = (what: string, step: () => void) => {
-    try { step(); } catch (error) { problems.push(`${what}: ${(error as Error).message}`); }
+    try {
+      step();
+    } catch (error) {
+      problems.push(`${what}: ${(error as Error).message}`);
+    }
   };
   attempt('helper processes', () => killPids([...pids]));
   attempt('network', () => teardownNetwork(spec.netnses, spec.links));

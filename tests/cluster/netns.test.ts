@@ -33,8 +33,13 @@ describe('cluster plumbing: one backend host in a network namespace', () => {
     home = await tempHome('rolevisor-cluster-');
     network.guard({ pids: [store.child.pid!], dirs: [store.dir, home.dir] });
     backend = new HostProcess(network.hosts.backend!, {
-      CONTAINERROLE: 'sql:redis:rabbitmq:log', ROLEVISOR_HOME: home.dir, ADVERTISEADDRESS: address,
-      DBPASSWORD: 'plumbing-db-pw', STOPTIMEOUT: String(STOPTIMEOUT), DISCOVERYTTL: '10', DISCOVERYTIMEOUT: '60',
+      CONTAINERROLE: 'sql:redis:rabbitmq:log',
+      ROLEVISOR_HOME: home.dir,
+      ADVERTISEADDRESS: address,
+      DBPASSWORD: 'plumbing-db-pw',
+      STOPTIMEOUT: String(STOPTIMEOUT),
+      DISCOVERYTTL: '10',
+      DISCOVERYTIMEOUT: '60',
       ...store.env,
     });
     await backend.ready(180_000);
@@ -55,26 +60,45 @@ describe('cluster plumbing: one backend host in a network namespace', () => {
     expect(routes).toEqual([expect.stringMatching(new RegExp(`^${network.subnet.replace(/\./g, '\\.')} dev eth0 `))]);
   });
 
-  test('from the root namespace: /readyz, PostgreSQL and Redis answer at the host\'s address', async () => {
+  test("from the root namespace: /readyz, PostgreSQL and Redis answer at the host's address", async () => {
     const ready = await fetch(`http://${address}:8088/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ ready: true, phase: 'running' });
 
-    const client = new pg.Client({ host: address, port: 5432, user: 'docassemble', password: 'plumbing-db-pw', database: 'docassemble', connectionTimeoutMillis: 5000 });
+    const client = new pg.Client({
+      host: address,
+      port: 5432,
+      user: 'docassemble',
+      password: 'plumbing-db-pw',
+      database: 'docassemble',
+      connectionTimeoutMillis: 5000,
+    });
     await client.connect();
     const { rows } = await client.query<{ addr: string }>('SELECT host(inet_server_addr()) AS addr');
     expect(rows[0]!.addr).toBe(address);
     await client.end();
 
-    const redis = new Redis({ host: address, port: 6379, lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 1 });
+    const redis = new Redis({
+      host: address,
+      port: 6379,
+      lazyConnect: true,
+      connectTimeout: 5000,
+      maxRetriesPerRequest: 1,
+    });
     await redis.connect();
     expect(await redis.ping()).toBe('PONG');
     redis.disconnect();
   });
 
   test('rolevisor and every service it started run inside the namespace', async () => {
-    const inNs = new Set((await execa('ip', ['netns', 'pids', network.hosts.backend!.netns], { env: BASE_ENV, extendEnv: false })).stdout.split('\n').map(Number));
-    const started = backend.lines.filter((l) => /^started /.test(l.msg) && typeof l.pid === 'number').map((l) => l.pid as number);
+    const inNs = new Set(
+      (await execa('ip', ['netns', 'pids', network.hosts.backend!.netns], { env: BASE_ENV, extendEnv: false })).stdout
+        .split('\n')
+        .map(Number),
+    );
+    const started = backend.lines
+      .filter((l) => /^started /.test(l.msg) && typeof l.pid === 'number')
+      .map((l) => l.pid as number);
     expect(started.length).toBeGreaterThanOrEqual(5);
     expect(inNs.has(backend.child.pid!)).toBe(true);
     for (const pid of started) expect(inNs.has(pid)).toBe(true);
@@ -99,23 +123,37 @@ describe('cluster plumbing: one backend host in a network namespace', () => {
     expect(remains(process.pid)).toEqual({ netnses: [], links: [] });
   });
 
-  test.each(['SIGINT', 'SIGKILL'] as const)('a test process that dies of %s leaves no namespace, link, process or temp dir behind', async (signal) => {
-    const child = execa(process.execPath, ['--import', 'tsx', FIXTURE], { env: BASE_ENV, extendEnv: false, reject: false, buffer: false, stdin: 'ignore', stderr: 'inherit' });
-    const first = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', resolve);
-      void child.then((r) => reject(new Error(`the fixture exited early (${r.exitCode ?? r.signal})`)));
-    });
-    const made = JSON.parse(first) as { pid: number; sleeper: number; dir: string; netnses: string[] };
-    expect(remains(made.pid).netnses.sort()).toEqual([...made.netnses].sort());
-    expect(remains(made.pid).links).toHaveLength(3);
-    expect(existsSync(made.dir)).toBe(true);
-    child.kill(signal);
-    expect((await child).signal).toBe(signal);
-    const clean = () => remains(made.pid).netnses.length + remains(made.pid).links.length === 0 && !pidAlive(made.sleeper) && !existsSync(made.dir);
-    const until = Date.now() + 20_000;
-    while (!clean() && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-    expect(remains(made.pid)).toEqual({ netnses: [], links: [] });
-    expect(pidAlive(made.sleeper)).toBe(false);
-    expect(existsSync(made.dir)).toBe(false);
-  }, 60_000);
+  test.each(['SIGINT', 'SIGKILL'] as const)(
+    'a test process that dies of %s leaves no namespace, link, process or temp dir behind',
+    async (signal) => {
+      const child = execa(process.execPath, ['--import', 'tsx', FIXTURE], {
+        env: BASE_ENV,
+        extendEnv: false,
+        reject: false,
+        buffer: false,
+        stdin: 'ignore',
+        stderr: 'inherit',
+      });
+      const first = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once('line', resolve);
+        void child.then((r) => reject(new Error(`the fixture exited early (${r.exitCode ?? r.signal})`)));
+      });
+      const made = JSON.parse(first) as { pid: number; sleeper: number; dir: string; netnses: string[] };
+      expect(remains(made.pid).netnses.sort()).toEqual([...made.netnses].sort());
+      expect(remains(made.pid).links).toHaveLength(3);
+      expect(existsSync(made.dir)).toBe(true);
+      child.kill(signal);
+      expect((await child).signal).toBe(signal);
+      const clean = () =>
+        remains(made.pid).netnses.length + remains(made.pid).links.length === 0 &&
+        !pidAlive(made.sleeper) &&
+        !existsSync(made.dir);
+      const until = Date.now() + 20_000;
+      while (!clean() && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      expect(remains(made.pid)).toEqual({ netnses: [], links: [] });
+      expect(pidAlive(made.sleeper)).toBe(false);
+      expect(existsSync(made.dir)).toBe(false);
+    },
+    60_000,
+  );
 });

@@ -52,7 +52,8 @@ export function inNetns(netns: string, file: string, args: string[]): [string, s
 }
 
 async function pickSubnet(): Promise<number> {
-  const used = (await ip(['-4', '-o', 'route', 'show', 'table', 'all'])).stdout + (await ip(['-4', '-o', 'addr', 'show'])).stdout;
+  const used =
+    (await ip(['-4', '-o', 'route', 'show', 'table', 'all'])).stdout + (await ip(['-4', '-o', 'addr', 'show'])).stdout;
   for (let attempt = 0; attempt < 50; attempt++) {
     const octet = 1 + Math.floor(Math.random() * 254);
     if (!used.includes(`${SUBNET_PREFIX}.${octet}.`)) return octet;
@@ -67,21 +68,46 @@ interface Janitor {
 
 async function startJanitor(netnses: string[], links: string[]): Promise<Janitor> {
   const child = execa(process.execPath, ['--import', 'tsx', JANITOR, JSON.stringify({ netnses, links })], {
-    env: ENV, extendEnv: false, detached: true, stdin: 'pipe', stdout: 'pipe', stderr: 'inherit', reject: false, buffer: false,
+    env: ENV,
+    extendEnv: false,
+    detached: true,
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'inherit',
+    reject: false,
+    buffer: false,
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('the cluster janitor did not start within 20 s')); }, 20_000);
-    createInterface({ input: child.stdout! }).once('line', () => { clearTimeout(timer); resolve(); });
-    void child.then((r) => { clearTimeout(timer); reject(new Error(`the cluster janitor exited at start (${r.exitCode ?? r.signal})`)); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('the cluster janitor did not start within 20 s'));
+    }, 20_000);
+    createInterface({ input: child.stdout! }).once('line', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    void child.then((r) => {
+      clearTimeout(timer);
+      reject(new Error(`the cluster janitor exited at start (${r.exitCode ?? r.signal})`));
+    });
   });
   return {
-    send: (resources) => { child.stdin!.write(`${JSON.stringify(resources)}\n`); },
+    send: (resources) => {
+      child.stdin!.write(`${JSON.stringify(resources)}\n`);
+    },
     finish: async () => {
       child.stdin!.end();
-      const timeout = new Promise<'timeout'>((resolve) => { const t = setTimeout(() => resolve('timeout'), 60_000); void child.then(() => clearTimeout(t)); });
-      if ((await Promise.race([child, timeout])) === 'timeout') throw new Error('the cluster janitor did not finish within 60 s');
+      const timeout = new Promise<'timeout'>((resolve) => {
+        const t = setTimeout(() => resolve('timeout'), 60_000);
+        void child.then(() => clearTimeout(t));
+      });
+      if ((await Promise.race([child, timeout])) === 'timeout')
+        throw new Error('the cluster janitor did not finish within 60 s');
       const result = await child;
-      if (result.exitCode !== 0) throw new Error(`the cluster janitor could not remove everything (exit ${result.exitCode ?? result.signal}); see its message above`);
+      if (result.exitCode !== 0)
+        throw new Error(
+          `the cluster janitor could not remove everything (exit ${result.exitCode ?? result.signal}); see its message above`,
+        );
     },
   };
 }
@@ -95,9 +121,17 @@ export async function createNetwork(hostNames: string[]): Promise<Network> {
   const bridge = `${id}br`;
   const hosts: Record<string, NetnsHost> = {};
   hostNames.forEach((name, i) => {
-    hosts[name] = { name, netns: `${PREFIX}-${process.pid}-${name}`, address: `${net}.${FIRST_HOST_OCTET + i}`, veth: `${id}h${i}` };
+    hosts[name] = {
+      name,
+      netns: `${PREFIX}-${process.pid}-${name}`,
+      address: `${net}.${FIRST_HOST_OCTET + i}`,
+      veth: `${id}h${i}`,
+    };
   });
-  const janitor = await startJanitor(Object.values(hosts).map((h) => h.netns), [...Object.values(hosts).map((h) => h.veth), bridge]);
+  const janitor = await startJanitor(
+    Object.values(hosts).map((h) => h.netns),
+    [...Object.values(hosts).map((h) => h.veth), bridge],
+  );
   let destroyed: Promise<void> | undefined;
   const destroy = () => {
     destroyed ??= (async () => {

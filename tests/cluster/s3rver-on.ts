@@ -28,7 +28,10 @@ async function waitForPort(host: string, port: number, deadlineMs: number): Prom
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, host);
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.once('error', () => resolve(false));
     });
     if (open) return;
@@ -40,12 +43,16 @@ async function waitForPort(host: string, port: number, deadlineMs: number): Prom
 export async function startClusterStore(address: string, bucket = 'rolevisor-cluster'): Promise<ClusterStore> {
   const dir = await mkdtemp(join(tmpdir(), 'rolevisor-cluster-s3-'));
   const port = await freePort();
-  const child = execa(process.execPath, [S3RVER_BIN, '-d', dir, '-p', String(port), '-a', address, '--configure-bucket', bucket, '--silent'], {
-    env: {},
-    extendEnv: false,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    reject: false,
-  });
+  const child = execa(
+    process.execPath,
+    [S3RVER_BIN, '-d', dir, '-p', String(port), '-a', address, '--configure-bucket', bucket, '--silent'],
+    {
+      env: {},
+      extendEnv: false,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      reject: false,
+    },
+  );
   try {
     await waitForPort(address, port, 15_000);
   } catch (error) {
@@ -65,8 +72,13 @@ export async function startClusterStore(address: string, bucket = 'rolevisor-clu
     env: { S3BUCKET: bucket, S3ENDPOINTURL: endpoint, S3ACCESSKEY: 'S3RVER', S3SECRETACCESSKEY: 'S3RVER' },
     keys: async () => {
       const entries = await readdir(bucketDir, { recursive: true, withFileTypes: true }).catch(() => []);
-      return entries.filter((e) => e.isFile() && e.name.endsWith('._S3rver_object'))
-        .map((e) => join(e.parentPath, e.name).slice(bucketDir.length + 1).replace(/\._S3rver_object$/, ''))
+      return entries
+        .filter((e) => e.isFile() && e.name.endsWith('._S3rver_object'))
+        .map((e) =>
+          join(e.parentPath, e.name)
+            .slice(bucketDir.length + 1)
+            .replace(/\._S3rver_object$/, ''),
+        )
         .sort();
     },
     stop: async () => {

@@ -26,7 +26,10 @@ function sleepSync(ms: number): void {
 function pidsIn(netns: string): number[] {
   const result = ipSync(['netns', 'pids', netns]);
   if (result.exitCode !== 0) return [];
-  return String(result.stdout).split('\n').map((l) => Number(l.trim())).filter((n) => Number.isInteger(n) && n > 0 && pidAlive(n));
+  return String(result.stdout)
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0 && pidAlive(n));
 }
 
 /** SIGKILLs `pids` (those still alive) and waits, bounded, until they are gone. */
@@ -59,11 +62,17 @@ export function killAllIn(netns: string, timeoutMs = 5000): void {
 }
 
 export function netnsNames(): string[] {
-  return String(ipSync(['netns', 'list']).stdout).split('\n').map((l) => l.split(' ')[0] ?? '').filter(Boolean);
+  return String(ipSync(['netns', 'list']).stdout)
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter(Boolean);
 }
 
 export function linkNames(): string[] {
-  return String(ipSync(['-o', 'link', 'show']).stdout).split('\n').map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1] ?? '').filter(Boolean);
+  return String(ipSync(['-o', 'link', 'show']).stdout)
+    .split('\n')
+    .map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1] ?? '')
+    .filter(Boolean);
 }
 
 /** Kills the namespaces' processes, deletes the links (veths before the bridge), then the namespaces. */

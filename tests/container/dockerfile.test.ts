@@ -16,8 +16,13 @@ import { execForm, keyValues, parseDockerfile, readImage, REPO } from './dockerf
 
 const image = readImage();
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
-  name: string; version: string; description: string; license: string; bin: Record<string, string>;
-  scripts: Record<string, string>; dependencies: Record<string, string>;
+  name: string;
+  version: string;
+  description: string;
+  license: string;
+  bin: Record<string, string>;
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
 };
 const defaultOf = (name: string) => VARIABLES.find((v) => v.name === name)!.shownDefault;
 const runs = (stage = image.runtime) => stage.instructions.filter((x) => x.keyword === 'RUN').map((x) => x.rest);
@@ -38,7 +43,8 @@ describe('the stages', () => {
     const install = runs().find((r) => r.startsWith('npm ci'));
     expect(install).toMatch(/^npm ci --omit=dev /);
     expect(runs().join('\n')).not.toMatch(/\b(tsc|tsx|npm run build|npm install)\b/);
-    for (const compiler of ['typescript', 'tsx', 'ts-node', 'ts-jest']) expect(pkg.dependencies).not.toHaveProperty(compiler);
+    for (const compiler of ['typescript', 'tsx', 'ts-node', 'ts-jest'])
+      expect(pkg.dependencies).not.toHaveProperty(compiler);
     expect(image.env).toMatchObject({ NODE_ENV: 'production' });
   });
 });
@@ -71,12 +77,17 @@ describe('the Debian packages: the bootstrap script CI uses', () => {
   });
 
   test('run as the image runs it, the script finds every package installed (CI installed them)', async () => {
-    const result = await execa('bash', ['scripts/bootstrap.sh', '--no-npm'], { cwd: REPO, reject: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, extendEnv: false });
+    const result = await execa('bash', ['scripts/bootstrap.sh', '--no-npm'], {
+      cwd: REPO,
+      reject: false,
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      extendEnv: false,
+    });
     expect([result.exitCode, result.stderr]).toEqual([0, '']);
     expect(result.stdout).not.toMatch(/installing/);
   }, 300_000);
 
-  test('tini, the ENTRYPOINT\'s PID 1, is one of the packages the script installs', async () => {
+  test("tini, the ENTRYPOINT's PID 1, is one of the packages the script installs", async () => {
     expect(image.entrypoint[0]).toBe('/usr/bin/tini');
     const owner = await execa('dpkg', ['-S', '/usr/bin/tini']);
     expect(owner.stdout).toBe('tini: /usr/bin/tini');
@@ -106,12 +117,14 @@ describe('how the container runs', () => {
     expect(defaultOf('STATUSPORT')).toBe('8088');
     // The check's own deadline is shorter than Docker's, so it fails rather than hangs.
     const seconds = (v: string | undefined) => Number(/^(\d+)s$/.exec(v ?? '')?.[1]);
-    expect(seconds(check.flags.timeout) * 1000).toBeGreaterThan(Number(/AbortSignal\.timeout\((\d+)\)/.exec(argv[2]!)?.[1]));
+    expect(seconds(check.flags.timeout) * 1000).toBeGreaterThan(
+      Number(/AbortSignal\.timeout\((\d+)\)/.exec(argv[2]!)?.[1]),
+    );
     expect(seconds(check.flags.interval)).toBeGreaterThanOrEqual(5);
     expect(seconds(check.flags['start-period'])).toBeGreaterThanOrEqual(60);
   });
 
-  test('VOLUME is ROLEVISOR_HOME\'s default', () => {
+  test("VOLUME is ROLEVISOR_HOME's default", () => {
     expect(image.last('VOLUME').rest).toBe(defaultOf('ROLEVISOR_HOME'));
     expect(defaultOf('ROLEVISOR_HOME')).toBe('/var/lib/rolevisor');
   });
@@ -128,10 +141,23 @@ describe('how the container runs', () => {
         for (const protocol of (listener.protocol ?? 'tcp').split('+')) listening.add(`${listener.port}/${protocol}`);
       }
     }
-    const exposed = image.all('EXPOSE').flatMap((x) => x.rest.split(/\s+/)).map((p) => (p.includes('/') ? p : `${p}/tcp`));
+    const exposed = image
+      .all('EXPOSE')
+      .flatMap((x) => x.rest.split(/\s+/))
+      .map((p) => (p.includes('/') ? p : `${p}/tcp`));
     expect(new Set(exposed).size).toBe(exposed.length);
     expect([...exposed].sort()).toEqual([...listening].sort());
-    expect(exposed).toEqual(['80/tcp', '443/tcp', '5432/tcp', '6379/tcp', '5672/tcp', '514/tcp', '514/udp', '8080/tcp', '8088/tcp']);
+    expect(exposed).toEqual([
+      '80/tcp',
+      '443/tcp',
+      '5432/tcp',
+      '6379/tcp',
+      '5672/tcp',
+      '514/tcp',
+      '514/udp',
+      '8080/tcp',
+      '8088/tcp',
+    ]);
   });
 
   test('OCI labels say what the image is, as package.json does', () => {
@@ -149,26 +175,51 @@ describe('how the container runs', () => {
 
 describe('the build context and hadolint-style rules', () => {
   const all = parseDockerfile(readFileSync(join(REPO, 'Dockerfile'), 'utf8'));
-  const ignored = readFileSync(join(REPO, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const ignored = readFileSync(join(REPO, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   // Docker's rule for these simple patterns: a path is out if it or one of its parents matches.
-  const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '\0').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\0/g, '(?:.*/)?')}$`);
-  const isIgnored = (path: string) => path.split('/').some((_, i, parts) => ignored.some((p) => glob(p).test(parts.slice(0, i + 1).join('/'))));
+  const glob = (pattern: string) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*\*\//g, '\0')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')
+        .replace(/\0/g, '(?:.*/)?')}$`,
+    );
+  const isIgnored = (path: string) =>
+    path.split('/').some((_, i, parts) => ignored.some((p) => glob(p).test(parts.slice(0, i + 1).join('/'))));
 
   test('.dockerignore keeps local state out and lets in every file the Dockerfile copies', () => {
-    const sources = all.filter((x) => x.keyword === 'COPY' && !x.flags.from).flatMap((x) => x.rest.split(/\s+/).slice(0, -1));
+    const sources = all
+      .filter((x) => x.keyword === 'COPY' && !x.flags.from)
+      .flatMap((x) => x.rest.split(/\s+/).slice(0, -1));
     expect(sources.length).toBeGreaterThan(4);
     for (const source of sources) {
       expect([source, existsSync(join(REPO, source))]).toEqual([source, true]);
       expect([source, isIgnored(source)]).toEqual([source, false]);
     }
-    for (const local of ['node_modules', 'dist', '.git', 'env.list', 'tests/container/pid1.test.ts', 'roles/web/demo/__pycache__/app.cpython-311.pyc']) expect([local, isIgnored(local)]).toEqual([local, true]);
+    for (const local of [
+      'node_modules',
+      'dist',
+      '.git',
+      'env.list',
+      'tests/container/pid1.test.ts',
+      'roles/web/demo/__pycache__/app.cpython-311.pyc',
+    ])
+      expect([local, isIgnored(local)]).toEqual([local, true]);
   });
 
   test('pinned bases, exec forms, COPY not ADD, no cd, no sudo, no curl or wget, absolute WORKDIR', () => {
-    for (const from of all.filter((x) => x.keyword === 'FROM')) expect(from.rest).toMatch(/^[a-z0-9./-]+:(?!latest\b)[\w.-]+( AS \w+)?$/);
+    for (const from of all.filter((x) => x.keyword === 'FROM'))
+      expect(from.rest).toMatch(/^[a-z0-9./-]+:(?!latest\b)[\w.-]+( AS \w+)?$/);
     expect(all.some((x) => x.keyword === 'ADD')).toBe(false);
-    for (const x of all.filter((i) => i.keyword === 'ENTRYPOINT' || i.keyword === 'CMD')) expect(x.rest.startsWith('[')).toBe(true);
-    for (const x of all.filter((i) => i.keyword === 'RUN')) expect(x.rest).not.toMatch(/(^|&&|;)\s*(cd|sudo)\s|\b(curl|wget|apt-get upgrade)\b/);
+    for (const x of all.filter((i) => i.keyword === 'ENTRYPOINT' || i.keyword === 'CMD'))
+      expect(x.rest.startsWith('[')).toBe(true);
+    for (const x of all.filter((i) => i.keyword === 'RUN'))
+      expect(x.rest).not.toMatch(/(^|&&|;)\s*(cd|sudo)\s|\b(curl|wget|apt-get upgrade)\b/);
     for (const x of all.filter((i) => i.keyword === 'WORKDIR')) expect(x.rest).toMatch(/^\//);
     expect(all.filter((x) => x.keyword === 'ENTRYPOINT')).toHaveLength(1);
     expect(all.filter((x) => x.keyword === 'HEALTHCHECK')).toHaveLength(1);
@@ -186,13 +237,16 @@ describe('the documentation quotes the Dockerfile as it is', () => {
     const spaced = (v: string | undefined) => String(v).replace(/^(\d+)s$/, '$1 s');
     expect(guide).toContain(`every ${spaced(check.flags.interval)}`);
     expect(guide).toContain(`during the first ${spaced(check.flags['start-period'])}`);
-    for (const port of image.all('EXPOSE').flatMap((x) => x.rest.split(/\s+/))) expect(guide).toMatch(new RegExp(`\\b${port.replace('/', '\\/')}\\b`));
+    for (const port of image.all('EXPOSE').flatMap((x) => x.rest.split(/\s+/)))
+      expect(guide).toMatch(new RegExp(`\\b${port.replace('/', '\\/')}\\b`));
   });
 
   test('README and guide: build, run with the volume, and a stop that waits at least STOPTIMEOUT', () => {
     for (const text of [readme, guide]) {
       expect(text).toContain('docker build -t rolevisor .');
-      expect(text).toMatch(new RegExp(`docker run .*--env-file=env\\.list .*-v rolevisor:${image.last('VOLUME').rest} rolevisor`));
+      expect(text).toMatch(
+        new RegExp(`docker run .*--env-file=env\\.list .*-v rolevisor:${image.last('VOLUME').rest} rolevisor`),
+      );
       const grace = Number(/docker stop -t (\d+)/.exec(text)?.[1]);
       expect(grace).toBeGreaterThanOrEqual(Number(defaultOf('STOPTIMEOUT')));
     }

@@ -64,7 +64,8 @@ export function stagesOf(instructions: Instruction[]): Stage[] {
 /** Exec form (a JSON array of strings), or throws: the image must not depend on a shell form. */
 export function execForm(text: string): string[] {
   const value: unknown = JSON.parse(text);
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new Error(`not a JSON array of strings: ${text}`);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw new Error(`not a JSON array of strings: ${text}`);
   return value as string[];
 }
 
@@ -108,7 +109,11 @@ export function readImage(path = `${REPO}Dockerfile`): Image {
   };
   const env = Object.assign({}, ...all('ENV').map((x) => keyValues(x.rest))) as Record<string, string>;
   return {
-    stages, runtime, all, last, env,
+    stages,
+    runtime,
+    all,
+    last,
+    env,
     workdir: last('WORKDIR').rest,
     entrypoint: execForm(last('ENTRYPOINT').rest),
     cmd: execForm(last('CMD').rest),

@@ -80,28 +80,47 @@ export class NamespacedProcess extends LogLineCollector {
   readonly exited: Promise<Exit>;
   private exit: Exit | undefined;
 
-  private constructor(readonly unshare: ResultPromise, readonly init: number, readonly namespace: string) {
+  private constructor(
+    readonly unshare: ResultPromise,
+    readonly init: number,
+    readonly namespace: string,
+  ) {
     super();
     this.exited = unshare.then((r) => (this.exit = { exitCode: r.exitCode, signal: r.signal, at: Date.now() }));
-    this.collect('the container', unshare.stdout!, unshare.stderr!, this.exited.then((e) => `code ${e.exitCode ?? e.signal}`));
+    this.collect(
+      'the container',
+      unshare.stdout!,
+      unshare.stderr!,
+      this.exited.then((e) => `code ${e.exitCode ?? e.signal}`),
+    );
   }
 
   /** Starts `argv` as PID 1 of a new PID namespace (with its own /proc) and an explicit env. */
   static async start(argv: string[], env: Record<string, string>): Promise<NamespacedProcess> {
     const unshare = execa('unshare', ['--pid', '--fork', '--mount-proc', '--', ...argv], {
-      env, extendEnv: false, reject: false, buffer: false, stdin: 'ignore', forceKillAfterDelay: false,
+      env,
+      extendEnv: false,
+      reject: false,
+      buffer: false,
+      stdin: 'ignore',
+      forceKillAfterDelay: false,
     });
-    const failed = unshare.then((r) => { throw new Error(`unshare exited (${r.exitCode ?? r.signal}) before its child ran`); });
+    const failed = unshare.then((r) => {
+      throw new Error(`unshare exited (${r.exitCode ?? r.signal}) before its child ran`);
+    });
     failed.catch(() => undefined); // a later, normal exit is not an error
     // unshare forks the namespace's init: its only child; it becomes argv[0] when it execs.
-    const init = await Promise.race([failed, eventually('the namespace init', 10_000, async () => {
-      for (const entry of await readdir('/proc')) {
-        if (!/^\d+$/.test(entry)) continue;
-        const p = await describe(Number(entry));
-        if (p && p.ppid === unshare.pid && p.nspid === 1 && p.cmdline[0] === argv[0]) return p.pid;
-      }
-      return undefined;
-    })]);
+    const init = await Promise.race([
+      failed,
+      eventually('the namespace init', 10_000, async () => {
+        for (const entry of await readdir('/proc')) {
+          if (!/^\d+$/.test(entry)) continue;
+          const p = await describe(Number(entry));
+          if (p && p.ppid === unshare.pid && p.nspid === 1 && p.cmdline[0] === argv[0]) return p.pid;
+        }
+        return undefined;
+      }),
+    ]);
     const namespace = await pidNamespaceOf(init);
     if (!namespace) throw new Error('the namespace init exited at once');
     return new NamespacedProcess(unshare, init, namespace);
@@ -125,9 +144,12 @@ export class NamespacedProcess extends LogLineCollector {
 
   /** Runs a command inside the namespace (PID and mount: its /proc), as `docker exec` would. */
   exec(argv: string[], env: Record<string, string>) {
-    return execa('nsenter', ['--target', String(this.init), '--pid', '--mount', '--', ...argv], { env, extendEnv: false, reject: false });
+    return execa('nsenter', ['--target', String(this.init), '--pid', '--mount', '--', ...argv], {
+      env,
+      extendEnv: false,
+      reject: false,
+    });
   }
-
 
   /** Kills the whole namespace (SIGKILL to its init: the kernel kills the rest) and waits. */
   async kill(): Promise<Exit> {
@@ -139,12 +161,13 @@ export class NamespacedProcess extends LogLineCollector {
       }
     }
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, 10_000, undefined); });
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(resolve, 10_000, undefined);
+    });
     const exit = await Promise.race([this.exited, late]);
     clearTimeout(timer);
     if (exit) return exit;
     this.unshare.kill('SIGKILL');
     return this.exited;
   }
-
 }

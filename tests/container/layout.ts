@@ -21,7 +21,11 @@ export interface Layout {
 }
 
 const run = (file: string, args: string[], cwd: string) =>
-  execa(file, args, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' }, extendEnv: false });
+  execa(file, args, {
+    cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' },
+    extendEnv: false,
+  });
 
 export async function buildLayout(image: Image): Promise<Layout> {
   const root = await mkdtemp(join(tmpdir(), 'rolevisor-image-'));
@@ -53,12 +57,18 @@ export async function buildLayout(image: Image): Promise<Layout> {
 /** Runs the build stage's `npm run build` with tsc's output in `out`; maps its paths. */
 async function buildStage(image: Image, out: string): Promise<(stage: string, path: string) => string> {
   const build = image.stages.find((s) => s.name !== undefined && s !== image.runtime) as Stage;
-  if (!build.instructions.some((x) => x.keyword === 'RUN' && x.rest === 'npm run build')) throw new Error('the build stage does not run `npm run build`');
+  if (!build.instructions.some((x) => x.keyword === 'RUN' && x.rest === 'npm run build'))
+    throw new Error('the build stage does not run `npm run build`');
   const workdir = build.instructions.filter((x) => x.keyword === 'WORKDIR').at(-1)!.rest;
   const pkg = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const [tool, ...args] = pkg.scripts.build!.split(' ');
-  if (tool !== 'tsc') throw new Error(`the build script is "${pkg.scripts.build}"; this layout knows how to replay tsc only`);
-  await run(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), ...args, '--outDir', join(out, 'dist')], REPO);
+  if (tool !== 'tsc')
+    throw new Error(`the build script is "${pkg.scripts.build}"; this layout knows how to replay tsc only`);
+  await run(
+    process.execPath,
+    [join(REPO, 'node_modules/typescript/bin/tsc'), ...args, '--outDir', join(out, 'dist')],
+    REPO,
+  );
   return (stage, path) => {
     if (stage !== build.name) throw new Error(`COPY --from=${stage}: no such stage`);
     const rel = posix.relative(workdir, path);
@@ -67,7 +77,11 @@ async function buildStage(image: Image, out: string): Promise<(stage: string, pa
   };
 }
 
-async function replay(step: Instruction, layout: Layout, fromStage: (stage: string, path: string) => string): Promise<void> {
+async function replay(
+  step: Instruction,
+  layout: Layout,
+  fromStage: (stage: string, path: string) => string,
+): Promise<void> {
   if (step.keyword === 'COPY') return copy(step, layout, fromStage);
   if (step.keyword !== 'RUN') return;
   // The Debian packages: on this machine `npm test` installs them with the same script.
@@ -90,7 +104,11 @@ async function replay(step: Instruction, layout: Layout, fromStage: (stage: stri
   }
 }
 
-async function copy(step: Instruction, layout: Layout, fromStage: (stage: string, path: string) => string): Promise<void> {
+async function copy(
+  step: Instruction,
+  layout: Layout,
+  fromStage: (stage: string, path: string) => string,
+): Promise<void> {
   const words = step.rest.split(/\s+/);
   const dest = layout.translate(words.pop()!);
   const into = words.length > 1 || step.rest.endsWith('/');

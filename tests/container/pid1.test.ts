@@ -25,7 +25,9 @@ const SLOW_REQUEST_SEC = 4;
 const FILLER_ROWS = 20_000;
 const image = readImage();
 
-const slowApp = (marker: string) => `# A WSGI app whose /slow request takes ${SLOW_REQUEST_SEC} s: the stop must let it finish.
+const slowApp = (
+  marker: string,
+) => `# A WSGI app whose /slow request takes ${SLOW_REQUEST_SEC} s: the stop must let it finish.
 import time
 
 def app(environ, start_response):
@@ -39,7 +41,7 @@ def app(environ, start_response):
     return [body]
 `;
 
-describe('the image\'s entrypoint as PID 1 (unshare --pid, tini, rolevisor run)', () => {
+describe("the image's entrypoint as PID 1 (unshare --pid, tini, rolevisor run)", () => {
   let layout: Layout;
   let home: Awaited<ReturnType<typeof tempHome>>;
   let env: Record<string, string>;
@@ -57,7 +59,8 @@ describe('the image\'s entrypoint as PID 1 (unshare --pid, tini, rolevisor run)'
     await chmod(appDir, 0o777); // the app runs as www-data and leaves its marker here
     marker = join(appDir, 'slow-started');
     await writeFile(join(appDir, 'slow_app.py'), slowApp(marker), { mode: 0o644 });
-    for (const name of ['PORT', 'HTTPSPORT', 'DBPORT', 'REDISPORT', 'LOGPORT', 'LOGVIEWPORT', 'STATUSPORT']) ports[name] = await freePort();
+    for (const name of ['PORT', 'HTTPSPORT', 'DBPORT', 'REDISPORT', 'LOGPORT', 'LOGVIEWPORT', 'STATUSPORT'])
+      ports[name] = await freePort();
     env = {
       // The image's PATH, with the layout's /usr/local/bin (rolevisor) and this machine's node.
       PATH: `${layout.bin}:${dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
@@ -73,7 +76,10 @@ describe('the image\'s entrypoint as PID 1 (unshare --pid, tini, rolevisor run)'
       STOPTIMEOUT: String(STOPTIMEOUT_SEC),
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
     };
-    argv = [...image.entrypoint.map((a) => (a.startsWith(`${image.workdir}/`) ? layout.translate(a) : a)), ...image.cmd];
+    argv = [
+      ...image.entrypoint.map((a) => (a.startsWith(`${image.workdir}/`) ? layout.translate(a) : a)),
+      ...image.cmd,
+    ];
   }, 300_000);
 
   afterAll(async () => {
@@ -91,8 +97,10 @@ describe('the image\'s entrypoint as PID 1 (unshare --pid, tini, rolevisor run)'
     return running;
   }
 
-  const stopped = (rv: NamespacedProcess) => rv.lines.filter((l) => l.service && / stopped$/.test(l.msg)).map((l) => l.service as string);
-  const indexOf = (rv: NamespacedProcess, test: (msg: string, service?: string) => boolean) => rv.lines.findIndex((l) => test(String(l.msg), l.service));
+  const stopped = (rv: NamespacedProcess) =>
+    rv.lines.filter((l) => l.service && / stopped$/.test(l.msg)).map((l) => l.service as string);
+  const indexOf = (rv: NamespacedProcess, test: (msg: string, service?: string) => boolean) =>
+    rv.lines.findIndex((l) => test(String(l.msg), l.service));
 
   /** The store's generations: complete ones verified part by part, with a digest of every object. */
   async function generations() {
@@ -119,7 +127,7 @@ describe('the image\'s entrypoint as PID 1 (unshare --pid, tini, rolevisor run)'
     expect(fresh.every((g) => g.verified)).toBe(true);
   }
 
-  test('the layout is the image\'s: compiled JavaScript, production packages only', async () => {
+  test("the layout is the image's: compiled JavaScript, production packages only", async () => {
     expect((await stat(join(layout.dir, 'dist/cli.js'))).mode & 0o111).not.toBe(0);
     const modules = await readdir(join(layout.dir, 'node_modules'));
     for (const dev of ['typescript', 'tsx', 'jest', 'ts-jest', 's3rver']) expect(modules).not.toContain(dev);
@@ -134,11 +142,17 @@ describe('the image\'s entrypoint as PID 1 (unshare --pid, tini, rolevisor run)'
     const init = procs.find((p) => p.pid === rv.init)!;
     expect([init.nspid, init.name]).toEqual([1, 'tini']);
     const rolevisor = procs.filter((p) => p.ppid === rv.init);
-    expect(rolevisor.map((p) => [p.nspid, p.name, p.cmdline.at(-2)])).toEqual([[2, 'node', join(layout.dir, 'dist/cli.js')]]);
+    expect(rolevisor.map((p) => [p.nspid, p.name, p.cmdline.at(-2)])).toEqual([
+      [2, 'node', join(layout.dir, 'dist/cli.js')],
+    ]);
     const names = new Set(procs.map((p) => p.name));
     for (const program of ['postgres', 'redis-server', 'syslog-ng', 'nginx', 'uwsgi']) expect(names).toContain(program);
     // rolevisor's own child entry point runs compiled, from the image's dist/.
-    expect(procs.some((p) => p.cmdline[0] === process.execPath && p.cmdline[1] === join(layout.dir, 'dist/logviewer/main.js'))).toBe(true);
+    expect(
+      procs.some(
+        (p) => p.cmdline[0] === process.execPath && p.cmdline[1] === join(layout.dir, 'dist/logviewer/main.js'),
+      ),
+    ).toBe(true);
     expect(rv.stderr.join('\n')).not.toMatch(/not running as PID 1/);
   }, 240_000);
 
@@ -157,20 +171,26 @@ describe('the image\'s entrypoint as PID 1 (unshare --pid, tini, rolevisor run)'
     const result = await running!.exec(['rolevisor', 'status'], env);
     expect([result.exitCode, result.stderr]).toEqual([0, '']);
     expect(result.stdout).toMatch(/^rolevisor \S+, pid 2, running, ready, up /);
-    for (const service of ['postgres', 'redis', 'syslog', 'logviewer', 'uwsgi', 'nginx']) expect(result.stdout).toMatch(new RegExp(`^${service} +\\w+ +ready +\\d+ `, 'm'));
+    for (const service of ['postgres', 'redis', 'syslog', 'logviewer', 'uwsgi', 'nginx'])
+      expect(result.stdout).toMatch(new RegExp(`^${service} +\\w+ +ready +\\d+ `, 'm'));
   });
 
   test('50 orphans left behind by a process in the container are reaped by tini: no zombies remain', async () => {
     const rv = running!;
     // The shell forks 50 sleeps and exits at once: they are orphans and re-parent to PID 1.
-    const shell = await rv.exec(['/bin/sh', '-c', 'for i in $(seq 50); do sleep 5 </dev/null >/dev/null 2>&1 & done'], env);
+    const shell = await rv.exec(
+      ['/bin/sh', '-c', 'for i in $(seq 50); do sleep 5 </dev/null >/dev/null 2>&1 & done'],
+      env,
+    );
     expect(shell.exitCode).toBe(0);
     const orphans = (await rv.processes()).filter((p) => p.cmdline.join(' ') === 'sleep 5');
     expect(orphans).toHaveLength(50);
     expect(new Set(orphans.map((p) => p.ppid))).toEqual(new Set([rv.init]));
     // When they exit, only their parent can reap them: tini must, or they stay Z forever.
     await eventually('the orphans to exit and be reaped', 20_000, async () => {
-      const left = (await rv.processes()).filter((p) => p.cmdline.join(' ') === 'sleep 5' || (p.state === 'Z' && p.name === 'sleep'));
+      const left = (await rv.processes()).filter(
+        (p) => p.cmdline.join(' ') === 'sleep 5' || (p.state === 'Z' && p.name === 'sleep'),
+      );
       return left.length === 0 ? true : undefined;
     });
     expect(await rv.zombies()).toEqual([]);
@@ -198,8 +218,16 @@ describe('the image\'s entrypoint as PID 1 (unshare --pid, tini, rolevisor run)'
     const rv = await boot();
     const before = (await generations()).complete.map((g) => g.id);
     await rm(marker, { force: true });
-    const request = fetch(`http://127.0.0.1:${ports.PORT}/slow`).then(async (res) => ({ status: res.status, body: await res.text() }));
-    await eventually('the slow request to reach the app', 10_000, () => stat(marker).then(() => true, () => undefined));
+    const request = fetch(`http://127.0.0.1:${ports.PORT}/slow`).then(async (res) => ({
+      status: res.status,
+      body: await res.text(),
+    }));
+    await eventually('the slow request to reach the app', 10_000, () =>
+      stat(marker).then(
+        () => true,
+        () => undefined,
+      ),
+    );
     const sent = Date.now();
     rv.signal('SIGTERM');
     await rv.waitForMessage(/^received SIGTERM: stopping/, 5000);
@@ -211,7 +239,9 @@ describe('the image\'s entrypoint as PID 1 (unshare --pid, tini, rolevisor run)'
     expect(exit.at - sent).toBeLessThan(STOPTIMEOUT_SEC * 1000);
     expect(exit.at - sent).toBeGreaterThan((SLOW_REQUEST_SEC - 1) * 1000);
     // The second signal arrived while the front was still draining, and changed nothing.
-    expect(indexOf(rv, (m) => /^received SIGTERM again/.test(m))).toBeLessThan(indexOf(rv, (m, s) => s === 'uwsgi' && / stopped$/.test(m)));
+    expect(indexOf(rv, (m) => /^received SIGTERM again/.test(m))).toBeLessThan(
+      indexOf(rv, (m, s) => s === 'uwsgi' && / stopped$/.test(m)),
+    );
     expect(new Set(stopped(rv))).toEqual(new Set(['nginx', 'uwsgi', 'postgres', 'redis', 'syslog', 'logviewer']));
     const stopping = indexOf(rv, (m) => /^received SIGTERM: stopping/.test(m));
     expect(rv.lines.slice(stopping).filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
@@ -223,7 +253,13 @@ describe('the image\'s entrypoint as PID 1 (unshare --pid, tini, rolevisor run)'
     const rv = await boot();
     // ~20 MB of poorly compressible rows, so that the backup at stop takes a moment.
     const query = async <R extends pg.QueryResultRow>(sql: string) => {
-      const client = new pg.Client({ host: '127.0.0.1', port: ports.DBPORT, user: 'docassemble', password: env.DBPASSWORD, database: 'docassemble' });
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port: ports.DBPORT,
+        user: 'docassemble',
+        password: env.DBPASSWORD,
+        database: 'docassemble',
+      });
       client.on('error', () => undefined); // the server going away is reported by the query
       await client.connect();
       try {
@@ -232,7 +268,9 @@ describe('the image\'s entrypoint as PID 1 (unshare --pid, tini, rolevisor run)'
         await client.end();
       }
     };
-    await query(`CREATE TABLE filler AS SELECT g.n, (SELECT string_agg(md5(random()::text || g.n || k.j), '') FROM generate_series(1, 32) AS k(j)) AS body FROM generate_series(1, ${FILLER_ROWS}) AS g(n)`);
+    await query(
+      `CREATE TABLE filler AS SELECT g.n, (SELECT string_agg(md5(random()::text || g.n || k.j), '') FROM generate_series(1, 32) AS k(j)) AS body FROM generate_series(1, ${FILLER_ROWS}) AS g(n)`,
+    );
     const before = await generations();
     expect(before.complete.length).toBeGreaterThanOrEqual(2);
     // SIGKILL in the middle of the stop's backup, as a runtime does when its grace period is
@@ -246,7 +284,11 @@ describe('the image\'s entrypoint as PID 1 (unshare --pid, tini, rolevisor run)'
     const exit: Exit = await rv.exited;
     expect(exit.exitCode).not.toBe(0);
     expect(rv.lines.some((l) => /stopped cleanly/.test(String(l.msg)))).toBe(false);
-    expect(await eventually('the namespace to empty', 10_000, async () => ((await processesIn(rv.namespace)).length === 0 ? true : undefined))).toBe(true);
+    expect(
+      await eventually('the namespace to empty', 10_000, async () =>
+        (await processesIn(rv.namespace)).length === 0 ? true : undefined,
+      ),
+    ).toBe(true);
     expect(await leftovers(home.dir)).toEqual([]);
     const after = await generations();
     for (const g of before.complete) {

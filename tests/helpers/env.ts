@@ -32,7 +32,18 @@ export async function freePort(): Promise<number> {
 }
 
 /** Every port setting role `all` listens on. */
-export const ALL_ROLE_PORTS = ['PORT', 'HTTPSPORT', 'DBPORT', 'REDISPORT', 'RABBITMQPORT', 'RABBITMQDISTPORT', 'EPMDPORT', 'LOGPORT', 'LOGVIEWPORT', 'STATUSPORT'] as const;
+export const ALL_ROLE_PORTS = [
+  'PORT',
+  'HTTPSPORT',
+  'DBPORT',
+  'REDISPORT',
+  'RABBITMQPORT',
+  'RABBITMQDISTPORT',
+  'EPMDPORT',
+  'LOGPORT',
+  'LOGVIEWPORT',
+  'STATUSPORT',
+] as const;
 
 /** A free port for each named setting, as environment values. */
 export async function freePortSettings(names: readonly string[] = ALL_ROLE_PORTS): Promise<Record<string, string>> {
@@ -48,13 +59,28 @@ export function testSettings(env: Record<string, string>): Settings {
 /** A logger that keeps its lines in memory (and prints nothing) for assertions. */
 export function memoryLogger(): { log: Logger; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
-  const destination = { write: (s: string) => { chunks.push(s); return true; } } as unknown as { write(s: string): void };
+  const destination = {
+    write: (s: string) => {
+      chunks.push(s);
+      return true;
+    },
+  } as unknown as { write(s: string): void };
   const log = createLogger({ level: 'debug', destination });
-  const lines = () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = () =>
+    chunks
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { log, lines };
 }
 
-export async function serviceContext(settings: Settings, service: string, user: string | undefined, log: Logger): Promise<ServiceContext> {
+export async function serviceContext(
+  settings: Settings,
+  service: string,
+  user: string | undefined,
+  log: Logger,
+): Promise<ServiceContext> {
   return {
     settings,
     log: log.child({ service }),

@@ -48,7 +48,13 @@ export abstract class LogLineCollector {
     const seen = this.lines.find(test);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const waiter = { test, resolve: (l: LogLine) => { clearTimeout(timer); resolve(l); } };
+      const waiter = {
+        test,
+        resolve: (l: LogLine) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      };
       const fail = (why: string) => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
@@ -68,6 +74,9 @@ export abstract class LogLineCollector {
   }
 
   tail(n = 40): string {
-    return [...this.lines.slice(-n).map((l) => `${l.level} ${l.service ?? l.component ?? ''} ${l.msg}`), ...this.stderr.slice(-10)].join('\n');
+    return [
+      ...this.lines.slice(-n).map((l) => `${l.level} ${l.service ?? l.component ?? ''} ${l.msg}`),
+      ...this.stderr.slice(-10),
+    ].join('\n');
   }
 }

@@ -23,7 +23,12 @@ export class RolevisorProcess extends LogLineCollector {
       // A stop (backup first) may take longer than execa's default 5 s before its SIGKILL.
       forceKillAfterDelay: false,
     });
-    this.collect('rolevisor', this.child.stdout!, this.child.stderr!, this.child.then((r) => `code ${r.exitCode ?? r.signal}`));
+    this.collect(
+      'rolevisor',
+      this.child.stdout!,
+      this.child.stderr!,
+      this.child.then((r) => `code ${r.exitCode ?? r.signal}`),
+    );
   }
 
   get pid(): number {
@@ -44,9 +49,12 @@ export class RolevisorProcess extends LogLineCollector {
   async exit(): Promise<number | undefined> {
     return (await this.child).exitCode;
   }
-
 }
 
 export function runCli(args: string[], env: Record<string, string>) {
-  return execa(process.execPath, ['--import', 'tsx', '--', CLI, ...args], { env: { ...BASE_ENV, ...env }, extendEnv: false, reject: false });
+  return execa(process.execPath, ['--import', 'tsx', '--', CLI, ...args], {
+    env: { ...BASE_ENV, ...env },
+    extendEnv: false,
+    reject: false,
+  });
 }

@@ -23,12 +23,17 @@ export async function startService(service: Service, ctx: ServiceContext, readyT
     stdin: 'ignore',
     buffer: false,
   });
-  child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
   const deadline = Date.now() + readyTimeoutMs;
   let lastError: unknown;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${service.name} exited with ${child.exitCode} before ready:\n${output}`);
+    if (child.exitCode !== null)
+      throw new Error(`${service.name} exited with ${child.exitCode} before ready:\n${output}`);
     try {
       await service.probe(AbortSignal.timeout(5000));
       break;

@@ -15,7 +15,13 @@ export interface ToyOptions {
 const SCRIPT = fileURLToPath(new URL('../fixtures/toy-server.mjs', import.meta.url));
 
 export function toyService(options: ToyOptions): Service & { env: Record<string, string> } {
-  const env: Record<string, string> = { PATH: '/usr/bin:/bin', TOY_PORT: String(options.port), TOY_JOURNAL: options.journal, TOY_NAME: options.name, ...options.env };
+  const env: Record<string, string> = {
+    PATH: '/usr/bin:/bin',
+    TOY_PORT: String(options.port),
+    TOY_JOURNAL: options.journal,
+    TOY_NAME: options.name,
+    ...options.env,
+  };
   return {
     name: options.name,
     kind: 'toy',
@@ -37,7 +43,17 @@ export function toyService(options: ToyOptions): Service & { env: Record<string,
 
 export function toyPlan(name: string, overrides: Partial<PlannedService> = {}): PlannedService {
   return {
-    name, kind: 'toy', role: 'test', after: [], dependsOn: [], critical: true, front: false,
-    ready_timeout: 10, stop_timeout: 3, restart_limit: 5, restart_window: 60, ...overrides,
+    name,
+    kind: 'toy',
+    role: 'test',
+    after: [],
+    dependsOn: [],
+    critical: true,
+    front: false,
+    ready_timeout: 10,
+    stop_timeout: 3,
+    restart_limit: 5,
+    restart_window: 60,
+    ...overrides,
   };
 }

@@ -8,19 +8,31 @@ import { RolevisorProcess, runCli } from '../helpers/rolevisor-process.js';
 
 describe('rolevisor CLI', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;
-  beforeAll(async () => { home = await tempHome(); });
+  beforeAll(async () => {
+    home = await tempHome();
+  });
   afterAll(() => home.cleanup());
 
   test('invalid settings: exit 78, every problem on its own line, secrets hidden, no stack trace', async () => {
-    const result = await runCli(['run'], { ROLEVISOR_HOME: home.dir, DBPORT: 'abc', CONTAINERROLE: 'web:bogus', DBPASSWORD: 'pw', REDIS: 'http://:sekrit@x' });
+    const result = await runCli(['run'], {
+      ROLEVISOR_HOME: home.dir,
+      DBPORT: 'abc',
+      CONTAINERROLE: 'web:bogus',
+      DBPASSWORD: 'pw',
+      REDIS: 'http://:sekrit@x',
+    });
     expect(result.exitCode).toBe(78);
     const lines = result.stderr.split('\n');
-    expect(lines[0]).toBe('rolevisor: RV_CONFIG_INVALID: 3 settings are invalid; fix them in the environment or env-file');
-    expect(lines.slice(1)).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^ {2}DBPORT: /),
-      expect.stringMatching(/^ {2}REDIS: .*hidden/),
-      expect.stringMatching(/^ {2}CONTAINERROLE: .*unknown role "bogus"/),
-    ]));
+    expect(lines[0]).toBe(
+      'rolevisor: RV_CONFIG_INVALID: 3 settings are invalid; fix them in the environment or env-file',
+    );
+    expect(lines.slice(1)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ {2}DBPORT: /),
+        expect.stringMatching(/^ {2}REDIS: .*hidden/),
+        expect.stringMatching(/^ {2}CONTAINERROLE: .*unknown role "bogus"/),
+      ]),
+    );
     expect(result.stderr).not.toMatch(/sekrit|\bat .*\.ts:\d+/);
     expect(result.stdout).toBe('');
   });
@@ -62,9 +74,16 @@ describe('rolevisor CLI', () => {
   });
 
   test('check says where an app host finds each backend service, without credentials', async () => {
-    const result = await runCli(['check'], { ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'web:celery', RABBITMQ: 'amqp://app:mq-sekrit@mq.internal:5672/', DISCOVERYTIMEOUT: '90' });
+    const result = await runCli(['check'], {
+      ROLEVISOR_HOME: home.dir,
+      CONTAINERROLE: 'web:celery',
+      RABBITMQ: 'amqp://app:mq-sekrit@mq.internal:5672/',
+      DISCOVERYTIMEOUT: '90',
+    });
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/^ {2}sql +discovery records in the store, waiting up to 90 s \(DISCOVERYTIMEOUT\)$/m);
+    expect(result.stdout).toMatch(
+      /^ {2}sql +discovery records in the store, waiting up to 90 s \(DISCOVERYTIMEOUT\)$/m,
+    );
     expect(result.stdout).toMatch(/^ {2}rabbitmq +RABBITMQ=amqp:\/\/mq\.internal:5672$/m);
     expect(result.stdout).toMatch(/^ {2}log +discovery records in the store when one appears \(optional\)$/m);
     expect(result.stdout).not.toContain('mq-sekrit');
@@ -77,7 +96,11 @@ describe('rolevisor CLI', () => {
   });
 
   test('render-config prints config.yml with the docassemble keys', async () => {
-    const result = await runCli(['render-config'], { ROLEVISOR_HOME: home.dir, DBNAME: 'shop', DAHOSTNAME: 'shop.example' });
+    const result = await runCli(['render-config'], {
+      ROLEVISOR_HOME: home.dir,
+      DBNAME: 'shop',
+      DAHOSTNAME: 'shop.example',
+    });
     expect(result.exitCode).toBe(0);
     const config = yaml.load(result.stdout) as Record<string, any>;
     expect(config.db.name).toBe('shop');
@@ -90,22 +113,39 @@ test('status without a running instance: exit 69 and what to do', async () => {
   const result = await runCli(['status'], { ROLEVISOR_HOME: home.dir });
   await home.cleanup();
   expect(result.exitCode).toBe(69);
-  expect(result.stderr).toMatch(/^rolevisor: RV_CONTROL_UNREACHABLE: .*no rolevisor is running with this ROLEVISOR_HOME/);
+  expect(result.stderr).toMatch(
+    /^rolevisor: RV_CONTROL_UNREACHABLE: .*no rolevisor is running with this ROLEVISOR_HOME/,
+  );
 });
 
 test('an app host whose backend never publishes: exit 79 naming what is missing, no service started', async () => {
   const home = await tempHome();
-  const result = await runCli(['run'], { ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'web:celery', DISCOVERYTIMEOUT: '2', STATUSPORT: String(await freePort()) });
+  const result = await runCli(['run'], {
+    ROLEVISOR_HOME: home.dir,
+    CONTAINERROLE: 'web:celery',
+    DISCOVERYTIMEOUT: '2',
+    STATUSPORT: String(await freePort()),
+  });
   await home.cleanup();
   expect(result.exitCode).toBe(79);
-  const lines = result.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string });
+  const lines = result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { msg: string });
   expect(lines.some((l) => /^started /.test(l.msg))).toBe(false);
-  expect(lines.at(-1)?.msg).toMatch(/RV_DISCOVERY_TIMEOUT: no fresh discovery record for sql, redis, rabbitmq in the local directory .* after 2 s; start the backend/);
+  expect(lines.at(-1)?.msg).toMatch(
+    /RV_DISCOVERY_TIMEOUT: no fresh discovery record for sql, redis, rabbitmq in the local directory .* after 2 s; start the backend/,
+  );
 });
 
 test('SIGTERM while an app host waits for its backend: a clean exit 0 at once', async () => {
   const home = await tempHome();
-  const waiting = new RolevisorProcess(['run'], { ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'web:celery', DISCOVERYTIMEOUT: '300', STATUSPORT: String(await freePort()) });
+  const waiting = new RolevisorProcess(['run'], {
+    ROLEVISOR_HOME: home.dir,
+    CONTAINERROLE: 'web:celery',
+    DISCOVERYTIMEOUT: '300',
+    STATUSPORT: String(await freePort()),
+  });
   await waiting.waitForMessage(/^waiting for the backend/, 30_000);
   const { exitCode } = await waiting.stop('SIGTERM');
   await home.cleanup();

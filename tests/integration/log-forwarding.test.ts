@@ -32,22 +32,56 @@ describe('log forwarding between hosts', () => {
   const appLog = (program: string) => readFile(join(logHome, 'log', 'app-host', `${program}.log`), 'utf8');
 
   beforeAll(async () => {
-    for (const name of ['DBPORT', 'REDISPORT', 'RABBITMQPORT', 'RABBITMQDISTPORT', 'EPMDPORT', 'LOGPORT', 'LOGVIEWPORT', 'PORT', 'S1', 'S2', 'S3']) p[name] = await freePort();
+    for (const name of [
+      'DBPORT',
+      'REDISPORT',
+      'RABBITMQPORT',
+      'RABBITMQDISTPORT',
+      'EPMDPORT',
+      'LOGPORT',
+      'LOGVIEWPORT',
+      'PORT',
+      'S1',
+      'S2',
+      'S3',
+    ])
+      p[name] = await freePort();
     for (let i = 0; i < 3; i++) homes.push(await tempHome());
     const rabbit = `amqp://app:mq-pw-123@127.0.0.1:${p.RABBITMQPORT}//`;
     const backend = start({
-      CONTAINERROLE: 'sql:redis:rabbitmq', ROLEVISOR_HOME: homes[0]!.dir, DBPASSWORD: 'db-pw-123', RABBITMQ: rabbit,
-      DBPORT: String(p.DBPORT), REDISPORT: String(p.REDISPORT), RABBITMQPORT: String(p.RABBITMQPORT),
-      RABBITMQDISTPORT: String(p.RABBITMQDISTPORT), EPMDPORT: String(p.EPMDPORT), STATUSPORT: String(p.S1),
+      CONTAINERROLE: 'sql:redis:rabbitmq',
+      ROLEVISOR_HOME: homes[0]!.dir,
+      DBPASSWORD: 'db-pw-123',
+      RABBITMQ: rabbit,
+      DBPORT: String(p.DBPORT),
+      REDISPORT: String(p.REDISPORT),
+      RABBITMQPORT: String(p.RABBITMQPORT),
+      RABBITMQDISTPORT: String(p.RABBITMQDISTPORT),
+      EPMDPORT: String(p.EPMDPORT),
+      STATUSPORT: String(p.S1),
     });
     logHome = homes[1]!.dir;
-    logEnv = { CONTAINERROLE: 'log', ROLEVISOR_HOME: logHome, LOGPORT: String(p.LOGPORT), LOGVIEWPORT: String(p.LOGVIEWPORT), STATUSPORT: String(p.S2) };
+    logEnv = {
+      CONTAINERROLE: 'log',
+      ROLEVISOR_HOME: logHome,
+      LOGPORT: String(p.LOGPORT),
+      LOGVIEWPORT: String(p.LOGVIEWPORT),
+      STATUSPORT: String(p.S2),
+    };
     const log = start(logEnv);
     await Promise.all([backend.ready(), log.ready()]);
     app = start({
-      CONTAINERROLE: 'web:celery', ROLEVISOR_HOME: homes[2]!.dir, SERVERHOSTNAME: 'app-host', PORT: String(p.PORT), STATUSPORT: String(p.S3),
-      DBHOST: '127.0.0.1', DBPORT: String(p.DBPORT), DBPASSWORD: 'db-pw-123',
-      REDIS: `redis://127.0.0.1:${p.REDISPORT}`, RABBITMQ: rabbit, LOGSERVER: `127.0.0.1:${p.LOGPORT}`,
+      CONTAINERROLE: 'web:celery',
+      ROLEVISOR_HOME: homes[2]!.dir,
+      SERVERHOSTNAME: 'app-host',
+      PORT: String(p.PORT),
+      STATUSPORT: String(p.S3),
+      DBHOST: '127.0.0.1',
+      DBPORT: String(p.DBPORT),
+      DBPASSWORD: 'db-pw-123',
+      REDIS: `redis://127.0.0.1:${p.REDISPORT}`,
+      RABBITMQ: rabbit,
+      LOGSERVER: `127.0.0.1:${p.LOGPORT}`,
     });
     await app.ready();
   }, 300_000);
@@ -57,10 +91,12 @@ describe('log forwarding between hosts', () => {
     for (const home of homes) await home.cleanup();
   }, 120_000);
 
-  test('the log host gets the app host\'s lines, one file per program', async () => {
+  test("the log host gets the app host's lines, one file per program", async () => {
     await until('uwsgi and rolevisor lines from app-host', async () => {
       const files = await readdir(join(logHome, 'log', 'app-host'));
-      return files.includes('uwsgi.log') && files.includes('rolevisor.log') && files.includes('celery.log') ? files : undefined;
+      return files.includes('uwsgi.log') && files.includes('rolevisor.log') && files.includes('celery.log')
+        ? files
+        : undefined;
     });
     expect(await appLog('rolevisor')).toMatch(/all services ready/);
     expect(await appLog('nginx')).toBeDefined();
@@ -75,6 +111,8 @@ describe('log forwarding between hosts', () => {
     await fetch(`http://127.0.0.1:${p.PORT}/while-log-host-down-marker`);
     const again = start(logEnv);
     await again.ready();
-    await until('the buffered nginx line', async () => ((await appLog('nginx')).includes('while-log-host-down-marker') ? true : undefined));
+    await until('the buffered nginx line', async () =>
+      (await appLog('nginx')).includes('while-log-host-down-marker') ? true : undefined,
+    );
   });
 });

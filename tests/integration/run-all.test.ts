@@ -5,7 +5,6 @@ import { freePortSettings, tempHome } from '../helpers/env.js';
 import { leftovers } from '../helpers/processes.js';
 import { RolevisorProcess } from '../helpers/rolevisor-process.js';
 
-
 describe('rolevisor run — all roles on one host', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;
   let rv: RolevisorProcess;
@@ -36,7 +35,7 @@ describe('rolevisor run — all roles on one host', () => {
   };
 
   test('a visit through nginx is counted in Postgres and Redis; a job is done by the worker', async () => {
-    const before = await (await fetch(`${base}/api/state`)).json() as Record<string, number>;
+    const before = (await (await fetch(`${base}/api/state`)).json()) as Record<string, number>;
     const after = await post('/api/visit');
     expect(after.visits).toBe(before.visits! + 1);
     expect(after.cache_hits).toBe(before.cache_hits! + 1);
@@ -45,7 +44,7 @@ describe('rolevisor run — all roles on one host', () => {
     const deadline = Date.now() + 30_000;
     let state: Record<string, number> = {};
     while (Date.now() < deadline) {
-      state = await (await fetch(`${base}/api/state`)).json() as Record<string, number>;
+      state = (await (await fetch(`${base}/api/state`)).json()) as Record<string, number>;
       if (state.jobs_done === (before.jobs_done ?? 0) + 1) break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -66,7 +65,8 @@ describe('rolevisor run — all roles on one host', () => {
     const { exitCode } = await rv.stop('SIGTERM');
     expect(exitCode).toBe(0);
     const stopped = rv.lines.filter((l) => / stopped$/.test(l.msg) && l.service).map((l) => l.service as string);
-    for (const front of ['nginx', 'uwsgi', 'celery']) expect(stopped.indexOf(front)).toBeLessThan(stopped.indexOf('postgres'));
+    for (const front of ['nginx', 'uwsgi', 'celery'])
+      expect(stopped.indexOf(front)).toBeLessThan(stopped.indexOf('postgres'));
     expect(stopped.indexOf('nginx')).toBeLessThan(stopped.indexOf('uwsgi'));
     expect(await leftovers(home.dir)).toEqual([]);
   });

@@ -15,7 +15,8 @@ describe('rolevisor run — sql:redis:rabbitmq', () => {
 
   beforeAll(async () => {
     home = await tempHome();
-    for (const name of ['DBPORT', 'REDISPORT', 'RABBITMQPORT', 'RABBITMQDISTPORT', 'EPMDPORT', 'STATUSPORT']) ports[name] = await freePort();
+    for (const name of ['DBPORT', 'REDISPORT', 'RABBITMQPORT', 'RABBITMQDISTPORT', 'EPMDPORT', 'STATUSPORT'])
+      ports[name] = await freePort();
     rv = new RolevisorProcess(['run'], {
       CONTAINERROLE: 'sql:redis:rabbitmq',
       ROLEVISOR_HOME: home.dir,
@@ -35,12 +36,24 @@ describe('rolevisor run — sql:redis:rabbitmq', () => {
   });
 
   test('PostgreSQL answers DBUSER with DBPASSWORD and refuses a wrong password', async () => {
-    const client = new pg.Client({ host: '127.0.0.1', port: ports.DBPORT, user: 'shopper', password: 'correct-horse-battery', database: 'shop' });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: ports.DBPORT,
+      user: 'shopper',
+      password: 'correct-horse-battery',
+      database: 'shop',
+    });
     await client.connect();
     const { rows } = await client.query('SELECT current_user AS who, current_database() AS db');
     expect(rows[0]).toEqual({ who: 'shopper', db: 'shop' });
     await client.end();
-    const wrong = new pg.Client({ host: '127.0.0.1', port: ports.DBPORT, user: 'shopper', password: 'nope', database: 'shop' });
+    const wrong = new pg.Client({
+      host: '127.0.0.1',
+      port: ports.DBPORT,
+      user: 'shopper',
+      password: 'nope',
+      database: 'shop',
+    });
     await expect(wrong.connect()).rejects.toThrow(/password authentication failed/);
   });
 
@@ -56,7 +69,9 @@ describe('rolevisor run — sql:redis:rabbitmq', () => {
     const channel = await connection.createChannel();
     await channel.assertQueue('rolevisor-test', { durable: false });
     channel.sendToQueue('rolevisor-test', Buffer.from('hello'));
-    const message = await new Promise<amqp.ConsumeMessage | null>((resolve) => { void channel.consume('rolevisor-test', resolve, { noAck: true }); });
+    const message = await new Promise<amqp.ConsumeMessage | null>((resolve) => {
+      void channel.consume('rolevisor-test', resolve, { noAck: true });
+    });
     expect(message?.content.toString()).toBe('hello');
     await connection.close();
   });

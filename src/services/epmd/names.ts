@@ -13,10 +13,14 @@ const NAMES_REQ = Buffer.from([0, 1, 110]);
 
 export function parseNamesReply(reply: Buffer): EpmdNames {
   if (reply.length < 4) throw new Error(`epmd sent ${reply.length} bytes, not a NAMES reply`);
-  const nodes = reply.subarray(4).toString('utf8').split('\n').flatMap((line) => {
-    const match = /^name (\S+) at port (\d+)$/.exec(line.trim());
-    return match ? [{ name: match[1] as string, port: Number(match[2]) }] : [];
-  });
+  const nodes = reply
+    .subarray(4)
+    .toString('utf8')
+    .split('\n')
+    .flatMap((line) => {
+      const match = /^name (\S+) at port (\d+)$/.exec(line.trim());
+      return match ? [{ name: match[1] as string, port: Number(match[2]) }] : [];
+    });
   return { epmdPort: reply.readUInt32BE(0), nodes };
 }
 

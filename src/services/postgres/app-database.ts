@@ -13,12 +13,18 @@ export interface AppDatabase {
 
 export type AppDatabaseChange = 'created role' | 'updated role' | 'created database';
 
-export async function ensureAppDatabase(client: pg.Client, app: AppDatabase, log: Logger): Promise<AppDatabaseChange[]> {
+export async function ensureAppDatabase(
+  client: pg.Client,
+  app: AppDatabase,
+  log: Logger,
+): Promise<AppDatabaseChange[]> {
   const changes: AppDatabaseChange[] = [];
   const role = pg.escapeIdentifier(app.user);
   const verifier = () => pg.escapeLiteral(scramSha256Verifier(app.password));
   const found = await client.query<{ rolpassword: string | null; rolcanlogin: boolean }>(
-    'SELECT rolpassword, rolcanlogin FROM pg_authid WHERE rolname = $1', [app.user]);
+    'SELECT rolpassword, rolcanlogin FROM pg_authid WHERE rolname = $1',
+    [app.user],
+  );
   const existing = found.rows[0];
   if (!existing) {
     await client.query(`CREATE ROLE ${role} LOGIN PASSWORD ${verifier()}`);

@@ -39,12 +39,17 @@ export function clusterMajor(dataDir: string): number | undefined {
 export function postgresBinaries(wanted: number | undefined, root = POSTGRES_LIB): PostgresBinaries {
   const majors = installedMajors(root);
   if (majors.length === 0) {
-    throw new RolevisorError('RV_PREPARE_FAILED', `no PostgreSQL found under ${root}; install the Debian package "postgresql" (scripts/bootstrap.sh does)`);
+    throw new RolevisorError(
+      'RV_PREPARE_FAILED',
+      `no PostgreSQL found under ${root}; install the Debian package "postgresql" (scripts/bootstrap.sh does)`,
+    );
   }
   const major = wanted ?? (majors[0] as number);
   if (!majors.includes(major)) {
-    throw new RolevisorError('RV_PREPARE_FAILED',
-      `the database cluster was created by PostgreSQL ${major} but only ${majors.join(', ')} is installed; install postgresql-${major}, or move the data directory away and restore from a backup`);
+    throw new RolevisorError(
+      'RV_PREPARE_FAILED',
+      `the database cluster was created by PostgreSQL ${major} but only ${majors.join(', ')} is installed; install postgresql-${major}, or move the data directory away and restore from a backup`,
+    );
   }
   return { major, bin: join(root, String(major), 'bin') };
 }

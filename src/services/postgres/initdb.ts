@@ -37,8 +37,10 @@ export async function initCluster(options: InitClusterOptions): Promise<void> {
   const { dataDir, identity, log } = options;
   const empty = await isEmptyDir(dataDir);
   if (empty === false) {
-    throw new RolevisorError('RV_PREPARE_FAILED',
-      `${dataDir} is not empty but holds no PostgreSQL cluster (no PG_VERSION); move its contents away (or mount volumes at ROLEVISOR_HOME, not at the data directory itself)`);
+    throw new RolevisorError(
+      'RV_PREPARE_FAILED',
+      `${dataDir} is not empty but holds no PostgreSQL cluster (no PG_VERSION); move its contents away (or mount volumes at ROLEVISOR_HOME, not at the data directory itself)`,
+    );
   }
   const staging = `${dataDir}.initdb`;
   await rm(staging, { recursive: true, force: true });
@@ -49,12 +51,36 @@ export async function initCluster(options: InitClusterOptions): Promise<void> {
   await writeSecretFile(pwfile, `${options.superuserPassword}\n`, identity);
   const started = Date.now();
   try {
-    const result = await execa(join(options.bin, 'initdb'), [
-      '-D', staging, '-U', SUPERUSER, '-E', 'UTF8', '--locale=C.UTF-8',
-      '--auth-local=scram-sha-256', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`,
-    ], { env: backendEnv(staging), extendEnv: false, cwd: staging, uid: identity?.uid, gid: identity?.gid, reject: false, stdin: 'ignore', all: true });
+    const result = await execa(
+      join(options.bin, 'initdb'),
+      [
+        '-D',
+        staging,
+        '-U',
+        SUPERUSER,
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+        '--auth-local=scram-sha-256',
+        '--auth-host=scram-sha-256',
+        `--pwfile=${pwfile}`,
+      ],
+      {
+        env: backendEnv(staging),
+        extendEnv: false,
+        cwd: staging,
+        uid: identity?.uid,
+        gid: identity?.gid,
+        reject: false,
+        stdin: 'ignore',
+        all: true,
+      },
+    );
     if (result.exitCode !== 0) {
-      throw new RolevisorError('RV_PREPARE_FAILED', `initdb failed (exit ${result.exitCode}): ${lastLines(result.all ?? '')}`);
+      throw new RolevisorError(
+        'RV_PREPARE_FAILED',
+        `initdb failed (exit ${result.exitCode}): ${lastLines(result.all ?? '')}`,
+      );
     }
   } finally {
     await unlink(pwfile).catch(() => undefined);
@@ -63,8 +89,11 @@ export async function initCluster(options: InitClusterOptions): Promise<void> {
     if (empty) await rmdir(dataDir);
     await rename(staging, dataDir);
   } catch (error) {
-    throw new RolevisorError('RV_PREPARE_FAILED',
-      `could not move the new cluster from ${staging} to ${dataDir} (${(error as NodeJS.ErrnoException).code ?? String(error)}); mount volumes at ROLEVISOR_HOME, not at the data directory itself`, { cause: error });
+    throw new RolevisorError(
+      'RV_PREPARE_FAILED',
+      `could not move the new cluster from ${staging} to ${dataDir} (${(error as NodeJS.ErrnoException).code ?? String(error)}); mount volumes at ROLEVISOR_HOME, not at the data directory itself`,
+      { cause: error },
+    );
   }
   log.info({ ms: Date.now() - started, dataDir }, 'created the PostgreSQL cluster');
 }

@@ -20,14 +20,30 @@ export interface OfflineResetOptions {
 
 export async function setSuperuserPasswordOffline(options: OfflineResetOptions): Promise<void> {
   const statement = `ALTER ROLE ${pg.escapeIdentifier(SUPERUSER)} PASSWORD ${pg.escapeLiteral(scramSha256Verifier(options.password))};\n`;
-  const result = await execa(join(options.bin, 'postgres'), ['--single', '-D', options.dataDir, '-c', `config_file=${options.configFile}`, 'postgres'], {
-    env: backendEnv(options.dataDir), extendEnv: false, cwd: options.dataDir,
-    uid: options.identity?.uid, gid: options.identity?.gid,
-    input: statement, reject: false, all: true,
-  });
+  const result = await execa(
+    join(options.bin, 'postgres'),
+    ['--single', '-D', options.dataDir, '-c', `config_file=${options.configFile}`, 'postgres'],
+    {
+      env: backendEnv(options.dataDir),
+      extendEnv: false,
+      cwd: options.dataDir,
+      uid: options.identity?.uid,
+      gid: options.identity?.gid,
+      input: statement,
+      reject: false,
+      all: true,
+    },
+  );
   // Single-user mode reports a failed statement on its output but may still exit 0.
   if (result.exitCode !== 0 || /\b(ERROR|FATAL|PANIC):/.test(result.all ?? '')) {
-    const reason = (result.all ?? '').split('\n').filter((l) => /ERROR|FATAL|PANIC/.test(l)).slice(0, 3).join(' | ');
-    throw new RolevisorError('RV_PREPARE_FAILED', `could not set a new PostgreSQL superuser password in single-user mode (exit ${result.exitCode}): ${reason || 'no error text'}; is another postgres running on ${options.dataDir}?`);
+    const reason = (result.all ?? '')
+      .split('\n')
+      .filter((l) => /ERROR|FATAL|PANIC/.test(l))
+      .slice(0, 3)
+      .join(' | ');
+    throw new RolevisorError(
+      'RV_PREPARE_FAILED',
+      `could not set a new PostgreSQL superuser password in single-user mode (exit ${result.exitCode}): ${reason || 'no error text'}; is another postgres running on ${options.dataDir}?`,
+    );
   }
 }

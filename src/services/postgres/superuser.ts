@@ -11,7 +11,8 @@ import type { ServicePaths } from '../types.js';
 
 export const SUPERUSER = 'postgres';
 
-export const superuserPasswordFile = (paths: Pick<ServicePaths, 'secrets'>): string => join(paths.secrets, 'postgres-superuser.password');
+export const superuserPasswordFile = (paths: Pick<ServicePaths, 'secrets'>): string =>
+  join(paths.secrets, 'postgres-superuser.password');
 
 /** Reads the superuser password, or makes one (owner root: only rolevisor reads it). */
 export const ensureSuperuserPassword = (paths: Pick<ServicePaths, 'secrets'>): Promise<GeneratedSecret> =>
@@ -20,7 +21,11 @@ export const ensureSuperuserPassword = (paths: Pick<ServicePaths, 'secrets'>): P
 export async function readSuperuserPassword(paths: Pick<ServicePaths, 'secrets'>): Promise<string> {
   const file = superuserPasswordFile(paths);
   const text = await readFile(file, 'utf8').catch((error: unknown) => {
-    throw new RolevisorError('RV_PREPARE_FAILED', `cannot read the PostgreSQL superuser password ${file}; the sql role's prepare step creates it (start the sql role once on this home)`, { cause: error });
+    throw new RolevisorError(
+      'RV_PREPARE_FAILED',
+      `cannot read the PostgreSQL superuser password ${file}; the sql role's prepare step creates it (start the sql role once on this home)`,
+      { cause: error },
+    );
   });
   return text.trim();
 }
@@ -37,6 +42,19 @@ export async function postgresAdminConfig(
   return adminClientConfig(settings, paths, await readSuperuserPassword(paths), database);
 }
 
-export function adminClientConfig(settings: Pick<Settings, 'db'>, paths: Pick<ServicePaths, 'run'>, password: string, database = 'postgres'): pg.ClientConfig {
-  return { host: paths.run, port: settings.db.port, user: SUPERUSER, password, database, application_name: 'rolevisor', connectionTimeoutMillis: 5000 };
+export function adminClientConfig(
+  settings: Pick<Settings, 'db'>,
+  paths: Pick<ServicePaths, 'run'>,
+  password: string,
+  database = 'postgres',
+): pg.ClientConfig {
+  return {
+    host: paths.run,
+    port: settings.db.port,
+    user: SUPERUSER,
+    password,
+    database,
+    application_name: 'rolevisor',
+    connectionTimeoutMillis: 5000,
+  };
 }

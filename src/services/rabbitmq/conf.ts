@@ -13,7 +13,8 @@ export interface RabbitmqConfInput {
 }
 
 export function renderRabbitmqConf(input: RabbitmqConfInput): string {
-  if (/[\n#]/.test(input.definitionsFile)) throw new Error(`rabbitmq.conf cannot hold the path ${JSON.stringify(input.definitionsFile)}`);
+  if (/[\n#]/.test(input.definitionsFile))
+    throw new Error(`rabbitmq.conf cannot hold the path ${JSON.stringify(input.definitionsFile)}`);
   return [
     '# Rendered by rolevisor at every boot; edits are overwritten.',
     `load_definitions = ${input.definitionsFile}`,
@@ -24,12 +25,14 @@ export function renderRabbitmqConf(input: RabbitmqConfInput): string {
 
 export function renderDefinitions(credentials: RabbitmqCredentials, salt?: Buffer): string {
   const definitions = {
-    users: [{
-      name: credentials.username,
-      password_hash: rabbitmqPasswordHash(credentials.password, salt),
-      hashing_algorithm: RABBITMQ_HASHING,
-      tags: ['administrator'],
-    }],
+    users: [
+      {
+        name: credentials.username,
+        password_hash: rabbitmqPasswordHash(credentials.password, salt),
+        hashing_algorithm: RABBITMQ_HASHING,
+        tags: ['administrator'],
+      },
+    ],
     vhosts: [{ name: credentials.vhost }],
     permissions: [{ user: credentials.username, vhost: credentials.vhost, configure: '.*', write: '.*', read: '.*' }],
   };

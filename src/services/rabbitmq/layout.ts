@@ -38,23 +38,33 @@ export function rabbitmqLayout(paths: Pick<ServicePaths, 'data' | 'conf' | 'run'
 }
 
 /** The environment of rabbitmqctl & co. for this node (run them as user rabbitmq). */
-export function rabbitmqCliEnv(settings: Pick<Settings, 'rabbitmq'>, paths: Pick<ServicePaths, 'data' | 'conf' | 'run'>): Record<string, string> {
+export function rabbitmqCliEnv(
+  settings: Pick<Settings, 'rabbitmq'>,
+  paths: Pick<ServicePaths, 'data' | 'conf' | 'run'>,
+): Record<string, string> {
   const layout = rabbitmqLayout(paths);
-  return backendEnv(layout.home, {
-    // Our own (empty) env file instead of /etc/rabbitmq/rabbitmq-env.conf.
-    RABBITMQ_CONF_ENV_FILE: layout.envConfFile,
-    RABBITMQ_NODENAME,
-    ERL_EPMD_PORT: String(settings.rabbitmq.epmdPort),
-    ERL_EPMD_ADDRESS: LOOPBACK,
-    RABBITMQ_MNESIA_BASE: layout.mnesiaBase,
-    RABBITMQ_LOG_BASE: layout.logBase,
-    RABBITMQ_CONFIG_FILE: layout.configFile,
-    RABBITMQ_ENABLED_PLUGINS_FILE: layout.enabledPluginsFile,
-  }, `${RABBITMQ_BIN}:/usr/sbin:/usr/bin:/sbin:/bin`);
+  return backendEnv(
+    layout.home,
+    {
+      // Our own (empty) env file instead of /etc/rabbitmq/rabbitmq-env.conf.
+      RABBITMQ_CONF_ENV_FILE: layout.envConfFile,
+      RABBITMQ_NODENAME,
+      ERL_EPMD_PORT: String(settings.rabbitmq.epmdPort),
+      ERL_EPMD_ADDRESS: LOOPBACK,
+      RABBITMQ_MNESIA_BASE: layout.mnesiaBase,
+      RABBITMQ_LOG_BASE: layout.logBase,
+      RABBITMQ_CONFIG_FILE: layout.configFile,
+      RABBITMQ_ENABLED_PLUGINS_FILE: layout.enabledPluginsFile,
+    },
+    `${RABBITMQ_BIN}:/usr/sbin:/usr/bin:/sbin:/bin`,
+  );
 }
 
 /** The server's environment: the CLI's plus listeners, logging and process handling. */
-export function rabbitmqServerEnv(settings: Pick<Settings, 'rabbitmq' | 'singleHost'>, paths: Pick<ServicePaths, 'data' | 'conf' | 'run'>): Record<string, string> {
+export function rabbitmqServerEnv(
+  settings: Pick<Settings, 'rabbitmq' | 'singleHost'>,
+  paths: Pick<ServicePaths, 'data' | 'conf' | 'run'>,
+): Record<string, string> {
   const layout = rabbitmqLayout(paths);
   return {
     ...rabbitmqCliEnv(settings, paths),

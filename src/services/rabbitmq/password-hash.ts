@@ -6,6 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 export const RABBITMQ_HASHING = 'rabbit_password_hashing_sha256';
 
 export function rabbitmqPasswordHash(password: string, salt: Buffer = randomBytes(4)): string {
-  const digest = createHash('sha256').update(Buffer.concat([salt, Buffer.from(password, 'utf8')])).digest();
+  const digest = createHash('sha256')
+    .update(Buffer.concat([salt, Buffer.from(password, 'utf8')]))
+    .digest();
   return Buffer.concat([salt, digest]).toString('base64');
 }

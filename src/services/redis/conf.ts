@@ -32,7 +32,8 @@ export function redisConfString(value: string): string {
   let out = '"';
   for (const byte of Buffer.from(value, 'utf8')) {
     const char = String.fromCharCode(byte);
-    out += byte >= 0x20 && byte < 0x7f && char !== '"' && char !== '\\' ? char : `\\x${byte.toString(16).padStart(2, '0')}`;
+    out +=
+      byte >= 0x20 && byte < 0x7f && char !== '"' && char !== '\\' ? char : `\\x${byte.toString(16).padStart(2, '0')}`;
   }
   return `${out}"`;
 }

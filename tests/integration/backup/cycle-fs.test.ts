@@ -50,13 +50,18 @@ describe('backup and restore through rolevisor run — local store', () => {
 
     await wipe(cycle);
     rv = await boot(cycle);
-    expect(rv.lines.map((l) => l.msg)).toEqual(expect.arrayContaining([
-      expect.stringMatching(new RegExp(`^restored PostgreSQL from generation ${generations[0]}`)),
-      expect.stringMatching(new RegExp(`^restored Redis from generation ${generations[0]}`)),
-    ]));
+    expect(rv.lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^restored PostgreSQL from generation ${generations[0]}`)),
+        expect.stringMatching(new RegExp(`^restored Redis from generation ${generations[0]}`)),
+      ]),
+    );
     expect(await read(cycle)).toEqual({ rows: { a: 100 }, keys: { 'tag:a': '100' } });
     // DBUSER owns what it owned before.
-    const owner = await withDb(cycle, async (c) => (await c.query("SELECT tableowner FROM pg_tables WHERE tablename = 'items'")).rows[0]);
+    const owner = await withDb(
+      cycle,
+      async (c) => (await c.query("SELECT tableowner FROM pg_tables WHERE tablename = 'items'")).rows[0],
+    );
     expect(owner).toEqual({ tableowner: 'docassemble' });
     expect(JSON.stringify(rv.lines)).not.toContain(DBPASSWORD);
   });
@@ -74,9 +79,14 @@ describe('backup and restore through rolevisor run — local store', () => {
     expect(table.exitCode).toBe(0);
     expect(table.stdout).toMatch(/^ID +TIME +HOST +SIZE +PARTS +VERIFIED$/m);
     expect(table.stdout).toMatch(new RegExp(`^${generations[1]} .* 2 +sizes ok$`, 'm'));
-    const json = JSON.parse((await runCli(['generations', '--json'], cycle.env)).stdout) as { generations: { id: string; parts: { name: string }[] }[] };
+    const json = JSON.parse((await runCli(['generations', '--json'], cycle.env)).stdout) as {
+      generations: { id: string; parts: { name: string }[] }[];
+    };
     expect(json.generations.map((g) => g.id)).toEqual([generations[1], generations[0]]);
-    expect(json.generations[0]!.parts.map((p) => p.name).sort()).toEqual(['postgres.docassemble.dump.zst', 'redis.rdb.zst']);
+    expect(json.generations[0]!.parts.map((p) => p.name).sort()).toEqual([
+      'postgres.docassemble.dump.zst',
+      'redis.rdb.zst',
+    ]);
     const verified = await runCli(['generations', '--verify'], cycle.env);
     expect(verified.exitCode).toBe(0);
     expect(verified.stdout.match(/sha256 ok/g)).toHaveLength(2);
@@ -84,10 +94,18 @@ describe('backup and restore through rolevisor run — local store', () => {
 
   test('a SIGKILL during a backup leaves no generation without a manifest; the next boot restores the last complete one', async () => {
     // Enough data that the dump takes a moment.
-    await withDb(cycle, (c) => c.query("CREATE TABLE big AS SELECT g AS id, repeat(md5(random()::text), 16) AS body FROM generate_series(1, 100000) g"));
+    await withDb(cycle, (c) =>
+      c.query(
+        'CREATE TABLE big AS SELECT g AS id, repeat(md5(random()::text), 16) AS body FROM generate_series(1, 100000) g',
+      ),
+    );
     const from = rv!.lines.length;
     const cli = runCli(['backup'], cycle.env);
-    await rv!.waitFor((l) => rv!.lines.indexOf(l) >= from && /^dumping \d+ PostgreSQL database/.test(l.msg), 30_000, 'the backup to start');
+    await rv!.waitFor(
+      (l) => rv!.lines.indexOf(l) >= from && /^dumping \d+ PostgreSQL database/.test(l.msg),
+      30_000,
+      'the backup to start',
+    );
     const started = rv!.lines.slice(from).find((l) => /^backup \S+ started$/.test(l.msg))!.generation as string;
     await rv!.stop('SIGKILL');
     await stopOrphans(rv!);
@@ -98,7 +116,9 @@ describe('backup and restore through rolevisor run — local store', () => {
 
     await wipe(cycle);
     rv = await boot(cycle);
-    expect(rv.lines.some((l) => new RegExp(`^restored PostgreSQL from generation ${generations[1]}`).test(l.msg))).toBe(true);
+    expect(rv.lines.some((l) => new RegExp(`^restored PostgreSQL from generation ${generations[1]}`).test(l.msg))).toBe(
+      true,
+    );
     expect(await read(cycle)).toEqual({ rows: { a: 100, b: 50 }, keys: { 'tag:a': '100', 'tag:b': '50' } });
     expect(await withDb(cycle, async (c) => (await c.query("SELECT to_regclass('big') AS t")).rows[0].t)).toBeNull();
   });
@@ -112,10 +132,12 @@ describe('backup and restore through rolevisor run — local store', () => {
 
     rv = await boot(cycle);
     const messages = rv.lines.map((l) => l.msg);
-    expect(messages).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^PostgreSQL has local data in .*: keeping it/),
-      expect.stringMatching(/^Redis has local data in .*: keeping it/),
-    ]));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PostgreSQL has local data in .*: keeping it/),
+        expect.stringMatching(/^Redis has local data in .*: keeping it/),
+      ]),
+    );
     expect(messages.some((m) => /^restored /.test(m))).toBe(false);
     expect(await read(cycle)).toEqual({ rows: { a: 100, b: 50 }, keys: { 'tag:a': '100', 'tag:b': '50' } });
     expect(await readFile(join(home.dir, 'config', 'config.yml'), 'utf8')).toContain('from store: true');
@@ -135,11 +157,17 @@ describe('backup and restore through rolevisor run — local store', () => {
     await wipe(cycle);
     rv = await boot(cycle);
     const messages = rv.lines.map((l) => l.msg);
-    expect(messages).toEqual(expect.arrayContaining([
-      expect.stringMatching(new RegExp(`^RESTORE OF POSTGRESQL FROM GENERATION ${newest} FAILED: .*falling back to the previous generation`)),
-      expect.stringMatching(new RegExp(`^restored PostgreSQL from generation ${generations[2]}`)),
-      expect.stringMatching(new RegExp(`^restored Redis from generation ${newest}`)),
-    ]));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          new RegExp(
+            `^RESTORE OF POSTGRESQL FROM GENERATION ${newest} FAILED: .*falling back to the previous generation`,
+          ),
+        ),
+        expect.stringMatching(new RegExp(`^restored PostgreSQL from generation ${generations[2]}`)),
+        expect.stringMatching(new RegExp(`^restored Redis from generation ${newest}`)),
+      ]),
+    );
     expect((await read(cycle)).rows).toEqual({ a: 100, b: 50 });
   });
 
@@ -159,7 +187,10 @@ describe('backup and restore through rolevisor run — local store', () => {
     rv = await boot(cycle);
     expect(rv.lines.some((l) => /^PostgreSQL has local data/.test(l.msg))).toBe(true);
     // PostgreSQL as restored at the last boot (from the previous generation), Redis from the newest.
-    expect(await read(cycle)).toEqual({ rows: { a: 100, b: 50 }, keys: { 'tag:a': '100', 'tag:b': '50', 'tag:c': '25' } });
+    expect(await read(cycle)).toEqual({
+      rows: { a: 100, b: 50 },
+      keys: { 'tag:a': '100', 'tag:b': '50', 'tag:c': '25' },
+    });
     await stop();
   });
 });

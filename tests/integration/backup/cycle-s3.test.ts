@@ -11,7 +11,11 @@ import { RolevisorProcess } from '../../helpers/rolevisor-process.js';
 import { startS3rver, type S3rverHandle } from '../store/s3rver-server.js';
 import { boot, committed, newCycle, read, stopOrphans, wipe, write, type Cycle } from './cycle.js';
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('backup and restore through rolevisor run — S3 store', () => {
   let server: S3rverHandle;
@@ -49,7 +53,9 @@ describe('backup and restore through rolevisor run — S3 store', () => {
     expect(await unreachable.exit()).toBe(75);
     const messages = unreachable.lines.map((l) => l.msg);
     expect(messages.some((m) => /^started /.test(m))).toBe(false);
-    expect(unreachable.lines.at(-1)?.msg).toMatch(/RV_STORE_UNREACHABLE: cannot read the S3 bucket "rolevisor-cycle" .*after \d attempts/);
+    expect(unreachable.lines.at(-1)?.msg).toMatch(
+      /RV_STORE_UNREACHABLE: cannot read the S3 bucket "rolevisor-cycle" .*after \d attempts/,
+    );
     expect(await exists(join(home.dir, 'data', 'postgres'))).toBe(false);
   });
 
@@ -70,10 +76,12 @@ describe('backup and restore through rolevisor run — S3 store', () => {
     rv = await boot(cycle, { S3ENDPOINTURL: closed, ALLOWFRESHSTART: 'true' });
     const result = await rv.stop('SIGTERM');
     expect(result.exitCode).toBe(0);
-    expect(rv.lines.map((l) => l.msg)).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^ALLOWFRESHSTART=true: starting WITHOUT the store/),
-      expect.stringMatching(/^no backup at stop: the store could not be read at boot/),
-    ]));
+    expect(rv.lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ALLOWFRESHSTART=true: starting WITHOUT the store/),
+        expect.stringMatching(/^no backup at stop: the store could not be read at boot/),
+      ]),
+    );
     expect(committed(rv, 'stop')).toBeUndefined();
     await wipe(cycle);
   });

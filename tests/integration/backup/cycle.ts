@@ -45,7 +45,13 @@ export async function boot(cycle: Cycle, extra: Record<string, string> = {}): Pr
 }
 
 export async function withDb<T>(cycle: Cycle, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ host: '127.0.0.1', port: cycle.ports.db, user: 'docassemble', password: DBPASSWORD, database: 'docassemble' });
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port: cycle.ports.db,
+    user: 'docassemble',
+    password: DBPASSWORD,
+    database: 'docassemble',
+  });
   await client.connect();
   try {
     return await fn(client);
@@ -67,16 +73,25 @@ export async function withRedis<T>(cycle: Cycle, fn: (redis: Redis) => Promise<T
 /** Adds `n` rows tagged `tag` to items, and a Redis key per tag. */
 export async function write(cycle: Cycle, tag: string, n: number): Promise<void> {
   await withDb(cycle, async (client) => {
-    await client.query('CREATE TABLE IF NOT EXISTS items (id serial PRIMARY KEY, tag text NOT NULL, body text NOT NULL)');
-    await client.query("INSERT INTO items (tag, body) SELECT $1, md5(g::text) FROM generate_series(1, $2::int) g", [tag, n]);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS items (id serial PRIMARY KEY, tag text NOT NULL, body text NOT NULL)',
+    );
+    await client.query('INSERT INTO items (tag, body) SELECT $1, md5(g::text) FROM generate_series(1, $2::int) g', [
+      tag,
+      n,
+    ]);
   });
   await withRedis(cycle, (redis) => redis.set(`tag:${tag}`, String(n)));
 }
 
 /** Rows per tag, and the Redis keys, as they are now. */
-export async function read(cycle: Cycle): Promise<{ rows: Record<string, number>; keys: Record<string, string | null> }> {
+export async function read(
+  cycle: Cycle,
+): Promise<{ rows: Record<string, number>; keys: Record<string, string | null> }> {
   const rows = await withDb(cycle, async (client) => {
-    const result = await client.query<{ tag: string; n: string }>('SELECT tag, count(*) AS n FROM items GROUP BY tag ORDER BY tag');
+    const result = await client.query<{ tag: string; n: string }>(
+      'SELECT tag, count(*) AS n FROM items GROUP BY tag ORDER BY tag',
+    );
     return Object.fromEntries(result.rows.map((r) => [r.tag, Number(r.n)]));
   });
   const keys = await withRedis(cycle, async (redis) => {

@@ -13,7 +13,15 @@ const unzstd = { name: 'zstd -d', file: ZSTD, args: ZSTD_DECOMPRESS_ARGS, env };
 
 async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  await pipeline(stream, new Writable({ write: (c, _e, cb) => { chunks.push(c as Buffer); cb(); } }));
+  await pipeline(
+    stream,
+    new Writable({
+      write: (c, _e, cb) => {
+        chunks.push(c as Buffer);
+        cb();
+      },
+    }),
+  );
   return Buffer.concat(chunks);
 }
 
@@ -30,7 +38,9 @@ test('bytes survive zstd and zstd -d; every step exits 0', async () => {
 test('a producer that fails fails the output although zstd exits 0, with its stderr', async () => {
   const failing = { name: 'ls of a missing file', file: '/bin/ls', args: ['/nonexistent-rolevisor-test'], env };
   const run = startPipeline([failing, zstd]);
-  await expect(collect(run.output!)).rejects.toThrow(/^ls of a missing file exited with code 2: .*nonexistent-rolevisor-test/);
+  await expect(collect(run.output!)).rejects.toThrow(
+    /^ls of a missing file exited with code 2: .*nonexistent-rolevisor-test/,
+  );
   await expect(run.done).rejects.toThrow(/ls of a missing file exited with code 2/);
 });
 

@@ -14,7 +14,12 @@ describe('scheduled backups', () => {
 
   beforeAll(async () => {
     home = await tempHome();
-    cycle = await newCycle(home.dir, { BACKUPSCHEDULE: '*/3 * * * * *', BACKUPKEEP: '2', DABACKUPDAYS: '0', TIMEZONE: 'Europe/Paris' });
+    cycle = await newCycle(home.dir, {
+      BACKUPSCHEDULE: '*/3 * * * * *',
+      BACKUPKEEP: '2',
+      DABACKUPDAYS: '0',
+      TIMEZONE: 'Europe/Paris',
+    });
   });
 
   afterAll(async () => {
@@ -30,11 +35,16 @@ describe('scheduled backups', () => {
     const scheduled = () => rv!.lines.filter((l) => /^backup \S+ committed \(schedule\)/.test(l.msg));
     await rv.waitFor(() => scheduled().length >= 3, 30_000, 'three scheduled backups');
     // One at a time: each started only after the previous one was committed.
-    const events = rv.lines.filter((l) => /^backup \S+ (started|committed)/.test(l.msg)).map((l) => (/started$/.test(l.msg) ? 'start' : 'commit'));
+    const events = rv.lines
+      .filter((l) => /^backup \S+ (started|committed)/.test(l.msg))
+      .map((l) => (/started$/.test(l.msg) ? 'start' : 'commit'));
     for (let i = 1; i < events.length; i += 1) expect(`${events[i - 1]}→${events[i]}`).not.toBe('start→start');
 
     const status = await runCli(['status', '--json'], cycle.env);
-    const snapshot = JSON.parse(status.stdout) as { lastBackup: { trigger: string; ok: boolean }; nextBackupAt: number };
+    const snapshot = JSON.parse(status.stdout) as {
+      lastBackup: { trigger: string; ok: boolean };
+      nextBackupAt: number;
+    };
     expect(snapshot.lastBackup).toEqual(expect.objectContaining({ trigger: 'schedule', ok: true }));
     expect(snapshot.nextBackupAt - Date.now()).toBeLessThanOrEqual(3500);
     const metrics = await (await fetch(`http://127.0.0.1:${cycle.env.STATUSPORT}/metrics`)).text();

@@ -50,13 +50,18 @@ describe('a stale volume against a newer store', () => {
     const stale = new RolevisorProcess(['run'], a.env);
     expect(await stale.exit()).toBe(76);
     const last = stale.lines.at(-1)?.msg ?? '';
-    expect(last).toMatch(new RegExp(`RV_LOCAL_DATA_STALE: (PostgreSQL|Redis)'s local data in ${homeA.dir}/data/\\w+ descends from generation \\S+, but the store's newest generation ${newer} `));
+    expect(last).toMatch(
+      new RegExp(
+        `RV_LOCAL_DATA_STALE: (PostgreSQL|Redis)'s local data in ${homeA.dir}/data/\\w+ descends from generation \\S+, but the store's newest generation ${newer} `,
+      ),
+    );
     expect(last).toMatch(/Move .* away to restore .*delete .*\.lineage\.json/);
     expect(stale.lines.some((l) => /^started /.test(l.msg))).toBe(false);
   });
 
   test('moving the stale data away restores the newer generation', async () => {
-    for (const dir of ['postgres', 'redis']) await rename(join(homeA.dir, 'data', dir), join(homeA.dir, `${dir}.stale`));
+    for (const dir of ['postgres', 'redis'])
+      await rename(join(homeA.dir, 'data', dir), join(homeA.dir, `${dir}.stale`));
     rv = await boot(a);
     expect(await read(a)).toEqual({ rows: { a: 10, b: 20 }, keys: { 'tag:a': '10', 'tag:b': '20' } });
     await stop(rv);
@@ -66,7 +71,13 @@ describe('a stale volume against a newer store', () => {
     // B's volume is now behind A's last backup; the operator decides to keep it anyway.
     for (const dir of ['postgres', 'redis']) await rm(join(homeB.dir, 'data', `${dir}.lineage.json`));
     rv = await boot(b);
-    expect(rv.lines.some((l) => /^PostgreSQL has local data in .*: keeping it \(nothing is restored over it; no record of which generation/.test(l.msg))).toBe(true);
+    expect(
+      rv.lines.some((l) =>
+        /^PostgreSQL has local data in .*: keeping it \(nothing is restored over it; no record of which generation/.test(
+          l.msg,
+        ),
+      ),
+    ).toBe(true);
     await stop(rv);
   });
 });

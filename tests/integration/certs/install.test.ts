@@ -48,11 +48,16 @@ describe('certificates from the store', () => {
     expect(await mode(join(dir, 'bundle.pem'))).toBe(0o600);
     expect(await readFile(join(dir, 'nginx.key'), 'utf8')).toBe(KEY);
     expect((await readdir(dir)).sort()).toEqual(['bundle.pem', 'nginx.crt', 'nginx.key']);
-    const refused = memory.lines().filter((l) => l.level === 'error').map((l) => String(l.msg));
-    expect(refused).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^refusing to install "certs\/sub\/nested\.crt" .*subdirectory/),
-      expect.stringMatching(/^refusing to install "certs\/\.hidden\.key" .*dot/),
-    ]));
+    const refused = memory
+      .lines()
+      .filter((l) => l.level === 'error')
+      .map((l) => String(l.msg));
+    expect(refused).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^refusing to install "certs\/sub\/nested\.crt" .*subdirectory/),
+        expect.stringMatching(/^refusing to install "certs\/\.hidden\.key" .*dot/),
+      ]),
+    );
     // No self-signed pair is generated over the installed one.
     expect(await ensureCertificate(settings, memory.log)).toEqual(certificatePair(settings));
     expect(await readFile(join(dir, 'nginx.crt'), 'utf8')).toBe(CERT);
@@ -60,7 +65,8 @@ describe('certificates from the store', () => {
 
   test('S3: object names that try to escape are refused; nothing is written outside', async () => {
     const memory = memoryLogger();
-    const put = (Key: string, Body: string) => s3.client.send(new PutObjectCommand({ Bucket: 'certs-test', Key, Body }));
+    const put = (Key: string, Body: string) =>
+      s3.client.send(new PutObjectCommand({ Bucket: 'certs-test', Key, Body }));
     await put('certs/site.crt', CERT);
     await put('certs/..\\evil.key', KEY);
     await put('certs/x/../../escape.crt', CERT);
@@ -71,9 +77,13 @@ describe('certificates from the store', () => {
     expect(await readdir(dir)).toEqual(['site.crt']);
     expect((await readdir(home.dir)).filter((n) => /escape|evil/.test(n))).toEqual([]);
     const listed = (await s3.list('certs/')).map((o) => o.key).filter((k) => k !== 'certs/site.crt');
-    const refused = memory.lines().filter((l) => l.level === 'error').map((l) => String(l.msg));
+    const refused = memory
+      .lines()
+      .filter((l) => l.level === 'error')
+      .map((l) => String(l.msg));
     // Every odd key s3rver kept is refused by name.
     expect(listed.length).toBeGreaterThan(0);
-    for (const key of listed) expect(refused.some((m) => m.startsWith(`refusing to install ${JSON.stringify(key)}`))).toBe(true);
+    for (const key of listed)
+      expect(refused.some((m) => m.startsWith(`refusing to install ${JSON.stringify(key)}`))).toBe(true);
   });
 });

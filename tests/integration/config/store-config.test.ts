@@ -34,9 +34,13 @@ describe('config.yml through the store', () => {
 
   test('a config.yml in the store that is not YAML stops the boot', async () => {
     await store.putText('config.yml', 'db: [unclosed\n');
-    await expect(configThroughStore(store, 'x: 1\n', { environmentTakesPrecedence: false }, log)).rejects.toMatchObject({
-      code: 'RV_CONFIG_INVALID',
-      message: expect.stringMatching(/config\.yml in the store is not valid YAML .*ENVIRONMENT_TAKES_PRECEDENCE=true/),
-    });
+    await expect(configThroughStore(store, 'x: 1\n', { environmentTakesPrecedence: false }, log)).rejects.toMatchObject(
+      {
+        code: 'RV_CONFIG_INVALID',
+        message: expect.stringMatching(
+          /config\.yml in the store is not valid YAML .*ENVIRONMENT_TAKES_PRECEDENCE=true/,
+        ),
+      },
+    );
   });
 });

@@ -32,7 +32,11 @@ const drafts = (address: string, host = 'backend-1'): RecordDraft[] => [
   { service: 'rabbitmq', address, port: 5673, host, roles: ROLES },
   { service: 'log', address, port: 1514, host, roles: ROLES },
 ];
-async function publish(address: string, options: Parameters<typeof startPublishing>[3] = {}, host?: string): Promise<Publisher> {
+async function publish(
+  address: string,
+  options: Parameters<typeof startPublishing>[3] = {},
+  host?: string,
+): Promise<Publisher> {
   const p = await startPublishing(store, drafts(address, host), memoryLogger().log, options);
   publishers.push(p);
   return p;
@@ -48,14 +52,26 @@ const until = async (check: () => Promise<boolean>, ms = 5000) => {
 };
 
 describe('publish', () => {
-  test('writes a record per service and docassemble\'s hostname keys', async () => {
+  test("writes a record per service and docassemble's hostname keys", async () => {
     const p = await publish('10.1.0.5', { ttlSeconds: 30 });
     expect(await readJson('discovery/sql.json')).toEqual({
-      service: 'sql', address: '10.1.0.5', port: 5433, host: 'backend-1', roles: ROLES,
-      updatedAt: expect.any(String), ttlSeconds: 30, instance: p.instance,
+      service: 'sql',
+      address: '10.1.0.5',
+      port: 5433,
+      host: 'backend-1',
+      roles: ROLES,
+      updatedAt: expect.any(String),
+      ttlSeconds: 30,
+      instance: p.instance,
     });
-    expect((await store.list('discovery/')).map((o) => o.key)).toEqual(['discovery/log.json', 'discovery/rabbitmq.json', 'discovery/redis.json', 'discovery/sql.json']);
-    for (const key of ['hostname-sql', 'hostname-redis', 'hostname-rabbitmq', 'hostname-log', 'ip-rabbitmq']) expect(await store.getText(key)).toBe('10.1.0.5');
+    expect((await store.list('discovery/')).map((o) => o.key)).toEqual([
+      'discovery/log.json',
+      'discovery/rabbitmq.json',
+      'discovery/redis.json',
+      'discovery/sql.json',
+    ]);
+    for (const key of ['hostname-sql', 'hostname-redis', 'hostname-rabbitmq', 'hostname-log', 'ip-rabbitmq'])
+      expect(await store.getText(key)).toBe('10.1.0.5');
   });
 
   test('refreshes updatedAt every refresh interval', async () => {
@@ -78,7 +94,9 @@ describe('publish', () => {
     const fresh = await startPublishing(store, drafts('10.1.0.9', 'backend-new'), log, { refreshMs: 100 });
     publishers.push(fresh);
     // The new one warned that it replaced live records.
-    expect(lines().find((l) => l.level === 'warn')?.msg).toMatch(/replacing the sql record of host backend-old \(10\.1\.0\.5\)/);
+    expect(lines().find((l) => l.level === 'warn')?.msg).toMatch(
+      /replacing the sql record of host backend-old \(10\.1\.0\.5\)/,
+    );
     await new Promise((r) => setTimeout(r, 400)); // several refreshes of both
     expect((await readJson('discovery/sql.json')).address).toBe('10.1.0.9');
     await old.stop();
@@ -96,7 +114,9 @@ describe('publish', () => {
     const { log, lines } = memoryLogger();
     const p = await startPublishing(broken, drafts('10.1.0.5'), log, { refreshMs: 150 });
     publishers.push(p);
-    expect(lines().find((l) => l.level === 'warn')?.msg).toMatch(/^could not publish the discovery records \(.*\); retrying every 0 s$/);
+    expect(lines().find((l) => l.level === 'warn')?.msg).toMatch(
+      /^could not publish the discovery records \(.*\); retrying every 0 s$/,
+    );
     await rm(root);
     await until(async () => (await broken.getText('discovery/sql.json')) !== undefined);
     await until(async () => lines().some((l) => String(l.msg).startsWith('published sql at 10.1.0.5:5433')));
@@ -116,7 +136,8 @@ describe('resolveEndpoints', () => {
     const { log, lines } = memoryLogger();
     const endpoints = await resolveEndpoints(appSettings(), store, log, { timeoutMs: 2000 });
     expect(endpoints).toEqual({
-      dbHost: '10.1.0.5', dbPort: 5433,
+      dbHost: '10.1.0.5',
+      dbPort: 5433,
       redisUrl: 'redis://10.1.0.5:6380',
       rabbitmqUrl: 'amqp://guest:guest@10.1.0.5:5673//',
       logServer: '10.1.0.5:1514',
@@ -126,9 +147,31 @@ describe('resolveEndpoints', () => {
 
   test('explicit settings win and a backend host waits for nothing', async () => {
     const t0 = Date.now();
-    const endpoints = await resolveEndpoints(appSettings({ DBHOST: 'db.example', DBPORT: '6000', REDIS: 'redis://cache:7000', RABBITMQ: 'amqp://u:pw12@mq:5672//', LOGSERVER: 'null' }), store, memoryLogger().log, { timeoutMs: 5000 });
-    expect(endpoints).toEqual({ dbHost: 'db.example', dbPort: 6000, redisUrl: 'redis://cache:7000', rabbitmqUrl: 'amqp://u:pw12@mq:5672//', logServer: undefined });
-    const backend = await resolveEndpoints(testSettings({ CONTAINERROLE: 'sql:redis:rabbitmq:log' }), store, memoryLogger().log, { timeoutMs: 5000 });
+    const endpoints = await resolveEndpoints(
+      appSettings({
+        DBHOST: 'db.example',
+        DBPORT: '6000',
+        REDIS: 'redis://cache:7000',
+        RABBITMQ: 'amqp://u:pw12@mq:5672//',
+        LOGSERVER: 'null',
+      }),
+      store,
+      memoryLogger().log,
+      { timeoutMs: 5000 },
+    );
+    expect(endpoints).toEqual({
+      dbHost: 'db.example',
+      dbPort: 6000,
+      redisUrl: 'redis://cache:7000',
+      rabbitmqUrl: 'amqp://u:pw12@mq:5672//',
+      logServer: undefined,
+    });
+    const backend = await resolveEndpoints(
+      testSettings({ CONTAINERROLE: 'sql:redis:rabbitmq:log' }),
+      store,
+      memoryLogger().log,
+      { timeoutMs: 5000 },
+    );
     expect(backend).toMatchObject({ dbHost: 'localhost', redisUrl: 'redis://localhost:6379' });
     expect(Date.now() - t0).toBeLessThan(1000);
   });
@@ -142,14 +185,20 @@ describe('resolveEndpoints', () => {
     await store.delete('hostname-rabbitmq');
     const { log, lines } = memoryLogger();
     const t0 = Date.now();
-    const error: unknown = await resolveEndpoints(appSettings({ DISCOVERYTIMEOUT: '1' }), store, log, { timeoutMs: 1200, pollMs: 200, logEveryMs: 500 }).catch((e: unknown) => e);
+    const error: unknown = await resolveEndpoints(appSettings({ DISCOVERYTIMEOUT: '1' }), store, log, {
+      timeoutMs: 1200,
+      pollMs: 200,
+      logEveryMs: 500,
+    }).catch((e: unknown) => e);
     const ms = Date.now() - t0;
     expect(ms).toBeGreaterThanOrEqual(1200);
     expect(ms).toBeLessThan(2500);
     expect(isRolevisorError(error) && error.code).toBe('RV_DISCOVERY_TIMEOUT');
     const e = error as import('../../../src/errors.js').RolevisorError;
     expect(e.exitCode).toBe(79);
-    expect(e.message).toMatch(/^no fresh discovery record for sql, rabbitmq in the local directory .* after 1 s; start the backend .* or set DBHOST, RABBITMQ explicitly; DISCOVERYTIMEOUT \(now 1 s\)/);
+    expect(e.message).toMatch(
+      /^no fresh discovery record for sql, rabbitmq in the local directory .* after 1 s; start the backend .* or set DBHOST, RABBITMQ explicitly; DISCOVERYTIMEOUT \(now 1 s\)/,
+    );
     expect(e.details).toEqual([
       expect.stringMatching(/^sql: stale record of host backend-1 \(10\.1\.0\.5\), 30\d s old, TTL 60 s; ignored$/),
       'rabbitmq: no record yet',
@@ -169,8 +218,9 @@ describe('resolveEndpoints', () => {
     expect(endpoints.dbHost).toBe('10.1.0.7');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(800);
     expect(Date.now() - t0).toBeLessThan(2000);
-    expect(lines().find((l) => String(l.msg).startsWith('waiting for the backend'))?.msg)
-      .toMatch(/sql: no record yet; redis: no record yet; rabbitmq: no record yet — 0 of 10 s/);
+    expect(lines().find((l) => String(l.msg).startsWith('waiting for the backend'))?.msg).toMatch(
+      /sql: no record yet; redis: no record yet; rabbitmq: no record yet — 0 of 10 s/,
+    );
   });
 
   test('the log server is optional: the app starts without it', async () => {
@@ -180,26 +230,43 @@ describe('resolveEndpoints', () => {
     const { log, lines } = memoryLogger();
     const endpoints = await resolveEndpoints(appSettings(), store, log, { timeoutMs: 2000 });
     expect(endpoints.logServer).toBeUndefined();
-    expect(lines().map((l) => l.msg)).toContain('no log record: logs are not forwarded until a log server publishes one');
+    expect(lines().map((l) => l.msg)).toContain(
+      'no log record: logs are not forwarded until a log server publishes one',
+    );
   });
 
-  test('docassemble\'s hostname keys are used when no discovery record exists, never behind a stale one', async () => {
+  test("docassemble's hostname keys are used when no discovery record exists, never behind a stale one", async () => {
     for (const s of ['sql', 'redis', 'rabbitmq']) await store.putText(`hostname-${s}`, '10.2.0.3\n');
     const endpoints = await resolveEndpoints(appSettings(), store, memoryLogger().log, { timeoutMs: 2000 });
-    expect(endpoints).toMatchObject({ dbHost: '10.2.0.3', dbPort: 5432, redisUrl: 'redis://10.2.0.3:6379', rabbitmqUrl: 'amqp://guest:guest@10.2.0.3:5672//' });
+    expect(endpoints).toMatchObject({
+      dbHost: '10.2.0.3',
+      dbPort: 5432,
+      redisUrl: 'redis://10.2.0.3:6379',
+      rabbitmqUrl: 'amqp://guest:guest@10.2.0.3:5672//',
+    });
     // A killed rolevisor backend leaves both: the stale record hides the key.
     await publish('10.1.0.5');
-    const stale = { ...(await readJson('discovery/redis.json')), updatedAt: new Date(Date.now() - 120_000).toISOString() };
+    const stale = {
+      ...(await readJson('discovery/redis.json')),
+      updatedAt: new Date(Date.now() - 120_000).toISOString(),
+    };
     await publishers.pop()!.stop();
     await store.putText('discovery/redis.json', JSON.stringify(stale));
     for (const s of ['sql', 'redis', 'rabbitmq']) await store.putText(`hostname-${s}`, '10.2.0.3');
-    const error: unknown = await resolveEndpoints(appSettings(), store, memoryLogger().log, { timeoutMs: 300, pollMs: 100 }).catch((e: unknown) => e);
+    const error: unknown = await resolveEndpoints(appSettings(), store, memoryLogger().log, {
+      timeoutMs: 300,
+      pollMs: 100,
+    }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/no fresh discovery record for redis /);
   });
 
   test('a shutdown during the wait aborts it at once', async () => {
     const controller = new AbortController();
-    const pending = resolveEndpoints(appSettings(), store, memoryLogger().log, { timeoutMs: 60_000, pollMs: 5000, signal: controller.signal });
+    const pending = resolveEndpoints(appSettings(), store, memoryLogger().log, {
+      timeoutMs: 60_000,
+      pollMs: 5000,
+      signal: controller.signal,
+    });
     setTimeout(() => controller.abort(new Error('SIGTERM')), 200);
     const t0 = Date.now();
     await expect(pending).rejects.toThrow('SIGTERM');
@@ -213,7 +280,14 @@ describe('watchEndpoints', () => {
     const settings = appSettings();
     const initial = await resolveEndpoints(settings, store, memoryLogger().log, { timeoutMs: 2000 });
     const changes: EndpointChange[] = [];
-    const watcher = watchEndpoints(settings, store, memoryLogger().log, { initial, intervalMs: 100, settleMs: 100, onChange: (c) => { changes.push(c); } });
+    const watcher = watchEndpoints(settings, store, memoryLogger().log, {
+      initial,
+      intervalMs: 100,
+      settleMs: 100,
+      onChange: (c) => {
+        changes.push(c);
+      },
+    });
     try {
       await new Promise((r) => setTimeout(r, 300));
       await first.stop(); // the backend is down: no records at all
@@ -223,7 +297,13 @@ describe('watchEndpoints', () => {
       await until(async () => changes.length > 0);
       expect(changes[0]!.changed).toEqual(['sql', 'redis', 'rabbitmq', 'log']);
       expect(changes[0]!.previous).toEqual(initial);
-      expect(changes[0]!.endpoints).toEqual({ dbHost: '10.1.0.8', dbPort: 5433, redisUrl: 'redis://10.1.0.8:6380', rabbitmqUrl: 'amqp://guest:guest@10.1.0.8:5673//', logServer: '10.1.0.8:1514' });
+      expect(changes[0]!.endpoints).toEqual({
+        dbHost: '10.1.0.8',
+        dbPort: 5433,
+        redisUrl: 'redis://10.1.0.8:6380',
+        rabbitmqUrl: 'amqp://guest:guest@10.1.0.8:5673//',
+        logServer: '10.1.0.8:1514',
+      });
       await new Promise((r) => setTimeout(r, 300));
       expect(changes).toHaveLength(1); // adopted: not reported again
     } finally {
@@ -238,8 +318,14 @@ describe('watchEndpoints', () => {
     let calls = 0;
     const seen: EndpointChange[] = [];
     const watcher = watchEndpoints(settings, store, memoryLogger().log, {
-      initial, intervalMs: 100, settleMs: 50,
-      onChange: (c) => { calls += 1; if (calls === 1) throw new Error('render failed'); seen.push(c); },
+      initial,
+      intervalMs: 100,
+      settleMs: 50,
+      onChange: (c) => {
+        calls += 1;
+        if (calls === 1) throw new Error('render failed');
+        seen.push(c);
+      },
     });
     try {
       await publishers.pop()!.stop();

@@ -10,13 +10,19 @@ import { startS3rver, type S3rverHandle } from '../store/s3rver-server.js';
 
 let server: S3rverHandle;
 const stores: S3Store[] = [];
-beforeAll(async () => { server = await startS3rver(); });
+beforeAll(async () => {
+  server = await startS3rver();
+});
 afterAll(async () => {
   for (const s of stores) s.close();
   await server.stop();
 });
 const client = () => {
-  const store = new S3Store({ settings: server.settings('cluster'), log: memoryLogger().log, checkRetry: { retries: 1, minTimeoutMs: 100, maxTimeoutMs: 200 } });
+  const store = new S3Store({
+    settings: server.settings('cluster'),
+    log: memoryLogger().log,
+    checkRetry: { retries: 1, minTimeoutMs: 100, maxTimeoutMs: 200 },
+  });
   stores.push(store);
   return store;
 };
@@ -25,15 +31,28 @@ test('a backend publishes on S3 and an app host on another client finds it; a cl
   const backendStore = client();
   await backendStore.check();
   const backend = testSettings({ CONTAINERROLE: 'sql:redis:rabbitmq:log', ADVERTISEADDRESS: '10.3.0.2' });
-  const publisher = await startPublishing(backendStore, publishedRecords(backend, loadRoleCatalog(), '10.3.0.2', 'backend'), memoryLogger().log, { ttlSeconds: 60 });
+  const publisher = await startPublishing(
+    backendStore,
+    publishedRecords(backend, loadRoleCatalog(), '10.3.0.2', 'backend'),
+    memoryLogger().log,
+    { ttlSeconds: 60 },
+  );
 
   const appStore = client();
   const t0 = Date.now();
-  const endpoints = await resolveEndpoints(testSettings({ CONTAINERROLE: 'web:celery' }), appStore, memoryLogger().log, { timeoutMs: 5000 });
+  const endpoints = await resolveEndpoints(
+    testSettings({ CONTAINERROLE: 'web:celery' }),
+    appStore,
+    memoryLogger().log,
+    { timeoutMs: 5000 },
+  );
   const lookupMs = Date.now() - t0;
   expect(endpoints).toEqual({
-    dbHost: '10.3.0.2', dbPort: 5432, redisUrl: 'redis://10.3.0.2:6379',
-    rabbitmqUrl: 'amqp://guest:guest@10.3.0.2:5672//', logServer: '10.3.0.2:514',
+    dbHost: '10.3.0.2',
+    dbPort: 5432,
+    redisUrl: 'redis://10.3.0.2:6379',
+    rabbitmqUrl: 'amqp://guest:guest@10.3.0.2:5672//',
+    logServer: '10.3.0.2:514',
   });
   expect(lookupMs).toBeLessThan(2000);
 

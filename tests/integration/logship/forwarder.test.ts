@@ -29,7 +29,16 @@ async function startReceiver(port: number): Promise<Receiver> {
   const ctx = await serviceContext(settings, 'syslog', undefined, memoryLogger().log);
   const running = await startService(createSyslog(ctx), ctx, 20_000);
   let stopped = false;
-  const receiver = { logDir: join(home.dir, 'log'), running, stop: async () => { if (!stopped) { stopped = true; await running.stop(); } } };
+  const receiver = {
+    logDir: join(home.dir, 'log'),
+    running,
+    stop: async () => {
+      if (!stopped) {
+        stopped = true;
+        await running.stop();
+      }
+    },
+  };
   receivers.push(receiver);
   return receiver;
 }
@@ -40,7 +49,8 @@ function forwarder(options: ConstructorParameters<typeof LogForwarder>[0]): LogF
   return f;
 }
 
-const countLines = async (path: string): Promise<number> => (await readFile(path, 'utf8').catch(() => '')).split('\n').length - 1;
+const countLines = async (path: string): Promise<number> =>
+  (await readFile(path, 'utf8').catch(() => '')).split('\n').length - 1;
 
 afterAll(async () => {
   await Promise.all(forwarders.map((f) => f.close(500)));
@@ -64,10 +74,17 @@ describe('LogForwarder with syslog-ng', () => {
     fwd.send('celery', 'fatal', 'worker lost');
     fwd.send('celery', 'debug', 'détail ünïcode');
     await fwd.close();
-    const uwsgi = await waitForText(join(receiver.logDir, 'app-host-1', 'uwsgi.log'), ['a request failed', 'two\\nlines']);
+    const uwsgi = await waitForText(join(receiver.logDir, 'app-host-1', 'uwsgi.log'), [
+      'a request failed',
+      'two\\nlines',
+    ]);
     expect(uwsgi).toMatch(/ app-host-1 err uwsgi: a request failed\n/);
     expect(uwsgi).toMatch(/ app-host-1 warning uwsgi: two\\nlines\n/);
-    const celery = await waitForText(join(receiver.logDir, 'app-host-1', 'celery.log'), ['task done', 'worker lost', 'détail ünïcode']);
+    const celery = await waitForText(join(receiver.logDir, 'app-host-1', 'celery.log'), [
+      'task done',
+      'worker lost',
+      'détail ünïcode',
+    ]);
     expect(celery).toMatch(/ info celery: task done\n/);
     expect(celery).toMatch(/ crit celery: worker lost\n/);
     expect(celery).toMatch(/ debug celery: détail ünïcode\n/);
@@ -76,7 +93,13 @@ describe('LogForwarder with syslog-ng', () => {
 
   test('throughput into syslog-ng files', async () => {
     const n = 100_000;
-    const fwd = forwarder({ server: '127.0.0.1', defaultPort: port, hostname: 'bench-host', maxBufferedLines: n, maxBufferedBytes: 64 * 1024 * 1024 });
+    const fwd = forwarder({
+      server: '127.0.0.1',
+      defaultPort: port,
+      hostname: 'bench-host',
+      maxBufferedLines: n,
+      maxBufferedBytes: 64 * 1024 * 1024,
+    });
     await waitFor('the forwarder to connect', () => fwd.stats().connected);
     const payload = 'x'.repeat(80);
     const started = performance.now();
@@ -85,7 +108,9 @@ describe('LogForwarder with syslog-ng', () => {
     const file = join(receiver.logDir, 'bench-host', 'bench.log');
     await waitFor(`${n} lines in ${file}`, async () => (await countLines(file)) >= n, 60_000);
     const totalMs = performance.now() - started;
-    console.log(`throughput: ${n} lines (~${payload.length + 60} B each) in ${Math.round(totalMs)} ms = ${Math.round(n / (totalMs / 1000))} lines/s into syslog-ng files; send() ${((sendMs * 1000) / n).toFixed(2)} µs per call`);
+    console.log(
+      `throughput: ${n} lines (~${payload.length + 60} B each) in ${Math.round(totalMs)} ms = ${Math.round(n / (totalMs / 1000))} lines/s into syslog-ng files; send() ${((sendMs * 1000) / n).toFixed(2)} µs per call`,
+    );
     expect(fwd.stats()).toMatchObject({ sent: n, dropped: 0, buffered: 0 });
     const text = await readFile(file, 'utf8');
     expect(text).toContain(` ${n - 1} ${payload}\n`);
@@ -94,7 +119,12 @@ describe('LogForwarder with syslog-ng', () => {
   test('the receiver restarting: the forwarder reconnects by itself', async () => {
     const restartPort = await freePort();
     const first = await startReceiver(restartPort);
-    const fwd = forwarder({ server: `127.0.0.1:${restartPort}`, defaultPort: 1, hostname: 'restart-host', backoff: { initialMs: 50, maxMs: 200 } });
+    const fwd = forwarder({
+      server: `127.0.0.1:${restartPort}`,
+      defaultPort: 1,
+      hostname: 'restart-host',
+      backoff: { initialMs: 50, maxMs: 200 },
+    });
     fwd.send('app', 'info', 'before restart');
     await waitForText(join(first.logDir, 'restart-host', 'app.log'), ['before restart']);
     await first.stop();
@@ -109,7 +139,14 @@ describe('LogForwarder with syslog-ng', () => {
 describe('LogForwarder without a receiver', () => {
   test('send() never blocks, the queue stays bounded, the oldest are dropped; a receiver started later gets the rest and the count first', async () => {
     const port = await freePort();
-    const fwd = forwarder({ server: `127.0.0.1:${port}`, defaultPort: 1, hostname: 'offline-host', maxBufferedLines: 1000, noticeProgram: 'app', backoff: { initialMs: 50, maxMs: 300 } });
+    const fwd = forwarder({
+      server: `127.0.0.1:${port}`,
+      defaultPort: 1,
+      hostname: 'offline-host',
+      maxBufferedLines: 1000,
+      noticeProgram: 'app',
+      backoff: { initialMs: 50, maxMs: 300 },
+    });
     const loop = monitorEventLoopDelay({ resolution: 5 });
     loop.enable();
     const started = performance.now();
@@ -121,7 +158,9 @@ describe('LogForwarder without a receiver', () => {
     const timerLate = performance.now() - timerStart - 10;
     await new Promise((r) => setTimeout(r, 1000));
     loop.disable();
-    console.log(`10,000 send() with the receiver down: ${sendMs.toFixed(1)} ms; timer late by ${timerLate.toFixed(1)} ms; event loop delay max ${(loop.max / 1e6).toFixed(1)} ms over 1 s of reconnect attempts`);
+    console.log(
+      `10,000 send() with the receiver down: ${sendMs.toFixed(1)} ms; timer late by ${timerLate.toFixed(1)} ms; event loop delay max ${(loop.max / 1e6).toFixed(1)} ms over 1 s of reconnect attempts`,
+    );
     // Bounds that only real blocking (a synchronous connect or write loop, seconds long) can
     // break, even on a loaded CI machine; the speed itself is measured, not asserted.
     expect(sendMs).toBeLessThan(2000);
@@ -133,7 +172,9 @@ describe('LogForwarder without a receiver', () => {
     const file = join(receiver.logDir, 'offline-host', 'app.log');
     const text = await waitForText(file, ['offline line 9999'], 15_000);
     const lines = text.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/warning app: log forwarder dropped 9000 lines while 127\.0\.0\.1:\d+ was unreachable or slow$/);
+    expect(lines[0]).toMatch(
+      /warning app: log forwarder dropped 9000 lines while 127\.0\.0\.1:\d+ was unreachable or slow$/,
+    );
     expect(lines).toHaveLength(1001);
     expect(lines[1]).toMatch(/ offline line 9000$/);
     expect(text).not.toContain('offline line 8999\n');
@@ -163,7 +204,17 @@ describe('LogForwarder without a receiver', () => {
 
   test('send() never throws, whatever it is given', () => {
     const fwd = forwarder({ server: '127.0.0.1', defaultPort: 9, hostname: 'h' });
-    expect(() => fwd.send(undefined as never, 'nonsense' as never, { toString: () => { throw new Error('x'); } } as never)).not.toThrow();
+    expect(() =>
+      fwd.send(
+        undefined as never,
+        'nonsense' as never,
+        {
+          toString: () => {
+            throw new Error('x');
+          },
+        } as never,
+      ),
+    ).not.toThrow();
     expect(() => fwd.send('a', 'info', 'x'.repeat(1_000_000))).not.toThrow();
   });
 });
@@ -175,13 +226,21 @@ describe('LogForwarder back-pressure', () => {
     const server = createServer((socket) => {
       peer = socket;
       socket.setEncoding('latin1');
-      socket.on('data', (chunk: string) => { received += chunk; });
+      socket.on('data', (chunk: string) => {
+        received += chunk;
+      });
       socket.pause();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
     try {
-      const fwd = forwarder({ server: `127.0.0.1:${port}`, defaultPort: 1, hostname: 'h', maxBufferedLines: 2000, maxBufferedBytes: 1024 * 1024 });
+      const fwd = forwarder({
+        server: `127.0.0.1:${port}`,
+        defaultPort: 1,
+        hostname: 'h',
+        maxBufferedLines: 2000,
+        maxBufferedBytes: 1024 * 1024,
+      });
       await waitFor('a connection', () => fwd.stats().connected && peer !== undefined);
       const line = 'z'.repeat(1000);
       for (let round = 0; round < 100; round++) {
@@ -189,7 +248,9 @@ describe('LogForwarder back-pressure', () => {
         await new Promise((r) => setImmediate(r));
       }
       const stats = fwd.stats();
-      console.log(`back-pressure: 100,000 lines of 1 KB to a peer that does not read: sent ${stats.sent}, buffered ${stats.buffered} (${stats.bufferedBytes} B), dropped ${stats.dropped}`);
+      console.log(
+        `back-pressure: 100,000 lines of 1 KB to a peer that does not read: sent ${stats.sent}, buffered ${stats.buffered} (${stats.bufferedBytes} B), dropped ${stats.dropped}`,
+      );
       expect(stats.buffered).toBeLessThanOrEqual(2000);
       expect(stats.bufferedBytes).toBeLessThanOrEqual(1024 * 1024);
       expect(stats.dropped).toBeGreaterThan(0);
@@ -198,9 +259,14 @@ describe('LogForwarder back-pressure', () => {
       await waitFor('the queue to drain', () => fwd.stats().buffered === 0, 20_000);
       await waitFor('the last line', () => received.includes(` 99999 ${line}\n`), 20_000);
       // Drops are reported before the next lines that get through, once per burst of drops.
-      const reported = [...received.matchAll(/log forwarder dropped (\d+) lines?/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+      const reported = [...received.matchAll(/log forwarder dropped (\d+) lines?/g)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
       expect(reported).toBe(fwd.stats().dropped);
-      expect(received.split('\n').length - 1).toBe(fwd.stats().sent + [...received.matchAll(/log forwarder dropped/g)].length);
+      expect(received.split('\n').length - 1).toBe(
+        fwd.stats().sent + [...received.matchAll(/log forwarder dropped/g)].length,
+      );
     } finally {
       peer?.destroy();
       await new Promise((r) => server.close(r));

@@ -9,7 +9,9 @@ const DAY = 24 * 60 * 60;
 
 describe('pruneIdleLogs', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;
-  beforeAll(async () => { home = await tempHome(); });
+  beforeAll(async () => {
+    home = await tempHome();
+  });
   afterAll(() => home.cleanup());
 
   const file = async (path: string, ageDays: number) => {

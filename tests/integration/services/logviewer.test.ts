@@ -11,7 +11,11 @@ import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '
 import { startService, type Running } from '../../helpers/start-service.js';
 import { processCredentials, sendTcp, waitForText } from './fixtures/syslog-sender.js';
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
 
 function http(port: number, path: string, method = 'GET', body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
@@ -19,7 +23,9 @@ function http(port: number, path: string, method = 'GET', body?: string): Promis
     const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { text += c; });
+      res.on('data', (c: string) => {
+        text += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
     });
     req.on('error', reject);
@@ -30,10 +36,14 @@ function http(port: number, path: string, method = 'GET', body?: string): Promis
 /** A request line exactly as written (no client-side normalisation of ../). */
 function rawGet(port: number, target: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    const socket = connect({ host: '127.0.0.1', port }, () =>
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+    );
     let text = '';
     socket.setEncoding('utf8');
-    socket.on('data', (c: string) => { text += c; });
+    socket.on('data', (c: string) => {
+      text += c;
+    });
     socket.on('end', () => resolve(text));
     socket.on('error', reject);
   });
@@ -50,11 +60,19 @@ describe('logviewer service', () => {
     home = await tempHome();
     logPort = await freePort();
     viewPort = await freePort();
-    const settings = testSettings({ ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'log', LOGPORT: String(logPort), LOGVIEWPORT: String(viewPort) });
+    const settings = testSettings({
+      ROLEVISOR_HOME: home.dir,
+      CONTAINERROLE: 'log',
+      LOGPORT: String(logPort),
+      LOGVIEWPORT: String(viewPort),
+    });
     const { log } = memoryLogger();
     const syslogCtx = await serviceContext(settings, 'syslog', undefined, log);
     syslog = await startService(createSyslog(syslogCtx), syslogCtx, 20_000);
-    const lines = Array.from({ length: 6000 }, (_, i) => `<14>1 2024-05-06T07:08:09Z web-1 uwsgi - - - request ${i}\n`).join('');
+    const lines = Array.from(
+      { length: 6000 },
+      (_, i) => `<14>1 2024-05-06T07:08:09Z web-1 uwsgi - - - request ${i}\n`,
+    ).join('');
     await sendTcp(logPort, `${lines}<11>1 2024-05-06T07:08:09Z web-1 evil - - - <script>alert("x")</script> & done\n`);
     await waitForText(join(home.dir, 'log', 'web-1', 'uwsgi.log'), ['request 5999']);
     await waitForText(join(home.dir, 'log', 'web-1', 'evil.log'), ['& done']);
@@ -92,7 +110,9 @@ describe('logviewer service', () => {
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");
     expect(page.body).toContain('<h2>web-1</h2>');
     expect(page.body).toContain('href="/view?file=web-1%2Fuwsgi.log"');
-    const json = JSON.parse((await http(viewPort, '/?format=json')).body) as { hosts: { host: string; files: { path: string; size: number }[] }[] };
+    const json = JSON.parse((await http(viewPort, '/?format=json')).body) as {
+      hosts: { host: string; files: { path: string; size: number }[] }[];
+    };
     const web = json.hosts.find((h) => h.host === 'web-1');
     // Symlinks are not listed.
     expect(web?.files.map((f) => f.path)).toEqual(['web-1/evil.log', 'web-1/uwsgi.log']);
@@ -100,7 +120,8 @@ describe('logviewer service', () => {
   });
 
   test('GET /view shows the last 200 lines by default, N on request, at most 5000', async () => {
-    const tail = async (query: string) => JSON.parse((await http(viewPort, `/view?file=web-1/uwsgi.log${query}&format=json`)).body) as { lines: string[] };
+    const tail = async (query: string) =>
+      JSON.parse((await http(viewPort, `/view?file=web-1/uwsgi.log${query}&format=json`)).body) as { lines: string[] };
     const byDefault = await tail('');
     expect(byDefault.lines).toHaveLength(200);
     expect(byDefault.lines.at(-1)).toMatch(/request 5999$/);

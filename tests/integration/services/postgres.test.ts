@@ -20,7 +20,14 @@ describe('postgres service', () => {
   const memory = memoryLogger();
 
   const start = async (password: string) => {
-    const settings = testSettings({ ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'all', DBPORT: String(port), DBUSER, DBNAME, DBPASSWORD: password });
+    const settings = testSettings({
+      ROLEVISOR_HOME: home.dir,
+      CONTAINERROLE: 'all',
+      DBPORT: String(port),
+      DBUSER,
+      DBNAME,
+      DBPASSWORD: password,
+    });
     const ctx = await serviceContext(settings, 'postgres', 'postgres', memory.log);
     const service = createPostgres(ctx);
     const started = Date.now();
@@ -98,9 +105,22 @@ describe('postgres service', () => {
     await start('first-pass-123');
     const client = await connect('first-pass-123');
     await client.end();
-    const settings = testSettings({ ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'all', DBPORT: String(port), DBUSER, DBNAME, DBPASSWORD: 'x' });
+    const settings = testSettings({
+      ROLEVISOR_HOME: home.dir,
+      CONTAINERROLE: 'all',
+      DBPORT: String(port),
+      DBUSER,
+      DBNAME,
+      DBPASSWORD: 'x',
+    });
     const ctx = await serviceContext(settings, 'postgres', 'postgres', memory.log);
-    const admin = new pg.Client({ host: ctx.paths.run, port, user: 'postgres', database: 'postgres', password: (await readFile(superuserPasswordFile(ctx.paths), 'utf8')).trim() });
+    const admin = new pg.Client({
+      host: ctx.paths.run,
+      port,
+      user: 'postgres',
+      database: 'postgres',
+      password: (await readFile(superuserPasswordFile(ctx.paths), 'utf8')).trim(),
+    });
     await admin.connect();
     await admin.query("ALTER SYSTEM SET log_statement = 'all'");
     await admin.end();

@@ -18,7 +18,9 @@ import { isRunning, processTree } from './fixtures/process-tree.js';
 
 /** The process and everything below it (beam's erl_child_setup, inet_gethost...). */
 function ownAddress(): string | undefined {
-  return Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 }
 
 describe('epmd + rabbitmq services', () => {
@@ -29,10 +31,15 @@ describe('epmd + rabbitmq services', () => {
   let rabbitCtx: ServiceContext;
   const memory = memoryLogger();
 
-  const settingsFor = (env: Record<string, string>) => testSettings({
-    ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'all',
-    RABBITMQPORT: String(ports.amqp), RABBITMQDISTPORT: String(ports.dist), EPMDPORT: String(ports.epmd), ...env,
-  });
+  const settingsFor = (env: Record<string, string>) =>
+    testSettings({
+      ROLEVISOR_HOME: home.dir,
+      CONTAINERROLE: 'all',
+      RABBITMQPORT: String(ports.amqp),
+      RABBITMQDISTPORT: String(ports.dist),
+      EPMDPORT: String(ports.epmd),
+      ...env,
+    });
   const startRabbit = async (env: Record<string, string>) => {
     rabbitCtx = await serviceContext(settingsFor(env), 'rabbitmq', 'rabbitmq', memory.log);
     const began = Date.now();
@@ -47,11 +54,13 @@ describe('epmd + rabbitmq services', () => {
     const ms = Date.now() - began;
     expect(tree.length).toBeGreaterThan(1);
     const left = [];
-    for (const pid of tree.filter(isRunning)) left.push(`${pid} ${await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => 'gone')}`);
+    for (const pid of tree.filter(isRunning))
+      left.push(`${pid} ${await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => 'gone')}`);
     expect(left).toEqual([]);
     return ms;
   };
-  const url = (user: string, password: string) => `amqp://${user}:${encodeURIComponent(password)}@localhost:${ports.amqp}//`;
+  const url = (user: string, password: string) =>
+    `amqp://${user}:${encodeURIComponent(password)}@localhost:${ports.amqp}//`;
 
   beforeAll(async () => {
     home = await tempHome();
@@ -82,7 +91,9 @@ describe('epmd + rabbitmq services', () => {
     await channel.close();
     await connection.close();
 
-    await expect(amqp.connect(url('mquser', 'wrong').replace('localhost', '127.0.0.1'))).rejects.toThrow(/ACCESS.REFUSED/);
+    await expect(amqp.connect(url('mquser', 'wrong').replace('localhost', '127.0.0.1'))).rejects.toThrow(
+      /ACCESS.REFUSED/,
+    );
     await expect(amqp.connect(`amqp://guest:guest@127.0.0.1:${ports.amqp}`)).rejects.toThrow(/ACCESS.REFUSED/);
 
     // The broker is the supervised PID itself (no shell in between), registered with our epmd.
@@ -102,8 +113,13 @@ describe('epmd + rabbitmq services', () => {
     expect(cmdline).not.toContain('secret');
 
     const cli = await execa('/usr/lib/rabbitmq/bin/rabbitmqctl', ['-q', 'list_users'], {
-      env: rabbitmqCliEnv(rabbitCtx.settings, rabbitCtx.paths), extendEnv: false, cwd: rabbitCtx.paths.data,
-      uid: rabbitmqUser.uid, gid: rabbitmqUser.gid, reject: false, all: true,
+      env: rabbitmqCliEnv(rabbitCtx.settings, rabbitCtx.paths),
+      extendEnv: false,
+      cwd: rabbitCtx.paths.data,
+      uid: rabbitmqUser.uid,
+      gid: rabbitmqUser.gid,
+      reject: false,
+      all: true,
     });
     expect(cli.all).toMatch(/^mquser\s+\[administrator\]/m);
     expect(cli.exitCode).toBe(0);
@@ -118,7 +134,9 @@ describe('epmd + rabbitmq services', () => {
   test('restart keeps the persistent message and applies a changed password', async () => {
     const ms = await startRabbit({ RABBITMQ: url('mquser', 'second-password') });
     console.log(`rabbitmq restart ready in ${ms} ms`);
-    await expect(amqp.connect(url('mquser', 'mq #secret "1"').replace('localhost', '127.0.0.1'))).rejects.toThrow(/ACCESS.REFUSED/);
+    await expect(amqp.connect(url('mquser', 'mq #secret "1"').replace('localhost', '127.0.0.1'))).rejects.toThrow(
+      /ACCESS.REFUSED/,
+    );
     const connection = await amqp.connect(url('mquser', 'second-password').replace('localhost', '127.0.0.1'));
     const channel = await connection.createChannel();
     const message = await channel.get('kept', { noAck: true });

@@ -20,7 +20,12 @@ describe('redis service', () => {
   let running: Running | undefined;
 
   const context = async (url: string): Promise<ServiceContext> => {
-    const settings = testSettings({ ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'all', REDISPORT: String(port), REDIS: url });
+    const settings = testSettings({
+      ROLEVISOR_HOME: home.dir,
+      CONTAINERROLE: 'all',
+      REDISPORT: String(port),
+      REDIS: url,
+    });
     return serviceContext(settings, 'redis', 'redis', memoryLogger().log);
   };
   const start = async (url: string): Promise<{ service: Service; ctx: ServiceContext; readyMs: number }> => {
@@ -37,10 +42,19 @@ describe('redis service', () => {
     return Date.now() - began;
   };
   const client = async (options: { username?: string; password?: string }) => {
-    const redis = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...options });
+    const redis = new Redis({
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      ...options,
+    });
     // ioredis rejects with "Connection is closed." and emits the server's reason as an event.
     let reason: Error | undefined;
-    redis.on('error', (error: Error) => { reason = error; });
+    redis.on('error', (error: Error) => {
+      reason = error;
+    });
     try {
       await redis.connect();
     } catch (error) {
@@ -98,7 +112,10 @@ describe('redis service', () => {
     await start(url());
     const filler = await client({ password: PASSWORD });
     // 1 M keys of 100 bytes, made inside Redis (a script) rather than over the wire.
-    await filler.eval("local v = string.rep('v', 100) for i = 1, 1000000 do redis.call('SET', 'k:' .. i, v) end return 1", 0);
+    await filler.eval(
+      "local v = string.rep('v', 100) for i = 1, 1000000 do redis.call('SET', 'k:' .. i, v) end return 1",
+      0,
+    );
     await filler.save();
     filler.disconnect();
     await stop();
@@ -107,7 +124,15 @@ describe('redis service', () => {
     const service = createRedis(ctx);
     await service.prepare();
     const launch = service.launch();
-    const child = execa(launch.file, launch.args, { env: launch.env, extendEnv: false, cwd: launch.cwd, uid: ctx.identity?.uid, gid: ctx.identity?.gid, reject: false, stdin: 'ignore' });
+    const child = execa(launch.file, launch.args, {
+      env: launch.env,
+      extendEnv: false,
+      cwd: launch.cwd,
+      uid: ctx.identity?.uid,
+      gid: ctx.identity?.gid,
+      reject: false,
+      stdin: 'ignore',
+    });
     const reasons: string[] = [];
     const began = Date.now();
     try {

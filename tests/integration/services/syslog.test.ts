@@ -14,7 +14,10 @@ const CAP_NET_BIND_SERVICE = 1n << 10n;
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
 }
 
 describe('syslog service', () => {
@@ -42,7 +45,10 @@ describe('syslog service', () => {
   });
 
   test('RFC 5424 over TCP (newline framing) lands in <host>/<program>.log', async () => {
-    await sendTcp(port, '<11>1 2024-05-06T07:08:09.123Z web-1 uwsgi 4242 - - first 5424 over tcp\n<14>1 2024-05-06T07:08:10Z web-1 uwsgi - - - second line\n');
+    await sendTcp(
+      port,
+      '<11>1 2024-05-06T07:08:09.123Z web-1 uwsgi 4242 - - first 5424 over tcp\n<14>1 2024-05-06T07:08:10Z web-1 uwsgi - - - second line\n',
+    );
     const text = await waitForText(join(logDir, 'web-1', 'uwsgi.log'), ['first 5424 over tcp', 'second line']);
     expect(text).toContain('web-1 err uwsgi[4242]: first 5424 over tcp');
   });
@@ -54,24 +60,37 @@ describe('syslog service', () => {
   });
 
   test('RFC 5424 and RFC 3164 over UDP on the same port', async () => {
-    await sendUdp(port, ['<12>1 2024-05-06T07:08:09Z udp-host app5424 - - - udp 5424 datagram', '<10>May  6 07:08:09 udp-host app3164: udp 3164 datagram']);
+    await sendUdp(port, [
+      '<12>1 2024-05-06T07:08:09Z udp-host app5424 - - - udp 5424 datagram',
+      '<10>May  6 07:08:09 udp-host app3164: udp 3164 datagram',
+    ]);
     expect(await waitForText(join(logDir, 'udp-host', 'app5424.log'), ['udp 5424 datagram'])).toContain('warning');
     expect(await waitForText(join(logDir, 'udp-host', 'app3164.log'), ['udp 3164 datagram'])).toContain('crit');
   });
 
   test('hostile host and program names cannot leave the log directory', async () => {
-    await sendTcp(port, [
-      '<14>1 2024-05-06T07:08:09Z ../../etc ../../etc - - - hostile 5424\n',
-      '<14>1 2024-05-06T07:08:09Z .. .. - - - dot dot\n',
-      '<13>May  6 07:08:09 /etc/cron.d ../../../tmp/x: hostile 3164\n',
-    ].join(''));
+    await sendTcp(
+      port,
+      [
+        '<14>1 2024-05-06T07:08:09Z ../../etc ../../etc - - - hostile 5424\n',
+        '<14>1 2024-05-06T07:08:09Z .. .. - - - dot dot\n',
+        '<13>May  6 07:08:09 /etc/cron.d ../../../tmp/x: hostile 3164\n',
+      ].join(''),
+    );
     await waitForText(join(logDir, '_._.._etc', '_._.._etc.log'), ['hostile 5424']);
     await waitForText(join(logDir, '_.', '_..log'), ['dot dot']);
     await waitForText(join(logDir, '_etc_cron.d', '_._.._.._tmp_x.log'), ['hostile 3164']);
-    for (const escaped of [join(home.dir, 'etc'), join(home.dir, 'etc.log'), '/etc/etc.log', '/tmp/x.log', join(home.dir, '..', 'etc.log')]) {
+    for (const escaped of [
+      join(home.dir, 'etc'),
+      join(home.dir, 'etc.log'),
+      '/etc/etc.log',
+      '/tmp/x.log',
+      join(home.dir, '..', 'etc.log'),
+    ]) {
       await expect(stat(escaped)).rejects.toMatchObject({ code: 'ENOENT' });
     }
-    for (const file of await filesUnder(logDir)) expect(file).toMatch(/^[A-Za-z0-9_-][A-Za-z0-9._-]*\/[A-Za-z0-9_-][A-Za-z0-9._-]*\.log$/);
+    for (const file of await filesUnder(logDir))
+      expect(file).toMatch(/^[A-Za-z0-9_-][A-Za-z0-9._-]*\/[A-Za-z0-9_-][A-Za-z0-9._-]*\.log$/);
   });
 
   test('runs as daemon without capabilities; the log directory admits www-data only', async () => {
@@ -82,7 +101,11 @@ describe('syslog service', () => {
     const creds = await processCredentials(pid);
     expect(creds).toMatchObject({ uid: daemon.uid, gid: daemon.gid, capEff: 0n, groups: '' });
     const dir = await stat(logDir);
-    expect({ uid: dir.uid, gid: dir.gid, mode: dir.mode & 0o7777 }).toEqual({ uid: daemon.uid, gid: reader.gid, mode: 0o750 });
+    expect({ uid: dir.uid, gid: dir.gid, mode: dir.mode & 0o7777 }).toEqual({
+      uid: daemon.uid,
+      gid: reader.gid,
+      mode: 0o750,
+    });
     const file = await stat(join(logDir, 'web-1', 'uwsgi.log'));
     expect({ uid: file.uid, mode: file.mode & 0o777 }).toEqual({ uid: daemon.uid, mode: 0o644 });
   });

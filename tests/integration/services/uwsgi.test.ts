@@ -20,13 +20,23 @@ def application(environ, start_response):
 `;
 
 let home: Awaited<ReturnType<typeof tempHome>>;
-beforeEach(async () => { home = await tempHome('rolevisor-uwsgi-'); });
-afterEach(async () => { await home.cleanup(); });
+beforeEach(async () => {
+  home = await tempHome('rolevisor-uwsgi-');
+});
+afterEach(async () => {
+  await home.cleanup();
+});
 
 async function context(extra: Record<string, string> = {}) {
   const wsgiApp = join(home.dir, 'slow.py');
   await writeFile(wsgiApp, SLOW_APP, { mode: 0o644 });
-  const settings = testSettings({ ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'web', WSGIAPP: wsgiApp, UWSGIPROCESSES: '2', ...extra });
+  const settings = testSettings({
+    ROLEVISOR_HOME: home.dir,
+    CONTAINERROLE: 'web',
+    WSGIAPP: wsgiApp,
+    UWSGIPROCESSES: '2',
+    ...extra,
+  });
   return { settings, ctx: await serviceContext(settings, 'uwsgi', 'www-data', memoryLogger().log) };
 }
 

@@ -26,7 +26,11 @@ import { writeConfigFile } from './fixtures/config-file.js';
 import { json, send } from './fixtures/http.js';
 import { isRunning, processTree } from './fixtures/process-tree.js';
 
-interface State { visits: number; cache_hits: number; jobs_done: number }
+interface State {
+  visits: number;
+  cache_hits: number;
+  jobs_done: number;
+}
 
 const CHROMIUM = '/usr/bin/chromium';
 // Opt-in, so that a test run does not rewrite a tracked file every time.
@@ -92,14 +96,26 @@ beforeAll(async () => {
   home = await tempHome('rolevisor-web-');
   // The backend: PostgreSQL, Redis, epmd and RabbitMQ as rolevisor runs them, in their own home.
   backendHome = await tempHome('rolevisor-web-backend-');
-  const backendPorts = { db: await freePort(), redis: await freePort(), amqp: await freePort(), dist: await freePort(), epmd: await freePort() };
+  const backendPorts = {
+    db: await freePort(),
+    redis: await freePort(),
+    amqp: await freePort(),
+    dist: await freePort(),
+    epmd: await freePort(),
+  };
   dbPort = backendPorts.db;
   redisUrl = `redis://127.0.0.1:${backendPorts.redis}`;
   const rabbitmqUrl = `amqp://webtest:web-test-mq-secret@127.0.0.1:${backendPorts.amqp}//`;
   const backend = testSettings({
-    ROLEVISOR_HOME: backendHome.dir, CONTAINERROLE: 'sql:redis:rabbitmq',
-    DBPORT: String(backendPorts.db), DBPASSWORD: DB.password, REDISPORT: String(backendPorts.redis), RABBITMQ: rabbitmqUrl,
-    RABBITMQPORT: String(backendPorts.amqp), RABBITMQDISTPORT: String(backendPorts.dist), EPMDPORT: String(backendPorts.epmd),
+    ROLEVISOR_HOME: backendHome.dir,
+    CONTAINERROLE: 'sql:redis:rabbitmq',
+    DBPORT: String(backendPorts.db),
+    DBPASSWORD: DB.password,
+    REDISPORT: String(backendPorts.redis),
+    RABBITMQ: rabbitmqUrl,
+    RABBITMQPORT: String(backendPorts.amqp),
+    RABBITMQDISTPORT: String(backendPorts.dist),
+    EPMDPORT: String(backendPorts.epmd),
   });
   const since = performance.now();
   await start('postgres', createPostgres, 'postgres', backend);
@@ -141,7 +157,9 @@ afterAll(async () => {
 test('nginx answers its health location and sends plain HTTP to HTTPS', async () => {
   const health = await send(`http://127.0.0.1:${settings.web.port}/rolevisor-nginx-health`);
   expect(health.status).toBe(204);
-  const plain = await send(`http://127.0.0.1:${settings.web.port}/demo/api/state`, { headers: { Host: 'example.test' } });
+  const plain = await send(`http://127.0.0.1:${settings.web.port}/demo/api/state`, {
+    headers: { Host: 'example.test' },
+  });
   expect(plain.status).toBe(301);
   expect(plain.headers.location).toBe(`https://example.test:${settings.web.httpsPort}/demo/api/state`);
 });
@@ -150,7 +168,9 @@ test('serves the self-signed pair it generated in certs/ (key 0600) on the TLS p
   const crt = join(certsDir(settings), 'nginx.crt');
   const key = join(certsDir(settings), 'nginx.key');
   expect((await stat(key)).mode & 0o777).toBe(0o600);
-  expect(memory.lines().some((l) => l.service === 'nginx' && String(l.msg).includes('generated a self-signed'))).toBe(true);
+  expect(memory.lines().some((l) => l.service === 'nginx' && String(l.msg).includes('generated a self-signed'))).toBe(
+    true,
+  );
   const reply = await send(`${base}/api/state`);
   expect(reply.status).toBe(200);
   const onDisk = new X509Certificate(await readFile(crt));
@@ -202,9 +222,16 @@ test('a client cannot make the app believe another scheme or address', async () 
 });
 
 test('behind a load balancer, X-Forwarded-Proto and -For reach the app', async () => {
-  const lbSettings = testSettings({ ...env, PORT: String(await freePort()), USEHTTPS: 'false', BEHINDHTTPSLOADBALANCER: 'true' });
+  const lbSettings = testSettings({
+    ...env,
+    PORT: String(await freePort()),
+    USEHTTPS: 'false',
+    BEHINDHTTPSLOADBALANCER: 'true',
+  });
   await start('nginx-lb', createNginx, 'root', lbSettings);
-  const page = await send(`http://127.0.0.1:${lbSettings.web.port}/demo/`, { headers: { 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.7' } });
+  const page = await send(`http://127.0.0.1:${lbSettings.web.port}/demo/`, {
+    headers: { 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.7' },
+  });
   expect(page.status).toBe(200);
   expect(page.body).toContain('id="scheme">https<');
   expect(page.body).toContain('id="client">203.0.113.7<');
@@ -219,11 +246,26 @@ test('headless Chromium renders the demo page', async () => {
   const png = join(profile, 'demo-app.png');
   try {
     const since = performance.now();
-    await execa(CHROMIUM, [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--ignore-certificate-errors',
-      '--hide-scrollbars', `--screenshot=${png}`, '--window-size=1000,700', `${base}/`,
-    ], { env: { HOME: profile, PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' }, extendEnv: false, timeout: 60_000 });
+    await execa(
+      CHROMIUM,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--user-data-dir=${profile}`,
+        '--ignore-certificate-errors',
+        '--hide-scrollbars',
+        `--screenshot=${png}`,
+        '--window-size=1000,700',
+        `${base}/`,
+      ],
+      { env: { HOME: profile, PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' }, extendEnv: false, timeout: 60_000 },
+    );
     timings['chromium screenshot (s)'] = seconds(since);
     const image = await readFile(png);
     expect(image.subarray(1, 4).toString()).toBe('PNG');
@@ -236,7 +278,7 @@ test('headless Chromium renders the demo page', async () => {
 }, 90_000);
 
 test('stopping nginx, then the workers, leaves no process behind', async () => {
-  const trees = [...await stop('nginx'), ...await stop('celery'), ...await stop('uwsgi')];
+  const trees = [...(await stop('nginx')), ...(await stop('celery')), ...(await stop('uwsgi'))];
   expect(trees.length).toBeGreaterThanOrEqual(3 + 2 + 2);
   expect(trees.filter(isRunning)).toEqual([]);
   expect(existsSync(uwsgiSocketPath(settings))).toBe(false);

@@ -22,8 +22,12 @@ async function allEntries(dir: string): Promise<string[]> {
 
 describe('fs store specifics', () => {
   let fixture: Awaited<ReturnType<typeof fsFixture>>;
-  beforeEach(async () => { fixture = await fsFixture(); });
-  afterEach(async () => { await fixture.cleanup(); });
+  beforeEach(async () => {
+    fixture = await fsFixture();
+  });
+  afterEach(async () => {
+    await fixture.cleanup();
+  });
 
   test('files are 0600 and directories 0700', async () => {
     await fixture.store.putText('generations/x/part', 'secret-ish');
@@ -51,7 +55,10 @@ describe('fs store specifics', () => {
     const file = join(fixture.home, 'not-a-dir');
     await writeFile(file, 'x');
     const store = new FsStore({ root: file, log: memoryLogger().log });
-    await expect(store.check()).rejects.toMatchObject({ code: 'RV_STORE_UNREACHABLE', message: expect.stringMatching(new RegExp(`local directory ${file}: .*BACKUPDIR`)) });
+    await expect(store.check()).rejects.toMatchObject({
+      code: 'RV_STORE_UNREACHABLE',
+      message: expect.stringMatching(new RegExp(`local directory ${file}: .*BACKUPDIR`)),
+    });
   });
 
   test('check() creates a missing root', async () => {

@@ -22,7 +22,12 @@ import { randomSource, sha256Of } from './store-contract.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-const meta = (now: Date) => ({ host: 'backend-1', roles: ['sql', 'redis'], versions: { postgres: '15.8' }, now: () => now });
+const meta = (now: Date) => ({
+  host: 'backend-1',
+  roles: ['sql', 'redis'],
+  versions: { postgres: '15.8' },
+  now: () => now,
+});
 const text = (s: string) => Readable.from([Buffer.from(s)]);
 const drain = (stream: Readable) => pipeline(stream, new Writable({ write: (_c, _e, cb) => cb() }));
 
@@ -33,7 +38,11 @@ async function rewrite(store: Store, key: string, change: (b: Buffer) => Buffer)
   await store.put(key, Readable.from([change(Buffer.concat(chunks))]));
 }
 
-async function commitAt(store: Store, time: Date, parts: Record<string, string> = { 'redis.rdb': 'r' }): Promise<Manifest> {
+async function commitAt(
+  store: Store,
+  time: Date,
+  parts: Record<string, string> = { 'redis.rdb': 'r' },
+): Promise<Manifest> {
   const writer = beginGeneration(store, meta(time));
   for (const [name, content] of Object.entries(parts)) void writer.part(name, text(content));
   return writer.commit();
@@ -56,10 +65,23 @@ function describeGenerations(name: string, setup: () => Promise<{ store: Store; 
         writer.part('postgres.docassemble.dump', big.stream, { kind: 'postgres', compression: 'zstd' }),
         writer.part('redis.rdb', text('REDIS0011...'), { kind: 'redis' }),
       ]);
-      expect(dump).toMatchObject({ key: `generations/${writer.id}/postgres.docassemble.dump`, size: 12 * 1024 * 1024, sha256: big.sha256(), compression: 'zstd', kind: 'postgres' });
+      expect(dump).toMatchObject({
+        key: `generations/${writer.id}/postgres.docassemble.dump`,
+        size: 12 * 1024 * 1024,
+        sha256: big.sha256(),
+        compression: 'zstd',
+        kind: 'postgres',
+      });
       expect(rdb.size).toBe(12);
       const manifest = await writer.commit();
-      expect(manifest).toMatchObject({ format: 1, id: writer.id, time: '2026-11-20T10:01:00.000Z', host: 'backend-1', roles: ['sql', 'redis'], versions: { postgres: '15.8' } });
+      expect(manifest).toMatchObject({
+        format: 1,
+        id: writer.id,
+        time: '2026-11-20T10:01:00.000Z',
+        host: 'backend-1',
+        roles: ['sql', 'redis'],
+        versions: { postgres: '15.8' },
+      });
       expect(manifest.parts.map((p) => p.name)).toEqual(['postgres.docassemble.dump', 'redis.rdb']);
 
       const listed = await listGenerations(store);
@@ -74,10 +96,20 @@ function describeGenerations(name: string, setup: () => Promise<{ store: Store; 
 
     test('one changed byte: readPart fails at the end naming generation and part', async () => {
       const manifest = await commitAt(store, new Date(), { 'redis.rdb': 'REDIS0011 the data', 'config.yml': 'a: 1\n' });
-      await rewrite(store, manifest.parts[0]!.key, (b) => { b[3] ^= 0x01; return b; });
-      const error = await drain(await readPart(store, manifest, manifest.parts[0]!)).then(() => undefined, (e: unknown) => e as Error & { code: string });
+      await rewrite(store, manifest.parts[0]!.key, (b) => {
+        b[3] ^= 0x01;
+        return b;
+      });
+      const error = await drain(await readPart(store, manifest, manifest.parts[0]!)).then(
+        () => undefined,
+        (e: unknown) => e as Error & { code: string },
+      );
       expect(error?.code).toBe('RV_RESTORE_FAILED');
-      expect(error?.message).toMatch(new RegExp(`^generation ${manifest.id}, part "redis.rdb": sha256 mismatch: read [0-9a-f]{64}, the manifest says ${manifest.parts[0]!.sha256}; the part is damaged$`));
+      expect(error?.message).toMatch(
+        new RegExp(
+          `^generation ${manifest.id}, part "redis.rdb": sha256 mismatch: read [0-9a-f]{64}, the manifest says ${manifest.parts[0]!.sha256}; the part is damaged$`,
+        ),
+      );
       const verified = await verifyGeneration(store, manifest);
       expect(verified.ok).toBe(false);
       expect(verified.problems).toHaveLength(1);
@@ -88,9 +120,15 @@ function describeGenerations(name: string, setup: () => Promise<{ store: Store; 
       await rewrite(store, manifest.parts[0]!.key, (b) => b.subarray(0, 4));
       await rewrite(store, manifest.parts[1]!.key, (b) => Buffer.concat([b, Buffer.from('!')]));
       await store.delete(manifest.parts[2]!.key);
-      await expect(drain(await readPart(store, manifest, manifest.parts[0]!))).rejects.toThrow(/part "a": size mismatch: read 4 bytes, the manifest says 8/);
-      await expect(drain(await readPart(store, manifest, manifest.parts[1]!))).rejects.toThrow(/part "b": size mismatch: read 9 bytes/);
-      await expect(readPart(store, manifest, manifest.parts[2]!)).rejects.toThrow(/part "c": the object .*\/c is missing from the store/);
+      await expect(drain(await readPart(store, manifest, manifest.parts[0]!))).rejects.toThrow(
+        /part "a": size mismatch: read 4 bytes, the manifest says 8/,
+      );
+      await expect(drain(await readPart(store, manifest, manifest.parts[1]!))).rejects.toThrow(
+        /part "b": size mismatch: read 9 bytes/,
+      );
+      await expect(readPart(store, manifest, manifest.parts[2]!)).rejects.toThrow(
+        /part "c": the object .*\/c is missing from the store/,
+      );
       expect((await verifyGeneration(store, manifest)).problems).toHaveLength(3);
     });
 
@@ -105,7 +143,11 @@ function describeGenerations(name: string, setup: () => Promise<{ store: Store; 
     test('abort stops streaming parts and deletes what was written', async () => {
       const writer = beginGeneration(store, meta(new Date()));
       await writer.part('done.bin', text('finished part'));
-      const endless = new Readable({ read() { setTimeout(() => this.push(Buffer.alloc(64 * 1024)), 5); } });
+      const endless = new Readable({
+        read() {
+          setTimeout(() => this.push(Buffer.alloc(64 * 1024)), 5);
+        },
+      });
       const streaming = writer.part('endless.bin', endless);
       await new Promise((r) => setTimeout(r, 100));
       await writer.abort();
@@ -118,9 +160,19 @@ function describeGenerations(name: string, setup: () => Promise<{ store: Store; 
     test('a failed part prevents the commit; bad part names are refused', async () => {
       const writer = beginGeneration(store, meta(new Date()));
       void writer.part('ok', text('fine'));
-      const failing = Readable.from((async function* () { yield Buffer.from('half'); throw new Error('pg_dump exited with code 1'); })());
-      await expect(writer.part('postgres.dump', failing)).rejects.toThrow(/part "postgres.dump" failed: pg_dump exited with code 1/);
-      await expect(writer.commit()).rejects.toMatchObject({ code: 'RV_BACKUP_FAILED', message: expect.stringMatching(/not committed: part "postgres.dump" failed/) });
+      const failing = Readable.from(
+        (async function* () {
+          yield Buffer.from('half');
+          throw new Error('pg_dump exited with code 1');
+        })(),
+      );
+      await expect(writer.part('postgres.dump', failing)).rejects.toThrow(
+        /part "postgres.dump" failed: pg_dump exited with code 1/,
+      );
+      await expect(writer.commit()).rejects.toMatchObject({
+        code: 'RV_BACKUP_FAILED',
+        message: expect.stringMatching(/not committed: part "postgres.dump" failed/),
+      });
       expect(await store.head(manifestKey(writer.id))).toBeUndefined();
       await expect(writer.part('manifest.json', text('x'))).rejects.toThrow(/is the generation's own manifest/);
       await expect(writer.part('../x', text('x'))).rejects.toThrow(/part name "..\/x" is refused/);
@@ -160,7 +212,10 @@ function describeGenerations(name: string, setup: () => Promise<{ store: Store; 
       const truncated = await commitAt(store, new Date(now.getTime() - 10 * DAY), { 'redis.rdb': 'abcdef' });
       const flipped = await commitAt(store, new Date(now.getTime() - 5 * DAY), { 'redis.rdb': 'abcdef' });
       await rewrite(store, truncated.parts[0]!.key, (b) => b.subarray(1));
-      await rewrite(store, flipped.parts[0]!.key, (b) => { b[0] ^= 0xff; return b; });
+      await rewrite(store, flipped.parts[0]!.key, (b) => {
+        b[0] ^= 0xff;
+        return b;
+      });
       // 'sizes' sees the truncation but not the flipped byte; 'full' sees both.
       expect((await pruneGenerations(store, { keep: 2, maxAgeDays: 100, now })).kept).toEqual([flipped.id, older.id]);
       const full = await pruneGenerations(store, { keep: 2, maxAgeDays: 15, now, verify: 'full' });
@@ -170,7 +225,10 @@ function describeGenerations(name: string, setup: () => Promise<{ store: Store; 
       const running = beginGeneration(store, meta(new Date()));
       await running.part('x', text('x'));
       // keep 1 by sizes: the flipped one counts, so both older ones are past 15 days and go.
-      expect((await pruneGenerations(store, { keep: 1, maxAgeDays: 15, now })).deleted.map((d) => d.id)).toEqual([older.id, oldest.id]);
+      expect((await pruneGenerations(store, { keep: 1, maxAgeDays: 15, now })).deleted.map((d) => d.id)).toEqual([
+        older.id,
+        oldest.id,
+      ]);
       expect((await scanGenerations(store)).incomplete.map((g) => g.id)).toEqual([running.id]);
     });
   });
@@ -184,7 +242,9 @@ describeGenerations('fs', async () => {
 let server: S3rverHandle;
 let buckets = 0;
 const opened: S3Store[] = [];
-beforeAll(async () => { server = await startS3rver(); });
+beforeAll(async () => {
+  server = await startS3rver();
+});
 afterAll(async () => {
   for (const s of opened) s.close();
   await server.stop();
@@ -195,5 +255,10 @@ describeGenerations('s3', async () => {
   const store = new S3Store({ settings: server.settings(`generations-${buckets}`), log: memoryLogger().log });
   opened.push(store);
   await store.check();
-  return { store, cleanup: async () => { await store.deletePrefix(''); } };
+  return {
+    store,
+    cleanup: async () => {
+      await store.deletePrefix('');
+    },
+  };
 });

@@ -14,14 +14,20 @@ let server: S3rverHandle;
 let bucketCount = 0;
 const opened: S3Store[] = [];
 
-beforeAll(async () => { server = await startS3rver(); });
+beforeAll(async () => {
+  server = await startS3rver();
+});
 afterAll(async () => {
   for (const store of opened) store.close();
   await server.stop();
 });
 
 function s3Store(bucket: string): S3Store {
-  const store = new S3Store({ settings: server.settings(bucket), log: memoryLogger().log, checkRetry: { retries: 1, minTimeoutMs: 100, maxTimeoutMs: 200 } });
+  const store = new S3Store({
+    settings: server.settings(bucket),
+    log: memoryLogger().log,
+    checkRetry: { retries: 1, minTimeoutMs: 100, maxTimeoutMs: 200 },
+  });
   opened.push(store);
   return store;
 }
@@ -30,13 +36,20 @@ describeStoreContract('s3', async () => {
   bucketCount += 1;
   const store = s3Store(`contract-${bucketCount}`);
   await store.check(); // creates the bucket
-  return { store, cleanup: async () => { await store.deletePrefix(''); } };
+  return {
+    store,
+    cleanup: async () => {
+      await store.deletePrefix('');
+    },
+  };
 });
 
 describe('s3 store specifics', () => {
   test('check() creates a missing bucket', async () => {
     const store = s3Store('created-by-check');
-    await expect(store.client.send(new HeadBucketCommand({ Bucket: 'created-by-check' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    await expect(store.client.send(new HeadBucketCommand({ Bucket: 'created-by-check' }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+    });
     await store.check();
     await store.client.send(new HeadBucketCommand({ Bucket: 'created-by-check' }));
     await store.check(); // and is happy with an existing one
@@ -61,13 +74,25 @@ describe('s3 store specifics', () => {
     const store = s3Store('trailers');
     await store.check();
     const data = randomBytes(100_000);
-    await store.client.send(new PutObjectCommand({ Bucket: 'trailers', Key: 'streamed', Body: Readable.from([data]), ContentLength: data.length }));
+    await store.client.send(
+      new PutObjectCommand({
+        Bucket: 'trailers',
+        Key: 'streamed',
+        Body: Readable.from([data]),
+        ContentLength: data.length,
+      }),
+    );
     expect((await readFile(join(server.dir, 'trailers', 'streamed._S3rver_object'))).equals(data)).toBe(true);
   });
 
   test('describe() names bucket, region and endpoint but no secret', () => {
     const store = new S3Store({
-      settings: { ...server.settings('b'), endpointUrl: 'http://user:pw-in-url@127.0.0.1:9', accessKeyId: 'AKIAEXAMPLEKEYID', secretAccessKey: 'wJalrXUtnFEMIsecretKEY' },
+      settings: {
+        ...server.settings('b'),
+        endpointUrl: 'http://user:pw-in-url@127.0.0.1:9',
+        accessKeyId: 'AKIAEXAMPLEKEYID',
+        secretAccessKey: 'wJalrXUtnFEMIsecretKEY',
+      },
       log: memoryLogger().log,
     });
     opened.push(store);
@@ -78,13 +103,21 @@ describe('s3 store specifics', () => {
     const port = await freePort(); // nothing listens there
     const { log, lines } = memoryLogger();
     const store = new S3Store({
-      settings: { ...server.settings('whatever'), endpointUrl: `http://127.0.0.1:${port}`, accessKeyId: 'AKIAEXAMPLEKEYID', secretAccessKey: 'wJalrXUtnFEMIsecretKEY' },
+      settings: {
+        ...server.settings('whatever'),
+        endpointUrl: `http://127.0.0.1:${port}`,
+        accessKeyId: 'AKIAEXAMPLEKEYID',
+        secretAccessKey: 'wJalrXUtnFEMIsecretKEY',
+      },
       log,
       checkRetry: { retries: 2, minTimeoutMs: 50, maxTimeoutMs: 100 },
     });
     opened.push(store);
     const started = Date.now();
-    const error = await store.check().then(() => undefined, (e: unknown) => e as Error & { code: string });
+    const error = await store.check().then(
+      () => undefined,
+      (e: unknown) => e as Error & { code: string },
+    );
     expect(error).toBeDefined();
     expect(error!.code).toBe('RV_STORE_UNREACHABLE');
     expect(error!.message).toContain(`endpoint http://127.0.0.1:${port}`);
@@ -106,7 +139,10 @@ describe('s3 store specifics', () => {
     });
     opened.push(store);
     const started = Date.now();
-    await expect(store.check()).rejects.toMatchObject({ code: 'RV_STORE_UNREACHABLE', message: expect.stringMatching(/after 1 attempt: .*S3ACCESSKEY/) });
+    await expect(store.check()).rejects.toMatchObject({
+      code: 'RV_STORE_UNREACHABLE',
+      message: expect.stringMatching(/after 1 attempt: .*S3ACCESSKEY/),
+    });
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });

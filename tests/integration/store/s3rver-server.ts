@@ -25,7 +25,10 @@ async function waitForPort(port: number, deadlineMs: number): Promise<void> {
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.once('error', () => resolve(false));
     });
     if (open) return;
@@ -37,12 +40,16 @@ async function waitForPort(port: number, deadlineMs: number): Promise<void> {
 export async function startS3rver(): Promise<S3rverHandle> {
   const dir = await mkdtemp(join(tmpdir(), 'rolevisor-s3rver-'));
   const port = await freePort();
-  const child: ResultPromise = execa(process.execPath, [S3RVER_BIN, '-d', dir, '-p', String(port), '-a', '127.0.0.1', '--silent'], {
-    env: {},
-    extendEnv: false,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    reject: false,
-  });
+  const child: ResultPromise = execa(
+    process.execPath,
+    [S3RVER_BIN, '-d', dir, '-p', String(port), '-a', '127.0.0.1', '--silent'],
+    {
+      env: {},
+      extendEnv: false,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      reject: false,
+    },
+  );
   try {
     await waitForPort(port, 15000);
   } catch (error) {
@@ -57,7 +64,15 @@ export async function startS3rver(): Promise<S3rverHandle> {
     port,
     dir,
     // s3rver accepts the fixed key pair S3RVER/S3RVER and checks signatures with it.
-    settings: (bucket) => ({ bucket, region: 'us-east-1', endpointUrl: endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', sseAlgorithm: undefined, sseKmsKeyId: undefined }),
+    settings: (bucket) => ({
+      bucket,
+      region: 'us-east-1',
+      endpointUrl: endpoint,
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+      sseAlgorithm: undefined,
+      sseKmsKeyId: undefined,
+    }),
     stop: async () => {
       child.kill('SIGTERM');
       await child;

@@ -15,7 +15,7 @@ const MIB = 1024 * 1024;
 export function randomSource(totalBytes: number, chunkBytes = MIB): { stream: Readable; sha256: () => string } {
   const hash = createHash('sha256');
   async function* chunks() {
-    for (let sent = 0; sent < totalBytes; ) {
+    for (let sent = 0; sent < totalBytes;) {
       const chunk = randomBytes(Math.min(chunkBytes, totalBytes - sent));
       hash.update(chunk);
       sent += chunk.length;
@@ -84,7 +84,10 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
       expect((await store.list('a/')).map((o) => o.key)).toEqual(['a/1', 'a/2/x', 'a/2/y']);
       expect((await store.list('a')).map((o) => o.key)).toEqual(['a/1', 'a/2/x', 'a/2/y', 'ab/c']);
       expect((await store.list('')).map((o) => o.key)).toEqual(['a/1', 'a/2/x', 'a/2/y', 'ab/c', 'b']);
-      expect((await store.list('a/2/')).map((o) => [o.key, o.size])).toEqual([['a/2/x', 16], ['a/2/y', 16]]);
+      expect((await store.list('a/2/')).map((o) => [o.key, o.size])).toEqual([
+        ['a/2/x', 16],
+        ['a/2/y', 16],
+      ]);
       expect(await store.list('nothing/')).toEqual([]);
 
       await store.delete('b');
@@ -125,8 +128,12 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
     });
 
     test('a body that differs from its stated size is not stored', async () => {
-      await expect(store.put('sized', Readable.from([Buffer.from('12345')]), { size: 10 })).rejects.toThrow(/ended after 5 bytes; its stated size is 10/);
-      await expect(store.put('sized', Readable.from([Buffer.from('12345')]), { size: 3 })).rejects.toThrow(/longer than its stated size 3/);
+      await expect(store.put('sized', Readable.from([Buffer.from('12345')]), { size: 10 })).rejects.toThrow(
+        /ended after 5 bytes; its stated size is 10/,
+      );
+      await expect(store.put('sized', Readable.from([Buffer.from('12345')]), { size: 3 })).rejects.toThrow(
+        /longer than its stated size 3/,
+      );
       expect(await store.head('sized')).toBeUndefined();
       expect(await store.put('sized', Readable.from([Buffer.from('12345')]), { size: 5 })).toEqual({ bytes: 5 });
     });

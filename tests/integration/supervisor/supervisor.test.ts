@@ -13,15 +13,24 @@ const fastBackoff = { baseMs: 50, capMs: 200, jitter: 0 };
 
 async function journalOf(path: string): Promise<{ t: number; name: string; event: string }[]> {
   const text = await readFile(path, 'utf8').catch(() => '');
-  return text.trim().split('\n').filter(Boolean).map((l) => {
-    const [t, name, event] = l.split(' ');
-    return { t: Number(t), name: name as string, event: event as string };
-  });
+  return text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [t, name, event] = l.split(' ');
+      return { t: Number(t), name: name as string, event: event as string };
+    });
 }
 
 const alive = (pid: number | undefined) => {
   if (!pid) return false;
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 async function until(check: () => boolean, ms = 10_000): Promise<void> {
@@ -41,12 +50,23 @@ describe('Supervisor with real processes', () => {
   });
   afterEach(async () => home.cleanup());
 
-  async function make(specs: { plan: PlannedService; env?: Record<string, string>; stopSignal?: NodeJS.Signals }[], onFatal = jest.fn()) {
+  async function make(
+    specs: { plan: PlannedService; env?: Record<string, string>; stopSignal?: NodeJS.Signals }[],
+    onFatal = jest.fn(),
+  ) {
     const { log, lines } = memoryLogger();
     const children: Child[] = [];
     for (const spec of specs) {
-      const service = toyService({ name: spec.plan.name, port: await freePort(), journal, env: spec.env, stopSignal: spec.stopSignal });
-      children.push(new Child(spec.plan, service, undefined, log.child({ service: spec.plan.name }), { onFatal }, fastBackoff));
+      const service = toyService({
+        name: spec.plan.name,
+        port: await freePort(),
+        journal,
+        env: spec.env,
+        stopSignal: spec.stopSignal,
+      });
+      children.push(
+        new Child(spec.plan, service, undefined, log.child({ service: spec.plan.name }), { onFatal }, fastBackoff),
+      );
     }
     return { supervisor: new Supervisor(children, log), children, lines, onFatal };
   }
@@ -65,13 +85,20 @@ describe('Supervisor with real processes', () => {
     expect(webListening.t).toBeGreaterThanOrEqual(dbListening.t);
 
     const order: string[] = [];
-    await supervisor.stop({ deadline: Date.now() + 10_000, betweenPhases: async () => { order.push('between'); } });
+    await supervisor.stop({
+      deadline: Date.now() + 10_000,
+      betweenPhases: async () => {
+        order.push('between');
+      },
+    });
     const events = (await journalOf(journal)).filter((e) => e.event === 'term').map((e) => e.name);
     expect(events.indexOf('web')).toBeLessThan(events.indexOf('db'));
     expect(order).toEqual(['between']);
     expect(supervisor.status().every((s) => s.state === 'stopped')).toBe(true);
     // Child output went into the log with the service's name and a guessed level.
-    expect(lines().some((l) => l.service === 'db' && l.level === 'warn' && String(l.msg).includes('WARNING this is a toy'))).toBe(true);
+    expect(
+      lines().some((l) => l.service === 'db' && l.level === 'warn' && String(l.msg).includes('WARNING this is a toy')),
+    ).toBe(true);
   });
 
   test('a killed child is restarted and becomes ready again', async () => {
@@ -89,7 +116,10 @@ describe('Supervisor with real processes', () => {
 
   test('a critical service that keeps failing is fatal', async () => {
     const onFatal = jest.fn();
-    const { supervisor } = await make([{ plan: toyPlan('db', { restart_limit: 2, ready_timeout: 5 }), env: { TOY_CRASH: '1' } }], onFatal);
+    const { supervisor } = await make(
+      [{ plan: toyPlan('db', { restart_limit: 2, ready_timeout: 5 }), env: { TOY_CRASH: '1' } }],
+      onFatal,
+    );
     await expect(supervisor.start()).rejects.toMatchObject({ code: 'RV_SERVICE_FAILED' });
     expect(onFatal).toHaveBeenCalledTimes(1);
     expect(String(onFatal.mock.calls[0][1])).toMatch(/db exited 3 times within 60 s \(limit 2\)/);
@@ -97,13 +127,20 @@ describe('Supervisor with real processes', () => {
   });
 
   test('a service that is never ready fails the boot with a message naming it', async () => {
-    const { supervisor } = await make([{ plan: toyPlan('slow', { ready_timeout: 1 }), env: { TOY_START_DELAY_MS: '5000' } }]);
-    await expect(supervisor.start()).rejects.toMatchObject({ code: 'RV_SERVICE_NOT_READY', message: expect.stringContaining('slow was not ready after 1 s') });
+    const { supervisor } = await make([
+      { plan: toyPlan('slow', { ready_timeout: 1 }), env: { TOY_START_DELAY_MS: '5000' } },
+    ]);
+    await expect(supervisor.start()).rejects.toMatchObject({
+      code: 'RV_SERVICE_NOT_READY',
+      message: expect.stringContaining('slow was not ready after 1 s'),
+    });
     await supervisor.stop({ deadline: Date.now() + 5000 });
   });
 
   test('a child that ignores its stop signal is killed at its stop timeout, with its group', async () => {
-    const { supervisor, children } = await make([{ plan: toyPlan('stubborn', { stop_timeout: 1 }), env: { TOY_IGNORE_TERM: '1', TOY_ORPHANS: '2' } }]);
+    const { supervisor, children } = await make([
+      { plan: toyPlan('stubborn', { stop_timeout: 1 }), env: { TOY_IGNORE_TERM: '1', TOY_ORPHANS: '2' } },
+    ]);
     await supervisor.start();
     const pid = children[0]!.status().pid!;
     const started = Date.now();
@@ -115,7 +152,12 @@ describe('Supervisor with real processes', () => {
     expect((await journalOf(journal)).some((e) => e.event === 'ignored-term')).toBe(true);
     // The sleeps it spawned were in its process group and are gone too.
     await until(() => {
-      try { process.kill(-pid, 0); return false; } catch { return true; }
+      try {
+        process.kill(-pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
     }, 3000);
   });
 

@@ -3,7 +3,14 @@
 import { slowBackupWarning } from '../../../src/backup/last-backup.js';
 import type { BackupRecord } from '../../../src/status/runtime.js';
 
-const record = (over: Partial<BackupRecord>): BackupRecord => ({ trigger: 'stop', startedAt: 0, durationMs: 1000, bytes: 1, ok: true, ...over });
+const record = (over: Partial<BackupRecord>): BackupRecord => ({
+  trigger: 'stop',
+  startedAt: 0,
+  durationMs: 1000,
+  bytes: 1,
+  ok: true,
+  ...over,
+});
 
 test('fast enough: no warning', () => {
   expect(slowBackupWarning(record({ durationMs: 24_000 }), undefined, 30)).toBeUndefined();
@@ -23,7 +30,11 @@ test('a fresh container without the local record uses the newest manifest', () =
 });
 
 test('a stop backup abandoned at the deadline is reported as such', () => {
-  const text = slowBackupWarning(record({ ok: false, error: 'generation x: the backup did not finish within the stop deadline (STOPTIMEOUT=30 s)' }), 1000, 30);
+  const text = slowBackupWarning(
+    record({ ok: false, error: 'generation x: the backup did not finish within the stop deadline (STOPTIMEOUT=30 s)' }),
+    1000,
+    30,
+  );
   expect(text).toMatch(/did not finish within STOPTIMEOUT=30 s/);
 });
 

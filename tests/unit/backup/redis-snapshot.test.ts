@@ -2,11 +2,17 @@
 // LASTSAVE advanced otherwise, and never while a save is in progress.
 import { parseInfo, saveFinished, saveProgress } from '../../../src/backup/redis-snapshot.js';
 
-const INFO = '# Persistence\r\nloading:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:1700000000\r\nrdb_last_bgsave_status:ok\r\nrdb_saves:3\r\n';
+const INFO =
+  '# Persistence\r\nloading:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:1700000000\r\nrdb_last_bgsave_status:ok\r\nrdb_saves:3\r\n';
 
 test('INFO text → fields', () => {
   expect(parseInfo(INFO)).toMatchObject({ loading: '0', rdb_saves: '3', rdb_last_bgsave_status: 'ok' });
-  expect(saveProgress(parseInfo(INFO))).toEqual({ inProgress: false, saves: 3, lastSave: 1700000000, lastStatus: 'ok' });
+  expect(saveProgress(parseInfo(INFO))).toEqual({
+    inProgress: false,
+    saves: 3,
+    lastSave: 1700000000,
+    lastStatus: 'ok',
+  });
 });
 
 test('finished only when not in progress and the save counter moved', () => {

@@ -5,9 +5,12 @@ test.each(['nginx.crt', 'nginx.key', 'chain-2024.pem', 'le_fullchain.pem'])('%s 
   expect(certNameProblem(name)).toBeUndefined();
 });
 
-test.each(['', '..', '.', '../x.crt', 'sub/x.crt', '..\\x.key', '.hidden', 'a b.crt', 'x\u0000.key', 'new\nline.crt'])('%j is refused', (name) => {
-  expect(certNameProblem(name)).toBeDefined();
-});
+test.each(['', '..', '.', '../x.crt', 'sub/x.crt', '..\\x.key', '.hidden', 'a b.crt', 'x\u0000.key', 'new\nline.crt'])(
+  '%j is refused',
+  (name) => {
+    expect(certNameProblem(name)).toBeDefined();
+  },
+);
 
 test('keys are recognised by name or by content', () => {
   expect(isPrivateKey('nginx.key', Buffer.from('anything'))).toBe(true);

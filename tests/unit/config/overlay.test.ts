@@ -1,7 +1,7 @@
 import yaml from 'js-yaml';
 import { adoptAuthoritative, overlayEndpoints, withHostOf } from '../../../src/config/overlay.js';
 
-describe('overlayEndpoints: the store\'s config.yml with this host\'s backend addresses', () => {
+describe("overlayEndpoints: the store's config.yml with this host's backend addresses", () => {
   const stored = yaml.dump({
     db: { name: 'docassemble', user: 'docassemble', password: 'from-the-store', host: 'localhost', port: 5432 },
     redis: 'redis://:redis-secret@localhost:6379/2',
@@ -9,11 +9,23 @@ describe('overlayEndpoints: the store\'s config.yml with this host\'s backend ad
     'log server': null,
     secretkey: 'cluster-key',
   });
-  const endpoints = { dbHost: '10.213.0.2', dbPort: 5433, redisUrl: 'redis://10.213.0.2:6380', rabbitmqUrl: 'amqp://guest:guest@10.213.0.2:5673//', logServer: '10.213.0.2:514' };
+  const endpoints = {
+    dbHost: '10.213.0.2',
+    dbPort: 5433,
+    redisUrl: 'redis://10.213.0.2:6380',
+    rabbitmqUrl: 'amqp://guest:guest@10.213.0.2:5673//',
+    logServer: '10.213.0.2:514',
+  };
 
   test('hosts and ports come from the endpoints; credentials, paths and everything else stay', () => {
     const out = yaml.load(overlayEndpoints(stored, endpoints)) as Record<string, unknown>;
-    expect(out.db).toEqual({ name: 'docassemble', user: 'docassemble', password: 'from-the-store', host: '10.213.0.2', port: 5433 });
+    expect(out.db).toEqual({
+      name: 'docassemble',
+      user: 'docassemble',
+      password: 'from-the-store',
+      host: '10.213.0.2',
+      port: 5433,
+    });
     expect(out.redis).toBe('redis://:redis-secret@10.213.0.2:6380/2');
     expect(out.rabbitmq).toBe('amqp://app:mq%40secret@10.213.0.2:5673/vh');
     expect(out['log server']).toBe('10.213.0.2:514');
@@ -21,7 +33,9 @@ describe('overlayEndpoints: the store\'s config.yml with this host\'s backend ad
   });
 
   test('no log server: null; a value that is not a URL of the same scheme is replaced whole', () => {
-    const out = yaml.load(overlayEndpoints(yaml.dump({ redis: 'not a url', rabbitmq: 7 }), { ...endpoints, logServer: undefined })) as Record<string, unknown>;
+    const out = yaml.load(
+      overlayEndpoints(yaml.dump({ redis: 'not a url', rabbitmq: 7 }), { ...endpoints, logServer: undefined }),
+    ) as Record<string, unknown>;
     expect(out['log server']).toBeNull();
     expect(out.redis).toBe('redis://10.213.0.2:6380');
     expect(out.rabbitmq).toBe('amqp://guest:guest@10.213.0.2:5673//');
@@ -31,8 +45,18 @@ describe('overlayEndpoints: the store\'s config.yml with this host\'s backend ad
 });
 
 describe('adoptAuthoritative: credentials of the services this host runs follow its environment', () => {
-  const stored = yaml.dump({ db: { name: 'docassemble', user: 'docassemble', password: 'old', host: 'localhost', port: 5432 }, redis: 'redis://localhost:6379', rabbitmq: 'amqp://guest:guest@localhost:5672//', secretkey: 'cluster-key' });
-  const rendered = yaml.dump({ db: { name: 'docassemble', user: 'docassemble', password: 'new', host: 'localhost', port: 5432 }, redis: 'redis://localhost:6379', rabbitmq: 'amqp://app:pw@localhost:5672//', secretkey: 'this-host-key' });
+  const stored = yaml.dump({
+    db: { name: 'docassemble', user: 'docassemble', password: 'old', host: 'localhost', port: 5432 },
+    redis: 'redis://localhost:6379',
+    rabbitmq: 'amqp://guest:guest@localhost:5672//',
+    secretkey: 'cluster-key',
+  });
+  const rendered = yaml.dump({
+    db: { name: 'docassemble', user: 'docassemble', password: 'new', host: 'localhost', port: 5432 },
+    redis: 'redis://localhost:6379',
+    rabbitmq: 'amqp://app:pw@localhost:5672//',
+    secretkey: 'this-host-key',
+  });
 
   test('a changed DBPASSWORD or RABBITMQ is taken; the secret key and the rest stay', () => {
     const { content, changed } = adoptAuthoritative(stored, rendered, ['sql', 'redis', 'rabbitmq']);

@@ -7,12 +7,32 @@ import { loadSettings } from '../../../src/settings/load.js';
 const settingsOf = (env: Record<string, string>) => loadSettings(env, loadRoleCatalog());
 const render = (env: Record<string, string>) => {
   const settings = settingsOf(env);
-  return yaml.load(renderConfig({ settings, endpoints: localEndpoints(settings), secretKey: 'k'.repeat(43) })) as Record<string, any>;
+  return yaml.load(
+    renderConfig({ settings, endpoints: localEndpoints(settings), secretKey: 'k'.repeat(43) }),
+  ) as Record<string, any>;
 };
 
 test('docassemble keys from the environment', () => {
-  const config = render({ DBNAME: 'app', DBUSER: 'u', DBPASSWORD: 'pw', DBPORT: '5433', DBTABLEPREFIX: 'da_', DAHOSTNAME: 'example.com', USEHTTPS: 'true', TIMEZONE: 'Europe/Paris', POSTURLROOT: '/app' });
-  expect(config.db).toEqual({ prefix: 'postgresql+psycopg2://', name: 'app', user: 'u', password: 'pw', host: 'localhost', port: 5433, 'table prefix': 'da_' });
+  const config = render({
+    DBNAME: 'app',
+    DBUSER: 'u',
+    DBPASSWORD: 'pw',
+    DBPORT: '5433',
+    DBTABLEPREFIX: 'da_',
+    DAHOSTNAME: 'example.com',
+    USEHTTPS: 'true',
+    TIMEZONE: 'Europe/Paris',
+    POSTURLROOT: '/app',
+  });
+  expect(config.db).toEqual({
+    prefix: 'postgresql+psycopg2://',
+    name: 'app',
+    user: 'u',
+    password: 'pw',
+    host: 'localhost',
+    port: 5433,
+    'table prefix': 'da_',
+  });
   expect(config.redis).toBe('redis://localhost:6379');
   expect(config.rabbitmq).toBe('amqp://guest:guest@localhost:5672//');
   expect(config['external hostname']).toBe('example.com');
@@ -29,13 +49,34 @@ test('values with YAML syntax in them survive unchanged (no text templating)', (
 });
 
 test('S3 settings and the log server', () => {
-  const config = render({ S3BUCKET: 'b', S3REGION: 'eu-west-1', S3ACCESSKEY: 'A', S3SECRETACCESSKEY: 'S', LOGSERVER: 'log.local' });
-  expect(config.s3).toEqual({ enable: true, bucket: 'b', region: 'eu-west-1', 'access key id': 'A', 'secret access key': 'S' });
+  const config = render({
+    S3BUCKET: 'b',
+    S3REGION: 'eu-west-1',
+    S3ACCESSKEY: 'A',
+    S3SECRETACCESSKEY: 'S',
+    LOGSERVER: 'log.local',
+  });
+  expect(config.s3).toEqual({
+    enable: true,
+    bucket: 'b',
+    region: 'eu-west-1',
+    'access key id': 'A',
+    'secret access key': 'S',
+  });
   expect(config['log server']).toBe('log.local');
 });
 
 test('settings given explicitly are used for the app endpoints', () => {
-  const settings = settingsOf({ CONTAINERROLE: 'web', DBHOST: 'db.internal', REDIS: 'redis://cache:6380', RABBITMQ: 'amqp://u:p@mq//' });
+  const settings = settingsOf({
+    CONTAINERROLE: 'web',
+    DBHOST: 'db.internal',
+    REDIS: 'redis://cache:6380',
+    RABBITMQ: 'amqp://u:p@mq//',
+  });
   const config = buildConfig({ settings, endpoints: localEndpoints(settings), secretKey: 'x' });
-  expect(config).toMatchObject({ db: { host: 'db.internal' }, redis: 'redis://cache:6380', rabbitmq: 'amqp://u:p@mq//' });
+  expect(config).toMatchObject({
+    db: { host: 'db.internal' },
+    redis: 'redis://cache:6380',
+    rabbitmq: 'amqp://u:p@mq//',
+  });
 });

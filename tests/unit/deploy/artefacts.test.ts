@@ -60,7 +60,10 @@ function ecsContainers(rel: string): Container[] {
 
 /** Compose interpolation: ${X:-default} gives the default, ${X:?msg} (required) a placeholder. */
 function interpolate(name: string, value: string): string {
-  return value.replace(/\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}/g, (_m, v: string, dflt?: string) => dflt ?? placeholder(name === v ? v : name));
+  return value.replace(
+    /\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}/g,
+    (_m, v: string, dflt?: string) => dflt ?? placeholder(name === v ? v : name),
+  );
 }
 
 function durationSec(value: string): number {
@@ -75,7 +78,9 @@ function composeContainers(rel: string): Container[] {
     where: `${rel} ${name}`,
     env: Object.fromEntries(Object.entries(s.environment as Obj).map(([k, v]) => [k, interpolate(k, String(v))])),
     // Only published ports appear in a compose file: their container side.
-    ports: ((s.ports ?? []) as string[]).map((p) => `${p.split(':').at(-1)!.split('/')[0]}/${p.includes('/udp') ? 'udp' : 'tcp'}`),
+    ports: ((s.ports ?? []) as string[]).map(
+      (p) => `${p.split(':').at(-1)!.split('/')[0]}/${p.includes('/udp') ? 'udp' : 'tcp'}`,
+    ),
     graceSec: s.stop_grace_period ? durationSec(s.stop_grace_period) : 10,
     probes: s.healthcheck ? [commandProbe(s.healthcheck.test)] : [],
   }));
@@ -83,33 +88,40 @@ function composeContainers(rel: string): Container[] {
 
 function kubernetesContainers(rel: string): Container[] {
   const docs = yamlDocs(rel);
-  const secretKeys = yamlDocs('kubernetes/secret.yaml').filter((d) => d.kind === 'Secret').flatMap((d) => Object.keys(d.stringData ?? {}));
-  return docs.filter((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet').flatMap((d) => {
-    const pod = d.spec.template.spec as Obj;
-    return (pod.containers as Obj[]).map((c) => {
-      const named = new Map<string, number>((c.ports as Obj[]).map((p) => [p.name, p.containerPort]));
-      const probePort = (probe: Obj): { port: number; path: string } => {
-        const port = probe.httpGet.port;
-        return { port: typeof port === 'number' ? port : named.get(port)!, path: probe.httpGet.path };
-      };
-      const env: Record<string, string> = {};
-      for (const e of c.env as Obj[]) {
-        if (e.valueFrom) expect(e).toEqual({ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
-        env[e.name] = e.valueFrom ? placeholder(e.name) : String(e.value);
-      }
-      if ((c.envFrom ?? []).length > 0) for (const key of secretKeys) env[key] = placeholder(key);
-      return {
-        where: `${rel} ${d.kind} ${c.name}`,
-        env,
-        ports: (c.ports as Obj[]).map((p) => `${p.containerPort}/${String(p.protocol ?? 'TCP').toLowerCase()}`),
-        graceSec: pod.terminationGracePeriodSeconds ?? 30,
-        probes: ['startupProbe', 'livenessProbe', 'readinessProbe'].filter((k) => c[k]).map((k) => probePort(c[k])),
-      };
+  const secretKeys = yamlDocs('kubernetes/secret.yaml')
+    .filter((d) => d.kind === 'Secret')
+    .flatMap((d) => Object.keys(d.stringData ?? {}));
+  return docs
+    .filter((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet')
+    .flatMap((d) => {
+      const pod = d.spec.template.spec as Obj;
+      return (pod.containers as Obj[]).map((c) => {
+        const named = new Map<string, number>((c.ports as Obj[]).map((p) => [p.name, p.containerPort]));
+        const probePort = (probe: Obj): { port: number; path: string } => {
+          const port = probe.httpGet.port;
+          return { port: typeof port === 'number' ? port : named.get(port)!, path: probe.httpGet.path };
+        };
+        const env: Record<string, string> = {};
+        for (const e of c.env as Obj[]) {
+          if (e.valueFrom)
+            expect(e).toEqual({ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
+          env[e.name] = e.valueFrom ? placeholder(e.name) : String(e.value);
+        }
+        if ((c.envFrom ?? []).length > 0) for (const key of secretKeys) env[key] = placeholder(key);
+        return {
+          where: `${rel} ${d.kind} ${c.name}`,
+          env,
+          ports: (c.ports as Obj[]).map((p) => `${p.containerPort}/${String(p.protocol ?? 'TCP').toLowerCase()}`),
+          graceSec: pod.terminationGracePeriodSeconds ?? 30,
+          probes: ['startupProbe', 'livenessProbe', 'readinessProbe'].filter((k) => c[k]).map((k) => probePort(c[k])),
+        };
+      });
     });
-  });
 }
 
-const ECS = readdirSync(join(DEPLOY, 'ecs')).filter((f) => f.endsWith('.json')).map((f) => `ecs/${f}`);
+const ECS = readdirSync(join(DEPLOY, 'ecs'))
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => `ecs/${f}`);
 const CONTAINERS: Container[] = [
   ...ECS.flatMap(ecsContainers),
   ...composeContainers('compose/docker-compose.yml'),
@@ -119,8 +131,14 @@ const CONTAINERS: Container[] = [
 
 /** The ports the roles' services listen on for other hosts, from their own listener lists, and the status port. */
 async function expectedPorts(settings: Settings): Promise<string[]> {
-  const built = await buildServices(settings, planServices(settings.roles, catalog), catalog.dir, createLogger({ level: 'silent' }));
-  const ports = built.flatMap((b) => b.service.listeners())
+  const built = await buildServices(
+    settings,
+    planServices(settings.roles, catalog),
+    catalog.dir,
+    createLogger({ level: 'silent' }),
+  );
+  const ports = built
+    .flatMap((b) => b.service.listeners())
     .filter((l) => !isLoopback(l.bind))
     .flatMap((l) => (l.protocol === 'tcp+udp' ? ['tcp', 'udp'] : [l.protocol ?? 'tcp']).map((p) => `${l.port}/${p}`));
   return [...new Set([...ports, `${settings.status.port}/tcp`])].sort();
@@ -158,7 +176,7 @@ describe.each(CONTAINERS.map((c) => [c.where, c] as const))('%s', (_where, conta
   });
 });
 
-test('ECS: stopTimeout is within Fargate\'s 120 s, and the backend backs up inside it', () => {
+test("ECS: stopTimeout is within Fargate's 120 s, and the backend backs up inside it", () => {
   for (const rel of ECS) {
     const task = JSON.parse(read(rel)) as Obj;
     for (const c of task.containerDefinitions as Obj[]) {
@@ -191,7 +209,11 @@ test('Kubernetes: every Service targets a named port of the pods it selects', ()
   for (const rel of ['kubernetes/backend.yaml', 'kubernetes/app.yaml']) {
     const docs = yamlDocs(rel);
     for (const svc of docs.filter((d) => d.kind === 'Service')) {
-      const workload = docs.find((d) => d.kind !== 'Service' && Object.entries(svc.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+      const workload = docs.find(
+        (d) =>
+          d.kind !== 'Service' &&
+          Object.entries(svc.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
+      );
       expect(workload).toBeDefined();
       const ports = (workload!.spec.template.spec.containers as Obj[]).flatMap((c) => c.ports as Obj[]);
       for (const p of svc.spec.ports as Obj[]) {

@@ -6,11 +6,29 @@ import { testSettings } from '../../helpers/env.js';
 const catalog = loadRoleCatalog();
 
 test('the backend publishes sql, redis, rabbitmq and log with its ports', () => {
-  const settings = testSettings({ CONTAINERROLE: 'sql:redis:rabbitmq:log', DBPORT: '5433', REDISPORT: '6380', RABBITMQPORT: '5673', LOGPORT: '1514' });
+  const settings = testSettings({
+    CONTAINERROLE: 'sql:redis:rabbitmq:log',
+    DBPORT: '5433',
+    REDISPORT: '6380',
+    RABBITMQPORT: '5673',
+    LOGPORT: '1514',
+  });
   expect(publishedRecords(settings, catalog, '10.0.0.5', 'backend-1')).toEqual([
     { service: 'sql', address: '10.0.0.5', port: 5433, host: 'backend-1', roles: ['sql', 'redis', 'rabbitmq', 'log'] },
-    { service: 'redis', address: '10.0.0.5', port: 6380, host: 'backend-1', roles: ['sql', 'redis', 'rabbitmq', 'log'] },
-    { service: 'rabbitmq', address: '10.0.0.5', port: 5673, host: 'backend-1', roles: ['sql', 'redis', 'rabbitmq', 'log'] },
+    {
+      service: 'redis',
+      address: '10.0.0.5',
+      port: 6380,
+      host: 'backend-1',
+      roles: ['sql', 'redis', 'rabbitmq', 'log'],
+    },
+    {
+      service: 'rabbitmq',
+      address: '10.0.0.5',
+      port: 5673,
+      host: 'backend-1',
+      roles: ['sql', 'redis', 'rabbitmq', 'log'],
+    },
     { service: 'log', address: '10.0.0.5', port: 1514, host: 'backend-1', roles: ['sql', 'redis', 'rabbitmq', 'log'] },
   ]);
 });
@@ -21,5 +39,7 @@ test('an app host publishes nothing, nor does a single host (its services listen
 });
 
 test('a split backend publishes only its own', () => {
-  expect(publishedRecords(testSettings({ CONTAINERROLE: 'redis' }), catalog, '10.0.0.7', 'cache').map((r) => r.service)).toEqual(['redis']);
+  expect(
+    publishedRecords(testSettings({ CONTAINERROLE: 'redis' }), catalog, '10.0.0.7', 'cache').map((r) => r.service),
+  ).toEqual(['redis']);
 });

@@ -13,7 +13,10 @@ describe('parseLogServer', () => {
     expect(parseLogServer(value, 514)).toEqual(expected);
   });
 
-  test.each(['', ':514', 'log:0', 'log:70000', 'log:abc', 'http://log', 'a b'])('refuses %j, naming LOGSERVER', (value) => {
-    expect(() => parseLogServer(value, 514)).toThrow(/LOGSERVER must be host or host:port/);
-  });
+  test.each(['', ':514', 'log:0', 'log:70000', 'log:abc', 'http://log', 'a b'])(
+    'refuses %j, naming LOGSERVER',
+    (value) => {
+      expect(() => parseLogServer(value, 514)).toThrow(/LOGSERVER must be host or host:port/);
+    },
+  );
 });

@@ -8,7 +8,9 @@ describe('logForwarderFor', () => {
   });
 
   test('LOGSERVER with LOGPORT as the default port', async () => {
-    const fwd = logForwarderFor(testSettings({ CONTAINERROLE: 'web', LOGSERVER: '127.0.0.1', LOGPORT: '1', SERVERHOSTNAME: 'web-1.internal' }));
+    const fwd = logForwarderFor(
+      testSettings({ CONTAINERROLE: 'web', LOGSERVER: '127.0.0.1', LOGPORT: '1', SERVERHOSTNAME: 'web-1.internal' }),
+    );
     expect(fwd?.address).toEqual({ host: '127.0.0.1', port: 1 });
     await fwd?.close(10);
     const other = logForwarderFor(testSettings({ CONTAINERROLE: 'web', LOGPORT: '1' }), '127.0.0.1:2');

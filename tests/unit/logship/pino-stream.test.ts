@@ -3,10 +3,12 @@ import { forwardingStream, pinoLevel, pinoMessage } from '../../../src/logship/p
 import type { LogLevel } from '../../../src/logship/rfc5424.js';
 
 describe('forwardingStream', () => {
-  test('forwards log lines with their level, a service\'s under its own program name, and passes them on', () => {
+  test("forwards log lines with their level, a service's under its own program name, and passes them on", () => {
     const sent: [string, LogLevel, string][] = [];
     const passed: string[] = [];
-    const stream = forwardingStream({ send: (p, l, m) => sent.push([p, l, m]) }, 'rolevisor', { write: (s: string) => passed.push(s) });
+    const stream = forwardingStream({ send: (p, l, m) => sent.push([p, l, m]) }, 'rolevisor', {
+      write: (s: string) => passed.push(s),
+    });
     const log = createLogger({ level: 'debug', destination: stream });
     log.child({ service: 'postgres' }).warn({ ms: 12 }, 'slow start');
     log.error('broken');
@@ -22,7 +24,15 @@ describe('forwardingStream', () => {
 
   test('a sink that throws does not stop the local copy', () => {
     const passed: string[] = [];
-    const stream = forwardingStream({ send: () => { throw new Error('x'); } }, 'rolevisor', { write: (s: string) => passed.push(s) });
+    const stream = forwardingStream(
+      {
+        send: () => {
+          throw new Error('x');
+        },
+      },
+      'rolevisor',
+      { write: (s: string) => passed.push(s) },
+    );
     expect(stream.write('{"level":"info","msg":"a"}\n')).toBe(true);
     expect(passed).toHaveLength(1);
   });

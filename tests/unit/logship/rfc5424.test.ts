@@ -8,12 +8,22 @@ describe('formatRfc5424', () => {
     expect(line).toBe('<11>1 2024-05-06T07:08:09.123Z web-1 uwsgi - - - boom\n');
   });
 
-  test.each([['debug', 15], ['info', 14], ['warn', 12], ['error', 11], ['fatal', 10]] as const)('%s → PRI %d', (level, pri) => {
-    expect(formatRfc5424({ hostname: 'h', appName: 'a', level, message: 'm', time }).startsWith(`<${pri}>1 `)).toBe(true);
+  test.each([
+    ['debug', 15],
+    ['info', 14],
+    ['warn', 12],
+    ['error', 11],
+    ['fatal', 10],
+  ] as const)('%s → PRI %d', (level, pri) => {
+    expect(formatRfc5424({ hostname: 'h', appName: 'a', level, message: 'm', time }).startsWith(`<${pri}>1 `)).toBe(
+      true,
+    );
   });
 
   test('an unknown level (from untyped callers) is sent as info', () => {
-    expect(formatRfc5424({ hostname: 'h', appName: 'a', level: 'verbose' as never, message: 'm', time })).toMatch(/^<14>1 /);
+    expect(formatRfc5424({ hostname: 'h', appName: 'a', level: 'verbose' as never, message: 'm', time })).toMatch(
+      /^<14>1 /,
+    );
   });
 
   test('a multi-line message stays one frame', () => {

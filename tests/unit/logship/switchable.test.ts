@@ -7,7 +7,12 @@ function recorder() {
   const create = (server: string) => {
     const entry = { server, lines: [] as string[], closed: false };
     made.push(entry);
-    return { send: (program: string, _level: string, message: string) => entry.lines.push(`${program}: ${message}`), close: async () => { entry.closed = true; } } as unknown as LogForwarder;
+    return {
+      send: (program: string, _level: string, message: string) => entry.lines.push(`${program}: ${message}`),
+      close: async () => {
+        entry.closed = true;
+      },
+    } as unknown as LogForwarder;
   };
   return { made, create };
 }
@@ -20,7 +25,9 @@ describe('SwitchableSink', () => {
     sink.send('rolevisor', 'info', 'boot 2');
     await sink.point('10.0.0.1:514');
     sink.send('nginx', 'info', 'after');
-    expect(made.map((m) => [m.server, m.lines])).toEqual([['10.0.0.1:514', ['rolevisor: boot 1', 'rolevisor: boot 2', 'nginx: after']]]);
+    expect(made.map((m) => [m.server, m.lines])).toEqual([
+      ['10.0.0.1:514', ['rolevisor: boot 1', 'rolevisor: boot 2', 'nginx: after']],
+    ]);
   });
 
   test('a move closes the old forwarder; none drops the early lines and forwards nothing', async () => {
@@ -33,7 +40,10 @@ describe('SwitchableSink', () => {
     sink.send('rolevisor', 'info', 'to a');
     await sink.point('b:514');
     sink.send('rolevisor', 'info', 'to b');
-    expect(made.map((m) => [m.server, m.lines, m.closed])).toEqual([['a:514', ['rolevisor: to a'], true], ['b:514', ['rolevisor: to b'], false]]);
+    expect(made.map((m) => [m.server, m.lines, m.closed])).toEqual([
+      ['a:514', ['rolevisor: to a'], true],
+      ['b:514', ['rolevisor: to b'], false],
+    ]);
     await sink.close(100);
     expect(made[1]!.closed).toBe(true);
   });

@@ -21,7 +21,11 @@ describe('resolveLogFile', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   test('a host/program.log inside the directory', async () => {
-    await expect(resolveLogFile(root, 'web-1/uwsgi.log')).resolves.toEqual({ ok: true, path: join(root, 'web-1', 'uwsgi.log'), name: 'web-1/uwsgi.log' });
+    await expect(resolveLogFile(root, 'web-1/uwsgi.log')).resolves.toEqual({
+      ok: true,
+      path: join(root, 'web-1', 'uwsgi.log'),
+      name: 'web-1/uwsgi.log',
+    });
   });
 
   test.each([
@@ -49,7 +53,10 @@ describe('resolveLogFile', () => {
   });
 
   test('a symlink that stays inside is followed to its real path', async () => {
-    await expect(resolveLogFile(root, 'web-1/inside.log')).resolves.toMatchObject({ ok: true, path: join(root, 'web-1', 'uwsgi.log') });
+    await expect(resolveLogFile(root, 'web-1/inside.log')).resolves.toMatchObject({
+      ok: true,
+      path: join(root, 'web-1', 'uwsgi.log'),
+    });
   });
 
   test('the shape check alone', () => {

@@ -5,7 +5,9 @@ import { tailLines } from '../../../src/logviewer/tail.js';
 
 describe('tailLines', () => {
   let dir: string;
-  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'tail-')); });
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tail-'));
+  });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   test('small files, with and without a final newline, and empty files', async () => {
@@ -21,7 +23,8 @@ describe('tailLines', () => {
   test('a 200 MB file: the last lines exactly, read from the end only', async () => {
     const path = join(dir, 'big');
     const handle = await open(path, 'w');
-    const block = Array.from({ length: 10_000 }, (_, i) => `line ${String(i).padStart(5, '0')} ${'x'.repeat(8)}`).join('\n') + '\n';
+    const block =
+      Array.from({ length: 10_000 }, (_, i) => `line ${String(i).padStart(5, '0')} ${'x'.repeat(8)}`).join('\n') + '\n';
     for (let i = 0; i < 800; i++) await handle.write(block); // ~200 MB
     await handle.close();
     const started = performance.now();

@@ -1,6 +1,11 @@
 import { renderSyslogConf } from '../../../src/services/syslog-conf.js';
 
-const base = { bind: '0.0.0.0', port: 1514, logDir: '/var/lib/rolevisor/log', probeDir: '/var/lib/rolevisor/run/syslog/probe' };
+const base = {
+  bind: '0.0.0.0',
+  port: 1514,
+  logDir: '/var/lib/rolevisor/log',
+  probeDir: '/var/lib/rolevisor/run/syslog/probe',
+};
 
 describe('renderSyslogConf', () => {
   test('one port for TCP and UDP, 3.38 stats syntax, file per host and program', () => {
@@ -12,9 +17,12 @@ describe('renderSyslogConf', () => {
     expect(conf).toContain('file("/var/lib/rolevisor/log/${.rv.host}/${.rv.program}.log"');
   });
 
-  test.each(['/tmp/a"b', '/tmp/$HOME', '/tmp/a`b`', '/tmp/a\\b', 'relative', '/tmp/a\nb'])('refuses the log dir %j', (logDir) => {
-    expect(() => renderSyslogConf({ ...base, logDir })).toThrow(/cannot be used in the syslog-ng config/);
-  });
+  test.each(['/tmp/a"b', '/tmp/$HOME', '/tmp/a`b`', '/tmp/a\\b', 'relative', '/tmp/a\nb'])(
+    'refuses the log dir %j',
+    (logDir) => {
+      expect(() => renderSyslogConf({ ...base, logDir })).toThrow(/cannot be used in the syslog-ng config/);
+    },
+  );
 
   test('refuses a bind that is not an address and a port out of range', () => {
     expect(() => renderSyslogConf({ ...base, bind: 'x"); };' })).toThrow(/must be an IP address/);

@@ -1,6 +1,13 @@
 import { renderUwsgiIni, wsgiCallable } from '../../../src/services/uwsgi-ini.js';
 
-const options = { socket: '/h/run/uwsgi/uwsgi.sock', wsgiFile: '/app/demo/app.py', callable: 'app', urlRoot: '/', processes: 3, shutdownMercySec: 10 };
+const options = {
+  socket: '/h/run/uwsgi/uwsgi.sock',
+  wsgiFile: '/app/demo/app.py',
+  callable: 'app',
+  urlRoot: '/',
+  processes: 3,
+  shutdownMercySec: 10,
+};
 
 test.each([
   ['app = Flask(__name__)\n', 'app'],
@@ -15,11 +22,24 @@ test.each([
 
 test('at the root the app is the wsgi-file; SIGTERM is graceful and final', () => {
   const ini = renderUwsgiIni(options).split('\n');
-  expect(ini).toEqual(expect.arrayContaining([
-    '[uwsgi]', 'strict = true', 'plugins = python3', 'master = true', 'need-app = true', 'die-on-term = true',
-    'hook-master-start = unix_signal:15 gracefully_kill_them_all', 'socket = /h/run/uwsgi/uwsgi.sock', 'chmod-socket = 660',
-    'wsgi-file = /app/demo/app.py', 'callable = app', 'processes = 3', 'chdir = /app/demo', 'pythonpath = /app/demo',
-  ]));
+  expect(ini).toEqual(
+    expect.arrayContaining([
+      '[uwsgi]',
+      'strict = true',
+      'plugins = python3',
+      'master = true',
+      'need-app = true',
+      'die-on-term = true',
+      'hook-master-start = unix_signal:15 gracefully_kill_them_all',
+      'socket = /h/run/uwsgi/uwsgi.sock',
+      'chmod-socket = 660',
+      'wsgi-file = /app/demo/app.py',
+      'callable = app',
+      'processes = 3',
+      'chdir = /app/demo',
+      'pythonpath = /app/demo',
+    ]),
+  );
   expect(ini.some((l) => l.startsWith('mount'))).toBe(false);
 });
 
@@ -29,6 +49,11 @@ test('under a URL root the app is mounted there and the prefix moves to SCRIPT_N
   expect(ini.some((l) => l.startsWith('wsgi-file'))).toBe(false);
 });
 
-test.each(['/a%d/app.py', '/a$(HOME)/app.py', '/a\n/app.py', '/a@(x)/app.py'])('refuses the path %j, which uwsgi would expand', (wsgiFile) => {
-  expect(() => renderUwsgiIni({ ...options, wsgiFile })).toThrow(expect.objectContaining({ code: 'RV_PREPARE_FAILED' }));
-});
+test.each(['/a%d/app.py', '/a$(HOME)/app.py', '/a\n/app.py', '/a@(x)/app.py'])(
+  'refuses the path %j, which uwsgi would expand',
+  (wsgiFile) => {
+    expect(() => renderUwsgiIni({ ...options, wsgiFile })).toThrow(
+      expect.objectContaining({ code: 'RV_PREPARE_FAILED' }),
+    );
+  },
+);

@@ -7,7 +7,12 @@ test('encodes the uwsgi header and little-endian length-prefixed vars', () => {
 });
 
 test('splits the query string off the path', () => {
-  expect(wsgiGetVars('/demo/?x=1')).toMatchObject({ REQUEST_METHOD: 'GET', PATH_INFO: '/demo/', QUERY_STRING: 'x=1', REQUEST_URI: '/demo/?x=1' });
+  expect(wsgiGetVars('/demo/?x=1')).toMatchObject({
+    REQUEST_METHOD: 'GET',
+    PATH_INFO: '/demo/',
+    QUERY_STRING: 'x=1',
+    REQUEST_URI: '/demo/?x=1',
+  });
 });
 
 test('refuses vars larger than the 16-bit size field', () => {

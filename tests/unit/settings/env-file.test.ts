@@ -6,7 +6,11 @@ import { parseEnvFile, readEnvFile } from '../../../src/settings/env-file.js';
 describe('parseEnvFile (docker --env-file format)', () => {
   test('KEY=VALUE lines, comments and blank lines', () => {
     const entries = parseEnvFile('# comment\n\nA=1\n  B=two words \nC=\n');
-    expect(entries.map((e) => [e.key, e.value])).toEqual([['A', '1'], ['B', 'two words '], ['C', '']]);
+    expect(entries.map((e) => [e.key, e.value])).toEqual([
+      ['A', '1'],
+      ['B', 'two words '],
+      ['C', ''],
+    ]);
   });
 
   test('values are literal: quotes, = and # are kept', () => {
@@ -23,16 +27,20 @@ describe('parseEnvFile (docker --env-file format)', () => {
   });
 
   test('malformed lines are all reported with their line numbers', () => {
-    expect(() => parseEnvFile('GOOD=1\nnot a var\n=x\n', 'f.env')).toThrow(expect.objectContaining({
-      code: 'RV_CONFIG_INVALID',
-      details: [expect.stringContaining('f.env:2'), expect.stringContaining('f.env:3')],
-    }));
+    expect(() => parseEnvFile('GOOD=1\nnot a var\n=x\n', 'f.env')).toThrow(
+      expect.objectContaining({
+        code: 'RV_CONFIG_INVALID',
+        details: [expect.stringContaining('f.env:2'), expect.stringContaining('f.env:3')],
+      }),
+    );
   });
 });
 
 describe('readEnvFile', () => {
   let dir: string;
-  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'envfile-')); });
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'envfile-'));
+  });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   test('the file wins; the real environment fills what it does not set', async () => {
@@ -44,7 +52,9 @@ describe('readEnvFile', () => {
 
   test('a missing file is a clear configuration error', async () => {
     await expect(readEnvFile(join(dir, 'missing'), {})).rejects.toMatchObject({
-      code: 'RV_ENV_FILE_UNREADABLE', exitCode: 78, message: expect.stringContaining('ENOENT'),
+      code: 'RV_ENV_FILE_UNREADABLE',
+      exitCode: 78,
+      message: expect.stringContaining('ENOENT'),
     });
   });
 });

@@ -26,13 +26,26 @@ describe('loadSettings', () => {
     expect(s.backupDir).toBe('/var/lib/rolevisor/backup');
     expect(s.stopTimeoutSec).toBe(30);
     expect(s.s3).toBeUndefined();
-    expect(s.db).toMatchObject({ name: 'docassemble', user: 'docassemble', port: 5432, prefix: 'postgresql+psycopg2://' });
+    expect(s.db).toMatchObject({
+      name: 'docassemble',
+      user: 'docassemble',
+      port: 5432,
+      prefix: 'postgresql+psycopg2://',
+    });
   });
 
-  test.each([['true', true], ['YES', true], ['1', true], ['On', true], ['false', false], ['no', false], ['0', false], ['OFF', false]])(
-    'boolean %s', (raw, value) => {
-      expect(load({ USEHTTPS: raw }).web.useHttps).toBe(value);
-    });
+  test.each([
+    ['true', true],
+    ['YES', true],
+    ['1', true],
+    ['On', true],
+    ['false', false],
+    ['no', false],
+    ['0', false],
+    ['OFF', false],
+  ])('boolean %s', (raw, value) => {
+    expect(load({ USEHTTPS: raw }).web.useHttps).toBe(value);
+  });
 
   test('CONTAINERROLE is a colon list; aliases expand; order follows the catalogue', () => {
     const s = load({ CONTAINERROLE: 'celery:web' });
@@ -48,8 +61,18 @@ describe('loadSettings', () => {
   });
 
   test('S3 is enabled by S3BUCKET alone and carries its settings', () => {
-    const s = load({ S3BUCKET: 'b', S3ENDPOINTURL: 'http://127.0.0.1:9000', S3ACCESSKEY: 'AK', S3SECRETACCESSKEY: 'SK' });
-    expect(s.s3).toMatchObject({ bucket: 'b', region: 'us-east-1', endpointUrl: 'http://127.0.0.1:9000', accessKeyId: 'AK' });
+    const s = load({
+      S3BUCKET: 'b',
+      S3ENDPOINTURL: 'http://127.0.0.1:9000',
+      S3ACCESSKEY: 'AK',
+      S3SECRETACCESSKEY: 'SK',
+    });
+    expect(s.s3).toMatchObject({
+      bucket: 'b',
+      region: 'us-east-1',
+      endpointUrl: 'http://127.0.0.1:9000',
+      accessKeyId: 'AK',
+    });
     expect(load({ S3BUCKET: 'b', S3ENABLE: 'false' }).s3).toBeUndefined();
   });
 
@@ -59,20 +82,38 @@ describe('loadSettings', () => {
   });
 
   test('secrets are collected for redaction, including passwords inside URLs', () => {
-    const s = load({ DBPASSWORD: 'hunter22', RABBITMQ: 'amqp://app:s3cr%2Ft@mq:5672//', S3BUCKET: 'b', S3ACCESSKEY: 'AKIA1', S3SECRETACCESSKEY: 'SECRETKEY' });
-    expect(s.secrets).toEqual(expect.arrayContaining(['hunter22', 's3cr/t', 'amqp://app:s3cr%2Ft@mq:5672//', 'AKIA1', 'SECRETKEY']));
+    const s = load({
+      DBPASSWORD: 'hunter22',
+      RABBITMQ: 'amqp://app:s3cr%2Ft@mq:5672//',
+      S3BUCKET: 'b',
+      S3ACCESSKEY: 'AKIA1',
+      S3SECRETACCESSKEY: 'SECRETKEY',
+    });
+    expect(s.secrets).toEqual(
+      expect.arrayContaining(['hunter22', 's3cr/t', 'amqp://app:s3cr%2Ft@mq:5672//', 'AKIA1', 'SECRETKEY']),
+    );
   });
 
   test('every problem is reported at once, one line each, with variable, expectation, value and fix', () => {
-    const problems = problemsOf({ DBPORT: 'abc', USEHTTPS: 'maybe', CONTAINERROLE: 'web:nosuch', STOPTIMEOUT: '0', S3ENABLE: 'true' });
+    const problems = problemsOf({
+      DBPORT: 'abc',
+      USEHTTPS: 'maybe',
+      CONTAINERROLE: 'web:nosuch',
+      STOPTIMEOUT: '0',
+      S3ENABLE: 'true',
+    });
     expect(problems).toHaveLength(5);
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^DBPORT: expected a whole number from 1 to 65535.*received "abc"; fix DBPORT or unset it to use the default \(5432\)$/),
-      expect.stringMatching(/^USEHTTPS: expected true or false.*received "maybe"/),
-      expect.stringMatching(/^CONTAINERROLE: .*received "web:nosuch"; unknown role "nosuch"/),
-      expect.stringMatching(/^STOPTIMEOUT: expected a whole number from 1 to 3600/),
-      expect.stringMatching(/^S3BUCKET: expected a bucket name because S3ENABLE is true/),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^DBPORT: expected a whole number from 1 to 65535.*received "abc"; fix DBPORT or unset it to use the default \(5432\)$/,
+        ),
+        expect.stringMatching(/^USEHTTPS: expected true or false.*received "maybe"/),
+        expect.stringMatching(/^CONTAINERROLE: .*received "web:nosuch"; unknown role "nosuch"/),
+        expect.stringMatching(/^STOPTIMEOUT: expected a whole number from 1 to 3600/),
+        expect.stringMatching(/^S3BUCKET: expected a bucket name because S3ENABLE is true/),
+      ]),
+    );
     for (const line of problems) expect(line).not.toContain('\n');
   });
 
@@ -92,14 +133,30 @@ describe('loadSettings', () => {
   });
 
   test('ports, paths, URLs and cron expressions are validated', () => {
-    const problems = problemsOf({ REDISPORT: '70000', ROLEVISOR_HOME: 'relative/path', S3ENDPOINTURL: 'ftp://x', BACKUPSCHEDULE: 'every day' });
-    expect(problems.map((p) => p.split(':')[0])).toEqual(['ROLEVISOR_HOME', 'BACKUPSCHEDULE', 'REDISPORT', 'S3ENDPOINTURL']);
+    const problems = problemsOf({
+      REDISPORT: '70000',
+      ROLEVISOR_HOME: 'relative/path',
+      S3ENDPOINTURL: 'ftp://x',
+      BACKUPSCHEDULE: 'every day',
+    });
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'ROLEVISOR_HOME',
+      'BACKUPSCHEDULE',
+      'REDISPORT',
+      'S3ENDPOINTURL',
+    ]);
   });
 });
 
-describe('the seeds\' env.list files are accepted unchanged', () => {
+describe("the seeds' env.list files are accepted unchanged", () => {
   const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/env/${name}`, import.meta.url));
-  test.each(['seed-webserver.env.list', 'seed-webserver-log.env.list', 'seed-ecs-backend.env.list', 'seed-ecs-app.env.list', 'seed-ecs-all.env.list'])('%s', async (name) => {
+  test.each([
+    'seed-webserver.env.list',
+    'seed-webserver-log.env.list',
+    'seed-ecs-backend.env.list',
+    'seed-ecs-app.env.list',
+    'seed-ecs-all.env.list',
+  ])('%s', async (name) => {
     const env = await readEnvFile(fixture(name), {});
     expect(() => load(env)).not.toThrow();
   });

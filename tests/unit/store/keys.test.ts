@@ -1,7 +1,13 @@
 import { joinKey, validateKey, validatePrefix } from '../../../src/store/keys.js';
 
 describe('store keys', () => {
-  test.each(['config.yml', 'generations/20261123T152107.123Z-ab12/manifest.json', 'certs/a.b-c_d', 'hostname-sql', 'x/.hidden'])('accepts %s', (key) => {
+  test.each([
+    'config.yml',
+    'generations/20261123T152107.123Z-ab12/manifest.json',
+    'certs/a.b-c_d',
+    'hostname-sql',
+    'x/.hidden',
+  ])('accepts %s', (key) => {
     expect(validateKey(key)).toBe(key);
   });
 
@@ -26,7 +32,8 @@ describe('store keys', () => {
 
   test('prefixes may be empty, end in "/", or be partial', () => {
     for (const prefix of ['', 'generations/', 'generations/2026', 'a/b/']) expect(validatePrefix(prefix)).toBe(prefix);
-    for (const prefix of ['/', '../', 'a/../', 'a//', '\\']) expect(() => validatePrefix(prefix)).toThrow(/store prefix .* is refused/);
+    for (const prefix of ['/', '../', 'a/../', 'a//', '\\'])
+      expect(() => validatePrefix(prefix)).toThrow(/store prefix .* is refused/);
   });
 
   test('joinKey validates the joined key', () => {

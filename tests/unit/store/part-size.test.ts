@@ -11,11 +11,14 @@ describe('choosePartSize', () => {
     expect(choosePartSize(10 * GIB)).toBe(8 * MIB);
   });
 
-  test.each([100 * GIB, 500 * GIB, 4.8 * 1024 * GIB])('a known size of %d bytes stays under 10,000 parts, in whole MiB', (size) => {
-    const part = choosePartSize(size);
-    expect(part % MIB).toBe(0);
-    expect(Math.ceil(size / part)).toBeLessThan(MAX_PARTS);
-  });
+  test.each([100 * GIB, 500 * GIB, 4.8 * 1024 * GIB])(
+    'a known size of %d bytes stays under 10,000 parts, in whole MiB',
+    (size) => {
+      const part = choosePartSize(size);
+      expect(part % MIB).toBe(0);
+      expect(Math.ceil(size / part)).toBeLessThan(MAX_PARTS);
+    },
+  );
 
   test('an expected size gets a margin for growth', () => {
     const part = choosePartSize(undefined, 200 * GIB);

@@ -5,7 +5,9 @@ import { tempHome } from '../../helpers/env.js';
 
 describe('ensureGeneratedSecret', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;
-  beforeAll(async () => { home = await tempHome(); });
+  beforeAll(async () => {
+    home = await tempHome();
+  });
   afterAll(() => home.cleanup());
 
   test('creates a 0600 secret once, then returns the same one', async () => {

@@ -3,7 +3,11 @@ import { nodeEntryCommand, runningFromSources } from '../../../src/util/node-ent
 
 describe('nodeEntryCommand', () => {
   test('from compiled dist/: node dist/<entry>.js', () => {
-    const command = nodeEntryCommand('logviewer/main', ['--port', '1'], 'file:///opt/rolevisor/dist/util/node-entry.js');
+    const command = nodeEntryCommand(
+      'logviewer/main',
+      ['--port', '1'],
+      'file:///opt/rolevisor/dist/util/node-entry.js',
+    );
     expect(command).toEqual({ file: process.execPath, args: ['/opt/rolevisor/dist/logviewer/main.js', '--port', '1'] });
   });
 

@@ -38,7 +38,9 @@ describe('progress meter', () => {
       expect(line.rate as number).toBeGreaterThan(0);
       expect(typeof line.eta).toBe('number');
       expect(line.eta as number).toBeGreaterThanOrEqual(0);
-      expect(String(line.msg)).toMatch(/^put generations\/x\/postgres\.dump: .* of 2\.5 MiB at .*\/s, about \d+ s left$/);
+      expect(String(line.msg)).toMatch(
+        /^put generations\/x\/postgres\.dump: .* of 2\.5 MiB at .*\/s, about \d+ s left$/,
+      );
     }
     // Bytes only grow as the transfer goes on.
     const bytes = progress.map((l) => l.bytes as number);
@@ -58,7 +60,11 @@ describe('progress meter', () => {
     for (const line of progress) expect(line.eta).toBeUndefined();
 
     const quiet = memoryLogger();
-    await pipeline(Readable.from([Buffer.from('tiny')]), progressMeter(quiet.log, { op: 'get', key: 'hostname-sql' }), sink());
+    await pipeline(
+      Readable.from([Buffer.from('tiny')]),
+      progressMeter(quiet.log, { op: 'get', key: 'hostname-sql' }),
+      sink(),
+    );
     expect(quiet.lines()).toMatchObject([{ level: 'debug', op: 'get', key: 'hostname-sql', bytes: 4, done: true }]);
   });
 

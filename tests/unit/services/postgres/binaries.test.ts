@@ -21,16 +21,20 @@ describe('postgresBinaries', () => {
     expect(installedMajors(join(home.dir, 'lib'))).toEqual([15, 13, 9]);
   });
 
-  test('takes the newest for a new cluster and the cluster\'s own major for an existing one', () => {
+  test("takes the newest for a new cluster and the cluster's own major for an existing one", () => {
     const lib = join(home.dir, 'lib');
     expect(postgresBinaries(undefined, lib)).toEqual({ major: 15, bin: join(lib, '15', 'bin') });
     expect(clusterMajor(join(home.dir, 'data'))).toBe(13);
     expect(postgresBinaries(13, lib).bin).toBe(join(lib, '13', 'bin'));
   });
 
-  test('says what to install when the cluster\'s major is missing, or nothing is installed', () => {
-    expect(() => postgresBinaries(14, join(home.dir, 'lib'))).toThrow(/created by PostgreSQL 14 .*install postgresql-14/);
-    expect(() => postgresBinaries(undefined, join(home.dir, 'nowhere'))).toThrow(/install the Debian package "postgresql"/);
+  test("says what to install when the cluster's major is missing, or nothing is installed", () => {
+    expect(() => postgresBinaries(14, join(home.dir, 'lib'))).toThrow(
+      /created by PostgreSQL 14 .*install postgresql-14/,
+    );
+    expect(() => postgresBinaries(undefined, join(home.dir, 'nowhere'))).toThrow(
+      /install the Debian package "postgresql"/,
+    );
     expect(clusterMajor(join(home.dir, 'nowhere'))).toBeUndefined();
   });
 });

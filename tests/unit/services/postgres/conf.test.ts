@@ -1,21 +1,31 @@
 import { confString, renderPgHba, renderPostgresConf } from '../../../../src/services/postgres/conf.js';
 
 describe('renderPostgresConf', () => {
-  const conf = renderPostgresConf({ dataDir: '/h/data/postgres', runDir: '/h/run/postgres', hbaFile: '/h/conf/postgres/pg_hba.conf', listen: '0.0.0.0', port: 5433 });
+  const conf = renderPostgresConf({
+    dataDir: '/h/data/postgres',
+    runDir: '/h/run/postgres',
+    hbaFile: '/h/conf/postgres/pg_hba.conf',
+    listen: '0.0.0.0',
+    port: 5433,
+  });
 
-  test('includes initdb\'s file first, then overrides listening, sockets, hba and logging', () => {
+  test("includes initdb's file first, then overrides listening, sockets, hba and logging", () => {
     const lines = conf.split('\n');
-    expect(lines.findIndex((l) => l.startsWith('include '))).toBeLessThan(lines.findIndex((l) => l.startsWith('listen_addresses')));
-    expect(lines).toEqual(expect.arrayContaining([
-      "include '/h/data/postgres/postgresql.conf'",
-      "listen_addresses = '0.0.0.0'",
-      'port = 5433',
-      "unix_socket_directories = '/h/run/postgres'",
-      "hba_file = '/h/conf/postgres/pg_hba.conf'",
-      "password_encryption = 'scram-sha-256'",
-      "log_destination = 'stderr'",
-      'logging_collector = off',
-    ]));
+    expect(lines.findIndex((l) => l.startsWith('include '))).toBeLessThan(
+      lines.findIndex((l) => l.startsWith('listen_addresses')),
+    );
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        "include '/h/data/postgres/postgresql.conf'",
+        "listen_addresses = '0.0.0.0'",
+        'port = 5433',
+        "unix_socket_directories = '/h/run/postgres'",
+        "hba_file = '/h/conf/postgres/pg_hba.conf'",
+        "password_encryption = 'scram-sha-256'",
+        "log_destination = 'stderr'",
+        'logging_collector = off',
+      ]),
+    );
   });
 
   test('quotes values as postgresql.conf reads them', () => {
@@ -25,7 +35,10 @@ describe('renderPostgresConf', () => {
 });
 
 describe('renderPgHba', () => {
-  const rules = renderPgHba().split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/\s+/));
+  const rules = renderPgHba()
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split(/\s+/));
 
   test('no rule trusts anyone, and every accepting rule is scram-sha-256', () => {
     expect(rules.every((r) => r.at(-1) === 'scram-sha-256' || r.at(-1) === 'reject')).toBe(true);

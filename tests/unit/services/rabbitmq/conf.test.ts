@@ -7,7 +7,11 @@ describe('rabbitmqCredentials', () => {
   test('user, password and vhost from the URL; "//" and "" mean the vhost "/"', () => {
     expect(rabbitmqCredentials('amqp://u:p%23w@host:5672//')).toEqual({ username: 'u', password: 'p#w', vhost: '/' });
     expect(rabbitmqCredentials('pyamqp://u:p@host:5672/')).toEqual({ username: 'u', password: 'p', vhost: '/' });
-    expect(rabbitmqCredentials('amqp://u:p@host/my%2Fvhost')).toEqual({ username: 'u', password: 'p', vhost: 'my/vhost' });
+    expect(rabbitmqCredentials('amqp://u:p@host/my%2Fvhost')).toEqual({
+      username: 'u',
+      password: 'p',
+      vhost: 'my/vhost',
+    });
   });
   test('guest/guest on "/" when unset or without a user', () => {
     expect(rabbitmqCredentials(undefined)).toEqual({ username: 'guest', password: 'guest', vhost: '/' });
@@ -20,7 +24,11 @@ describe('rabbitmqPasswordHash', () => {
     const salt = Buffer.from([0x90, 0x8d, 0xc6, 0x0a]);
     const raw = Buffer.from(rabbitmqPasswordHash('test12', salt), 'base64');
     expect(raw.subarray(0, 4)).toEqual(salt);
-    expect(raw.subarray(4)).toEqual(createHash('sha256').update(Buffer.concat([salt, Buffer.from('test12')])).digest());
+    expect(raw.subarray(4)).toEqual(
+      createHash('sha256')
+        .update(Buffer.concat([salt, Buffer.from('test12')]))
+        .digest(),
+    );
     expect(rabbitmqPasswordHash('test12')).not.toBe(rabbitmqPasswordHash('test12'));
   });
 });
@@ -30,15 +38,26 @@ describe('renderRabbitmqConf and renderDefinitions', () => {
     const conf = renderRabbitmqConf({ definitionsFile: '/h/conf/rabbitmq/definitions.json', allowRemoteGuest: false });
     expect(conf).toContain('load_definitions = /h/conf/rabbitmq/definitions.json\n');
     expect(conf).toContain('loopback_users.guest = true\n');
-    expect(renderRabbitmqConf({ definitionsFile: '/d.json', allowRemoteGuest: true })).toContain('loopback_users = none\n');
-    expect(() => renderRabbitmqConf({ definitionsFile: '/a#b.json', allowRemoteGuest: false })).toThrow(/cannot hold the path/);
+    expect(renderRabbitmqConf({ definitionsFile: '/d.json', allowRemoteGuest: true })).toContain(
+      'loopback_users = none\n',
+    );
+    expect(() => renderRabbitmqConf({ definitionsFile: '/a#b.json', allowRemoteGuest: false })).toThrow(
+      /cannot hold the path/,
+    );
   });
 
   test('one user with full rights on its vhost, with a hash and never the password', () => {
     const text = renderDefinitions({ username: 'mq', password: 'plain-secret', vhost: 'v' });
     expect(text).not.toContain('plain-secret');
     const definitions = JSON.parse(text);
-    expect(definitions.users).toEqual([{ name: 'mq', password_hash: expect.any(String), hashing_algorithm: 'rabbit_password_hashing_sha256', tags: ['administrator'] }]);
+    expect(definitions.users).toEqual([
+      {
+        name: 'mq',
+        password_hash: expect.any(String),
+        hashing_algorithm: 'rabbit_password_hashing_sha256',
+        tags: ['administrator'],
+      },
+    ]);
     expect(definitions.vhosts).toEqual([{ name: 'v' }]);
     expect(definitions.permissions).toEqual([{ user: 'mq', vhost: 'v', configure: '.*', write: '.*', read: '.*' }]);
   });

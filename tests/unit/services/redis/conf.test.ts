@@ -23,19 +23,40 @@ describe('renderRedisConf', () => {
   const lines = (text: string) => text.trim().split('\n');
 
   test('foreground, no automatic saving, data in the data dir', () => {
-    const conf = lines(renderRedisConf({ ...base, bind: '127.0.0.1', credentials: { username: undefined, password: undefined } }));
-    expect(conf).toEqual(expect.arrayContaining(['port 6390', 'bind 127.0.0.1', 'daemonize no', 'save ""', 'appendonly no', 'dbfilename dump.rdb', 'dir "/h/data/redis"', 'protected-mode yes']));
+    const conf = lines(
+      renderRedisConf({ ...base, bind: '127.0.0.1', credentials: { username: undefined, password: undefined } }),
+    );
+    expect(conf).toEqual(
+      expect.arrayContaining([
+        'port 6390',
+        'bind 127.0.0.1',
+        'daemonize no',
+        'save ""',
+        'appendonly no',
+        'dbfilename dump.rdb',
+        'dir "/h/data/redis"',
+        'protected-mode yes',
+      ]),
+    );
     expect(conf.some((l) => l.startsWith('requirepass'))).toBe(false);
   });
 
   test('on the network without a password, protected mode is off (else app hosts are refused)', () => {
-    expect(lines(renderRedisConf({ ...base, bind: '0.0.0.0', credentials: { username: undefined, password: undefined } }))).toContain('protected-mode no');
-    expect(lines(renderRedisConf({ ...base, bind: '0.0.0.0', credentials: { username: undefined, password: 'pw' } }))).toContain('protected-mode yes');
+    expect(
+      lines(renderRedisConf({ ...base, bind: '0.0.0.0', credentials: { username: undefined, password: undefined } })),
+    ).toContain('protected-mode no');
+    expect(
+      lines(renderRedisConf({ ...base, bind: '0.0.0.0', credentials: { username: undefined, password: 'pw' } })),
+    ).toContain('protected-mode yes');
   });
 
   test('a password becomes requirepass; a named user gets an ACL line with the same password', () => {
-    expect(lines(renderRedisConf({ ...base, bind: '127.0.0.1', credentials: { username: undefined, password: 's e"c' } }))).toContain('requirepass "s e\\x22c"');
-    const named = lines(renderRedisConf({ ...base, bind: '127.0.0.1', credentials: { username: 'app', password: 'pw' } }));
+    expect(
+      lines(renderRedisConf({ ...base, bind: '127.0.0.1', credentials: { username: undefined, password: 's e"c' } })),
+    ).toContain('requirepass "s e\\x22c"');
+    const named = lines(
+      renderRedisConf({ ...base, bind: '127.0.0.1', credentials: { username: 'app', password: 'pw' } }),
+    );
     expect(named).toEqual(expect.arrayContaining(['requirepass "pw"', 'user "app" on ">pw" ~* &* +@all']));
   });
 });
