@@ -2,8 +2,8 @@
 // that hold parts of that kind stored with the sizes their manifest records. A generation
 // whose part is missing or has the wrong size is passed over with the reason; one whose
 // bytes turn out wrong while restoring is passed over then (restore-*.ts).
-import type { GenerationScan, GenerationSummary } from '../store/generations.js';
-import type { PartInfo } from '../store/manifest.js';
+import type { GenerationScan, GenerationSummary } from '../generations/scan.js';
+import type { PartInfo } from '../generations/manifest.js';
 
 export interface Candidate {
   id: string;

@@ -7,7 +7,7 @@ import { RolevisorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
 import type { BackupRecord, RuntimeState } from '../status/runtime.js';
-import { scanGenerations, type GenerationScan } from '../store/generations.js';
+import { scanGenerations, type GenerationScan } from '../generations/scan.js';
 import type { Store } from '../store/store.js';
 import type { BuiltService } from '../supervisor/build.js';
 import type { Child, ChildStatus } from '../supervisor/child.js';

@@ -10,7 +10,7 @@ import { RolevisorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ensureServiceDir } from '../services/backend-dirs.js';
 import type { ServiceContext } from '../services/types.js';
-import { readPart } from '../store/generations.js';
+import { readPart } from '../generations/read.js';
 import type { Store } from '../store/store.js';
 import { formatBytes } from '../util/progress.js';
 import type { Candidate } from './candidates.js';

@@ -5,7 +5,7 @@
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
 import type { BackupRecord, RuntimeState } from '../status/runtime.js';
-import { pruneGenerations } from '../store/generations.js';
+import { pruneGenerations } from '../generations/prune.js';
 import type { Store } from '../store/store.js';
 import { formatBytes } from '../util/progress.js';
 import { saveLastBackup } from './last-backup.js';

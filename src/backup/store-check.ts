@@ -4,7 +4,8 @@
 import { isRolevisorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
-import { createStore, type Store } from '../store/index.js';
+import { createStore } from '../store/create.js';
+import type { Store } from '../store/store.js';
 import type { CheckRetryOptions } from '../store/s3-store.js';
 
 const MIN_DELAY_MS = 1000;

@@ -5,8 +5,8 @@
 import { RolevisorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ServiceContext } from '../services/types.js';
-import { beginGeneration, type GenerationWriter } from '../store/generations.js';
-import type { Manifest } from '../store/manifest.js';
+import { beginGeneration, type GenerationWriter } from '../generations/writer.js';
+import type { Manifest } from '../generations/manifest.js';
 import type { Store } from '../store/store.js';
 import { formatBytes } from '../util/progress.js';
 import { POSTGRES_KIND, postgresPartName, REDIS_KIND, REDIS_PART } from './part-names.js';

@@ -4,8 +4,9 @@
 import { EXIT } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
-import { partsPresent, scanGenerations, verifyGeneration, type GenerationSummary } from '../store/generations.js';
-import { createStore } from '../store/index.js';
+import { partsPresent, verifyGeneration } from '../generations/read.js';
+import { scanGenerations, type GenerationSummary } from '../generations/scan.js';
+import { createStore } from '../store/create.js';
 import { closeStore } from '../backup/store-check.js';
 import { formatBytes } from '../util/progress.js';
 

@@ -5,7 +5,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsStore } from '../../../src/store/fs-store.js';
-import { scanGenerations } from '../../../src/store/generations.js';
+import { scanGenerations } from '../../../src/generations/scan.js';
 import { memoryLogger, tempHome } from '../../helpers/env.js';
 import { runCli, type RolevisorProcess } from '../../helpers/rolevisor-process.js';
 import { boot, committed, DBPASSWORD, newCycle, read, stopOrphans, wipe, withDb, write, type Cycle } from './cycle.js';

@@ -5,7 +5,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3Store } from '../../../src/store/s3-store.js';
-import { scanGenerations } from '../../../src/store/generations.js';
+import { scanGenerations } from '../../../src/generations/scan.js';
 import { freePort, memoryLogger, tempHome } from '../../helpers/env.js';
 import { RolevisorProcess } from '../../helpers/rolevisor-process.js';
 import { startS3rver, type S3rverHandle } from '../store/s3rver-server.js';

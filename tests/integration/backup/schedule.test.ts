@@ -2,7 +2,7 @@
 // a time, each followed by retention; status and metrics show the last and the next one.
 import { join } from 'node:path';
 import { FsStore } from '../../../src/store/fs-store.js';
-import { scanGenerations } from '../../../src/store/generations.js';
+import { scanGenerations } from '../../../src/generations/scan.js';
 import { memoryLogger, tempHome } from '../../helpers/env.js';
 import { runCli, type RolevisorProcess } from '../../helpers/rolevisor-process.js';
 import { boot, newCycle, stopOrphans, type Cycle } from './cycle.js';

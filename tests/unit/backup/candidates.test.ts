@@ -1,8 +1,8 @@
 // Which generations can restore a service: newest first, with parts of that kind, stored
 // with the sizes the manifest records; the others are passed over with the reason.
 import { candidatesFor } from '../../../src/backup/candidates.js';
-import type { GenerationScan, GenerationSummary } from '../../../src/store/generations.js';
-import { partKey, type PartInfo } from '../../../src/store/manifest.js';
+import type { GenerationScan, GenerationSummary } from '../../../src/generations/scan.js';
+import { partKey, type PartInfo } from '../../../src/generations/manifest.js';
 
 function generation(
   id: string,

@@ -1,5 +1,5 @@
 import { RolevisorError } from '../../../src/errors.js';
-import { parseManifest, partNameProblem, serializeManifest, type Manifest } from '../../../src/store/manifest.js';
+import { parseManifest, partNameProblem, serializeManifest, type Manifest } from '../../../src/generations/manifest.js';
 
 const id = '20261123T152107.123Z-ab12';
 const good: Manifest = {

@@ -1,4 +1,4 @@
-import { generationTime, isGenerationId, newGenerationId } from '../../../src/store/generation-id.js';
+import { generationTime, isGenerationId, newGenerationId } from '../../../src/generations/id.js';
 
 describe('generation ids', () => {
   test('encode the UTC time, sort in time order and carry a random tail', () => {

@@ -15,8 +15,3 @@ export function createStore(settings: Settings, log: Logger, options: CreateStor
   if (settings.s3) return new S3Store({ settings: settings.s3, log, ...options });
   return new FsStore({ root: settings.backupDir, log, progressIntervalMs: options.progressIntervalMs });
 }
-
-export type { Store, ObjectInfo, ListedObject, PutOptions } from './store.js';
-export { StoreNotFoundError, isNotFound } from './store.js';
-export { FsStore } from './fs-store.js';
-export { S3Store } from './s3-store.js';

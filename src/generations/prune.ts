@@ -2,9 +2,10 @@
 // age (safety rule 4); others go once older than maxAgeDays. Leftovers of backups that died
 // before their manifest go after an hour. Deleting a generation removes its manifest first,
 // so it stops existing at once and a half-deleted one reads as a leftover.
-import type { Store } from './store.js';
+import type { Store } from '../store/store.js';
 import { generationPrefix, manifestKey } from './manifest.js';
-import { partsPresent, scanGenerations, verifyGeneration, type GenerationSummary } from './generations.js';
+import { partsPresent, verifyGeneration } from './read.js';
+import { scanGenerations, type GenerationSummary } from './scan.js';
 
 export interface PruneOptions {
   /** Always keep this many verified generations (BACKUPKEEP). */

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { RolevisorError } from '../errors.js';
 import { HashingStream } from './digest.js';
-import { newGenerationId } from './generation-id.js';
+import { newGenerationId } from './id.js';
 import {
   MANIFEST_FORMAT,
   generationPrefix,
@@ -18,7 +18,7 @@ import {
   type Manifest,
   type PartInfo,
 } from './manifest.js';
-import type { Store } from './store.js';
+import type { Store } from '../store/store.js';
 
 export interface GenerationMeta {
   roles: string[];

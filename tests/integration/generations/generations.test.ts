@@ -6,19 +6,15 @@ import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { FsStore } from '../../../src/store/fs-store.js';
 import { S3Store } from '../../../src/store/s3-store.js';
-import {
-  beginGeneration,
-  listGenerations,
-  pruneGenerations,
-  readPart,
-  scanGenerations,
-  verifyGeneration,
-} from '../../../src/store/generations.js';
-import { manifestKey, serializeManifest, type Manifest } from '../../../src/store/manifest.js';
+import { pruneGenerations } from '../../../src/generations/prune.js';
+import { readPart, verifyGeneration } from '../../../src/generations/read.js';
+import { listGenerations, scanGenerations } from '../../../src/generations/scan.js';
+import { beginGeneration } from '../../../src/generations/writer.js';
+import { manifestKey, serializeManifest, type Manifest } from '../../../src/generations/manifest.js';
 import type { Store } from '../../../src/store/store.js';
 import { memoryLogger, tempHome } from '../../helpers/env.js';
-import { startS3rver, type S3rverHandle } from './s3rver-server.js';
-import { randomSource, sha256Of } from './store-contract.js';
+import { startS3rver, type S3rverHandle } from '../store/s3rver-server.js';
+import { randomSource, sha256Of } from '../store/store-contract.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
