@@ -1,28 +1,25 @@
 // The store's part in one container's life, for main.ts: at boot, open the store (fail
-// closed) and restore what is empty (Redis before it starts, PostgreSQL right after it
-// started and before anything that depends on it); while running, scheduled and manual
-// backups; at stop, the backup between the front and the back services. A boot whose
-// restore failed or did not finish never writes a generation.
+// closed) and restore what is empty, each state engine at its time (before its service
+// starts, or right after it is ready and before anything that depends on it); while
+// running, scheduled and manual backups; at stop, the backup between the front and the
+// back services. A boot whose restore failed or did not finish never writes a generation.
 import { RolevisorError } from '../errors.js';
+import { scanGenerations, type GenerationScan } from '../generations/scan.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
 import type { BackupRecord, RuntimeState } from '../status/runtime.js';
-import { scanGenerations, type GenerationScan } from '../generations/scan.js';
 import type { Store } from '../store/store.js';
 import type { BuiltService } from '../supervisor/build.js';
 import type { Child, ChildStatus } from '../supervisor/child.js';
 import { candidatesFor, type Candidate, type CandidateList } from './candidates.js';
+import { heldStates, stateEngines, type HeldState } from './engines/registry.js';
 import { checkNotStale, readLineage, recordRestored } from './lineage.js';
 import { lastBackupFile, readLastBackup, slowBackupWarning } from './last-backup.js';
-import { postgresHasData, redisHasData } from './local-data.js';
-import { POSTGRES_KIND, REDIS_KIND } from './part-names.js';
-import { restorePostgres } from './restore-postgres.js';
 import { clearRestoring, discardUnfinishedRestore, markRestoring } from './restore-marker.js';
-import { restoreRedis } from './restore-redis.js';
 import { BackupRunner } from './runner.js';
 import { BackupSchedule } from './schedule.js';
 import { closeStore, openStoreAtBoot } from './store-check.js';
-import type { BackupTargets } from './write-generation.js';
+import type { BackupTarget } from './take-backup.js';
 
 export interface LifecycleOptions {
   settings: Settings;
@@ -36,37 +33,39 @@ export interface LifecycleOptions {
 
 type RestoreState = 'kept' | 'nothing' | 'restored' | 'pending' | 'failed';
 
-/** Time left after the backup at stop for stopping the back services (PostgreSQL, Redis, RabbitMQ). */
+/** One kind of state on this host and how its restore went at this boot. */
+interface Holding extends HeldState {
+  state: RestoreState;
+  /** An 'after-ready' restore waiting for its service: the generations to try. */
+  pending?: Candidate[];
+  /** The generation restored from. */
+  restored?: string;
+}
+
+/** Time left after the backup at stop for stopping the back services (the databases, the broker). */
 export const BACK_STOP_RESERVE_MS = 3000;
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-function builtOfKind(built: BuiltService[], kind: string): BuiltService | undefined {
-  return built.find((b) => b.service.kind === kind);
-}
-
 export class StateLifecycle {
   readonly store: Store | undefined;
   readonly #options: LifecycleOptions;
-  readonly #targets: BackupTargets;
-  readonly #names: { postgres?: string; redis?: string };
+  readonly #held: Holding[];
+  readonly #targets: BackupTarget[];
   readonly #runner: BackupRunner | undefined;
   readonly #schedule: BackupSchedule | undefined;
   #problem: string | undefined;
-  #postgres: RestoreState = 'nothing';
-  #postgresPending: Candidate[] | undefined;
-  #redisGeneration: string | undefined;
 
   private constructor(options: LifecycleOptions, store: Store | undefined, problem: string | undefined) {
     this.#options = options;
     this.store = store;
     this.#problem = problem;
     const { settings, built, log, state, version } = options;
-    const postgres = builtOfKind(built, 'postgres');
-    const redis = builtOfKind(built, 'redis');
-    this.#names = { postgres: postgres?.plan.name, redis: redis?.plan.name };
-    this.#targets = { postgres: settings.db.backup ? postgres?.ctx : undefined, redis: redis?.ctx };
-    if (store && (this.#targets.postgres || this.#targets.redis)) {
+    this.#held = heldStates(built).map((held) => ({ ...held, state: 'nothing' }));
+    this.#targets = this.#held
+      .filter((h) => h.engine.backsUp(settings))
+      .map((h) => ({ engine: h.engine, ctx: h.built.ctx }));
+    if (store && this.#targets.length > 0) {
       this.#runner = new BackupRunner({
         store,
         targets: this.#targets,
@@ -91,17 +90,11 @@ export class StateLifecycle {
   static async boot(options: LifecycleOptions): Promise<StateLifecycle> {
     const { store, problem } = await openStoreAtBoot(options.settings, options.log, options.signal);
     const lifecycle = new StateLifecycle(options, store, problem);
-    const postgres = builtOfKind(options.built, 'postgres');
-    const redis = builtOfKind(options.built, 'redis');
-    if (store && (postgres || redis)) await lifecycle.#prepareRestore(store, postgres, redis);
+    if (store && lifecycle.#held.length > 0) await lifecycle.#prepareRestore(store);
     return lifecycle;
   }
 
-  async #prepareRestore(
-    store: Store,
-    postgres: BuiltService | undefined,
-    redis: BuiltService | undefined,
-  ): Promise<void> {
+  async #prepareRestore(store: Store): Promise<void> {
     const { log, settings } = this.#options;
     let scan: GenerationScan;
     try {
@@ -140,57 +133,44 @@ export class StateLifecycle {
         generation: newest.id,
       });
 
-    if (redis) {
-      const data = redis.ctx.paths.data;
-      if (await redisHasData(data)) {
-        const verdict = checkNotStale(
-          'Redis',
-          data,
-          await readLineage(data),
-          candidatesFor(scan, REDIS_KIND).usable[0],
-        );
-        log.info(
-          { dataDir: data },
-          `Redis has local data in ${data}: keeping it (nothing is restored over it; ${verdict})`,
-        );
-      } else {
-        const list = this.#candidates(scan, REDIS_KIND, 'Redis');
-        if (list.usable.length > 0) {
-          try {
-            this.#redisGeneration = await restoreRedis(store, list.usable, redis.ctx, log);
-            await recordRestored(data, this.#redisGeneration, { considered: list.usable[0]!.id });
-          } catch (error) {
-            this.#restoreFailed('Redis', error);
-          }
-        }
-      }
+    for (const held of this.#held) await this.#prepareOne(store, scan, held);
+  }
+
+  /** Keeps local data (unless it is stale), restores an empty one now, or schedules it for when its service is ready. */
+  async #prepareOne(store: Store, scan: GenerationScan, held: Holding): Promise<void> {
+    const { log } = this.#options;
+    const { engine, built } = held;
+    const data = built.ctx.paths.data;
+    if (engine.restoreAt === 'after-ready') await discardUnfinishedRestore(data, log);
+    if (await engine.hasLocalData(built.ctx)) {
+      const newest = candidatesFor(scan, engine.kind).usable[0];
+      const verdict = checkNotStale(engine.label, data, await readLineage(data), newest);
+      held.state = 'kept';
+      log.info(
+        { dataDir: data },
+        `${engine.label} has local data in ${data}: keeping it (nothing is restored over it; ${verdict})`,
+      );
+      return;
     }
-    if (postgres) {
-      const data = postgres.ctx.paths.data;
-      await discardUnfinishedRestore(data, log);
-      if (await postgresHasData(data)) {
-        const verdict = checkNotStale(
-          'PostgreSQL',
-          data,
-          await readLineage(data),
-          candidatesFor(scan, POSTGRES_KIND).usable[0],
-        );
-        this.#postgres = 'kept';
-        log.info(
-          { dataDir: data },
-          `PostgreSQL has local data in ${data}: keeping it (nothing is restored over it; ${verdict})`,
-        );
-      } else {
-        const list = this.#candidates(scan, POSTGRES_KIND, 'PostgreSQL');
-        if (list.usable.length > 0) {
-          this.#postgres = 'pending';
-          this.#postgresPending = list.usable;
-          await markRestoring(data, list.usable[0]!.id);
-          log.info(
-            `PostgreSQL's data directory is empty: it is restored from generation ${list.usable[0]!.id} as soon as it has started, before anything that uses it`,
-          );
-        }
-      }
+    const list = this.#candidates(scan, engine.kind, engine.label);
+    const newest = list.usable[0];
+    if (!newest) return;
+    if (engine.restoreAt === 'after-ready') {
+      held.state = 'pending';
+      held.pending = list.usable;
+      await markRestoring(data, newest.id);
+      log.info(
+        `${engine.label}'s data directory is empty: it is restored from generation ${newest.id} as soon as it has started, before anything that uses it`,
+      );
+      return;
+    }
+    try {
+      held.restored = await engine.restore({ store, candidates: list.usable, ctx: built.ctx, log });
+      await recordRestored(data, held.restored, { considered: newest.id });
+      held.state = 'restored';
+    } catch (error) {
+      held.state = 'failed';
+      this.#restoreFailed(engine.label, error);
     }
   }
 
@@ -226,36 +206,46 @@ export class StateLifecycle {
     this.#problem = `the restore of ${service} failed at boot (started empty because ALLOWFRESHSTART=true)`;
   }
 
-  /** For the supervisor: runs once PostgreSQL is up, before any service that depends on it. */
+  /** For the supervisor: runs once a service is up, before any service that depends on it. */
   readonly afterReady = async (child: Child): Promise<void> => {
-    if (child.service.kind !== 'postgres' || !this.#postgresPending || !this.store) return;
-    const candidates = this.#postgresPending;
-    this.#postgresPending = undefined;
-    const ctx = builtOfKind(this.#options.built, 'postgres')!.ctx;
-    const { log } = this.#options;
-    try {
-      const generation = await restorePostgres(this.store, candidates, ctx, log);
-      await recordRestored(ctx.paths.data, generation, { considered: candidates[0]!.id });
-      await clearRestoring(ctx.paths.data);
-      this.#postgres = 'restored';
-      if (this.#redisGeneration && this.#redisGeneration !== generation) {
-        log.warn(
-          `PostgreSQL was restored from generation ${generation} but Redis from ${this.#redisGeneration}: each from the newest generation that proved intact for it`,
-        );
-      }
-    } catch (error) {
-      this.#postgres = 'failed';
-      if (!this.#options.settings.allowFreshStart) throw error; // the marker stays: the next boot restores again
-      await clearRestoring(ctx.paths.data);
-      this.#restoreFailed('PostgreSQL', error);
+    for (const held of this.#held) {
+      if (held.engine.service === child.service.kind && held.pending) await this.#restoreNow(held, held.pending);
     }
   };
+
+  async #restoreNow(held: Holding, candidates: Candidate[]): Promise<void> {
+    if (!this.store) return;
+    held.pending = undefined;
+    const { engine, built } = held;
+    const { ctx } = built;
+    const { log } = this.#options;
+    try {
+      const generation = await engine.restore({ store: this.store, candidates, ctx, log });
+      await recordRestored(ctx.paths.data, generation, { considered: candidates[0]!.id });
+      await clearRestoring(ctx.paths.data);
+      held.state = 'restored';
+      held.restored = generation;
+      for (const other of this.#held) {
+        if (other !== held && other.restored && other.restored !== generation)
+          log.warn(
+            `${engine.label} was restored from generation ${generation} but ${other.engine.label} from ${other.restored}: each from the newest generation that proved intact for it`,
+          );
+      }
+    } catch (error) {
+      held.state = 'failed';
+      if (!this.#options.settings.allowFreshStart) throw error; // the marker stays: the next boot restores again
+      await clearRestoring(ctx.paths.data);
+      this.#restoreFailed(engine.label, error);
+    }
+  }
 
   /** Why no backup may be written by this boot, or undefined. */
   blocked(): string | undefined {
     if (this.#problem) return this.#problem;
-    if (this.#postgres === 'pending') return 'the restore of PostgreSQL has not finished';
-    if (this.#postgres === 'failed') return 'the restore of PostgreSQL failed';
+    for (const { engine, state } of this.#held) {
+      if (state === 'pending') return `the restore of ${engine.label} has not finished`;
+      if (state === 'failed') return `the restore of ${engine.label} failed`;
+    }
     return undefined;
   }
 
@@ -266,9 +256,14 @@ export class StateLifecycle {
   /** A backup now (the control endpoint's POST /backup). */
   async backup(): Promise<BackupRecord> {
     if (!this.#runner) {
+      const kinds = stateEngines()
+        .map((e) => `${e.label} of a ${e.service} service`)
+        .join(', ');
       const why =
         this.#problem ??
-        (this.store ? 'this host runs neither the sql nor the redis role (or DBBACKUP=false)' : 'there is no store');
+        (this.store
+          ? `this host runs no service whose state is backed up (${kinds}), or a setting turned its backups off`
+          : 'there is no store');
       throw new RolevisorError('RV_BACKUP_FAILED', `nothing to back up here: ${why}`);
     }
     return this.#runner.run('manual');
@@ -278,7 +273,7 @@ export class StateLifecycle {
   stopPhase(deadline: number, services: () => ChildStatus[]): () => Promise<void> {
     return async () => {
       this.#schedule?.stop();
-      if (!this.#targets.postgres && !this.#targets.redis) return;
+      if (this.#targets.length === 0) return;
       const { log } = this.#options;
       const blocked = this.blocked();
       if (blocked) {
@@ -287,11 +282,10 @@ export class StateLifecycle {
         return;
       }
       if (!this.#runner) return;
-      const names = [
-        this.#targets.postgres ? this.#names.postgres : undefined,
-        this.#targets.redis ? this.#names.redis : undefined,
-      ].filter((n): n is string => n !== undefined);
-      const notReady = services().filter((s) => names.includes(s.name) && s.state !== 'ready');
+      const names = new Set(
+        this.#held.filter((h) => h.engine.backsUp(this.#options.settings)).map((h) => h.built.plan.name),
+      );
+      const notReady = services().filter((s) => names.has(s.name) && s.state !== 'ready');
       if (notReady.length > 0) {
         log.warn(
           `no backup at stop: ${notReady.map((s) => `${s.name} is ${s.state}`).join(', ')}; the generations in the store stay as they are`,

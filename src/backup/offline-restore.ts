@@ -1,29 +1,28 @@
 // `rolevisor restore --generation ID`: one named generation into EMPTY data directories,
-// with no instance running. Redis gets its dump.rdb; PostgreSQL is started on its own
+// with no instance running. An engine that restores before its service starts writes its
+// files; one that restores into its running service gets that service started on its own
 // (the same service code as `run`, supervised), restored, and stopped again. It never
 // writes over data: a data directory that is not empty is a refusal, not a merge.
 import { rm } from 'node:fs/promises';
 import { controlRequest } from '../control/client.js';
 import { RolevisorError } from '../errors.js';
+import { scanGenerations } from '../generations/scan.js';
 import type { Logger } from '../log.js';
 import type { RoleCatalog } from '../roles/catalog.js';
 import { planServices } from '../roles/plan.js';
 import { controlSocketPath } from '../settings/paths.js';
 import type { Settings } from '../settings/types.js';
 import type { StatusSnapshot } from '../status/runtime.js';
-import { scanGenerations } from '../generations/scan.js';
 import { createStore } from '../store/create.js';
-import { buildServices, type BuiltService } from '../supervisor/build.js';
+import type { Store } from '../store/store.js';
+import { buildServices } from '../supervisor/build.js';
 import { Child } from '../supervisor/child.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { ensureDir } from '../util/fsx.js';
 import { candidatesFor, type Candidate } from './candidates.js';
-import { postgresHasData, redisHasData } from './local-data.js';
-import { POSTGRES_KIND, REDIS_KIND } from './part-names.js';
-import { restorePostgres } from './restore-postgres.js';
-import { clearRestoring, discardUnfinishedRestore, markRestoring } from './restore-marker.js';
-import { restoreRedis } from './restore-redis.js';
+import { heldStates, stateServiceKinds, type HeldState } from './engines/registry.js';
 import { recordRestored } from './lineage.js';
+import { clearRestoring, discardUnfinishedRestore, markRestoring } from './restore-marker.js';
 import { closeStore, retryBudget } from './store-check.js';
 
 const STOP_TIMEOUT_MS = 60_000;
@@ -48,19 +47,21 @@ function only(candidates: Candidate[], id: string, service: string): Candidate {
   return found;
 }
 
-async function restorePostgresOffline(
-  built: BuiltService,
+/** Starts the engine's service alone, restores into it once it is ready, stops it again. */
+async function restoreIntoRunningService(
+  held: HeldState,
   candidate: Candidate,
-  store: Parameters<typeof restorePostgres>[0],
+  store: Store,
   log: Logger,
 ): Promise<void> {
+  const { engine, built } = held;
   const data = built.ctx.paths.data;
   await markRestoring(data, candidate.id);
   const supervisor = new Supervisor(
     [
       new Child(built.plan, built.service, built.ctx.identity, built.ctx.log, {
         onFatal: (_child, reason) => log.error(reason),
-        afterReady: () => restorePostgres(store, [candidate], built.ctx, log).then(() => undefined),
+        afterReady: () => engine.restore({ store, candidates: [candidate], ctx: built.ctx, log }).then(() => undefined),
       }),
     ],
     log,
@@ -69,7 +70,7 @@ async function restorePostgresOffline(
     await supervisor.start();
   } catch (error) {
     await supervisor.stop({ deadline: Date.now() + STOP_TIMEOUT_MS });
-    // The directory was empty before: take the partial cluster away again.
+    // The directory was empty before: take the partial state away again.
     await rm(data, { recursive: true, force: true });
     await clearRestoring(data);
     throw error;
@@ -78,33 +79,41 @@ async function restorePostgresOffline(
   await clearRestoring(data);
 }
 
+/** The roles of CONTAINERROLE that run a service holding state. */
+function stateRoles(settings: Settings, catalog: RoleCatalog): string[] {
+  const kinds = stateServiceKinds();
+  return settings.roles.filter((r) => catalog.get(r)?.services.some((s) => kinds.includes(s.kind)));
+}
+
 export async function restoreOffline(
   settings: Settings,
   catalog: RoleCatalog,
   generationId: string,
   log: Logger,
 ): Promise<string[]> {
-  const roles = settings.roles.filter((r) => r === 'sql' || r === 'redis');
-  if (roles.length === 0)
+  const roles = stateRoles(settings, catalog);
+  if (roles.length === 0) {
+    const kinds = stateServiceKinds();
+    const holding = catalog
+      .concrete()
+      .filter((r) => r.services.some((s) => kinds.includes(s.kind)))
+      .map((r) => r.name);
     throw new RolevisorError(
       'RV_USAGE',
-      `CONTAINERROLE=${settings.rolesRaw} has neither the sql nor the redis role: there is nothing to restore on this host`,
+      `CONTAINERROLE=${settings.rolesRaw} has none of the roles that hold state (${holding.join(', ')}): there is nothing to restore on this host`,
     );
+  }
   await refuseIfRunning(settings);
   const built = await buildServices(settings, planServices(roles, catalog), catalog.dir, log);
-  const postgres = built.find((b) => b.service.kind === 'postgres');
-  const redis = built.find((b) => b.service.kind === 'redis');
-  if (postgres) {
-    await discardUnfinishedRestore(postgres.ctx.paths.data, log);
-    if (await postgresHasData(postgres.ctx.paths.data))
+  const held = heldStates(built);
+  for (const { engine, built: service } of held) {
+    const data = service.ctx.paths.data;
+    if (engine.restoreAt === 'after-ready') await discardUnfinishedRestore(data, log);
+    if (await engine.hasLocalData(service.ctx))
       throw refuse(
-        `PostgreSQL's data directory ${postgres.ctx.paths.data} is not empty; restore writes only into empty data directories (move it away first)`,
+        `${engine.label}'s data directory ${data} is not empty; restore writes only into empty data directories (move it away first)`,
       );
   }
-  if (redis && (await redisHasData(redis.ctx.paths.data)))
-    throw refuse(
-      `Redis's data directory ${redis.ctx.paths.data} already holds a dump.rdb; restore writes only into empty data directories (move it away first)`,
-    );
 
   const store = createStore(settings, log, { checkRetry: retryBudget(settings.storeCheckTimeoutSec) });
   try {
@@ -128,20 +137,16 @@ export async function restoreOffline(
     const restored: string[] = [];
     await ensureDir(settings.home, { mode: 0o755 });
     for (const sub of ['data', 'conf', 'run']) await ensureDir(`${settings.home}/${sub}`, { mode: 0o755 });
-    if (redis) {
-      const list = candidatesFor(one, REDIS_KIND);
+    for (const entry of held) {
+      const { engine, built: service } = entry;
+      const list = candidatesFor(one, engine.kind);
       if (list.skipped[0]) throw refuse(`generation ${generationId}: ${list.skipped[0].reason}`);
-      await restoreRedis(store, [only(list.usable, generationId, 'Redis')], redis.ctx, log);
+      const candidate = only(list.usable, generationId, engine.label);
+      if (engine.restoreAt === 'after-ready') await restoreIntoRunningService(entry, candidate, store, log);
+      else await engine.restore({ store, candidates: [candidate], ctx: service.ctx, log });
       // Chosen on purpose (maybe an older one): the next boot keeps it rather than call it stale.
-      await recordRestored(redis.ctx.paths.data, generationId, { chosen: true });
-      restored.push('redis');
-    }
-    if (postgres) {
-      const list = candidatesFor(one, POSTGRES_KIND);
-      if (list.skipped[0]) throw refuse(`generation ${generationId}: ${list.skipped[0].reason}`);
-      await restorePostgresOffline(postgres, only(list.usable, generationId, 'PostgreSQL'), store, log);
-      await recordRestored(postgres.ctx.paths.data, generationId, { chosen: true });
-      restored.push('postgres');
+      await recordRestored(service.ctx.paths.data, generationId, { chosen: true });
+      restored.push(engine.kind);
     }
     return restored;
   } finally {

@@ -1,4 +1,5 @@
-// A PostgreSQL restore writes into a live cluster: until it finished, the data directory
+// A restore into a running service (an engine that restores after its service is ready, such
+// as PostgreSQL's dumps) writes into live data: until it finished, the data directory
 // holds a cluster that looks real but is partial. A marker next to it (written before the
 // restore begins, removed once it succeeded) tells the next boot to throw that cluster away
 // and restore again, instead of keeping it as "local data" and backing it up over the store.

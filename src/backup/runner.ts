@@ -10,13 +10,13 @@ import type { Store } from '../store/store.js';
 import { formatBytes } from '../util/progress.js';
 import { saveLastBackup } from './last-backup.js';
 import { recordBackedUp, recordPending } from './lineage.js';
-import { writeGeneration, type BackupTargets } from './write-generation.js';
+import { takeBackup, type BackupTarget } from './take-backup.js';
 
 export type Trigger = BackupRecord['trigger'];
 
 export interface RunnerOptions {
   store: Store;
-  targets: BackupTargets;
+  targets: BackupTarget[];
   settings: Settings;
   state: RuntimeState;
   log: Logger;
@@ -95,7 +95,7 @@ export class BackupRunner {
       );
     }
     try {
-      const manifest = await writeGeneration(this.options.store, this.options.targets, {
+      const manifest = await takeBackup(this.options.store, this.options.targets, {
         roles: settings.roles,
         versions: { rolevisor: this.options.version },
         signal: abort.signal,
@@ -131,8 +131,8 @@ export class BackupRunner {
   }
 
   async #eachDataDir(fn: (dataDir: string) => Promise<void>): Promise<void> {
-    const { postgres, redis } = this.options.targets;
-    for (const ctx of [postgres, redis]) if (ctx) await fn(ctx.paths.data);
+    const dirs = new Set(this.options.targets.map((t) => t.ctx.paths.data));
+    for (const dir of dirs) await fn(dir);
   }
 
   async #record(record: BackupRecord, persist: boolean): Promise<BackupRecord> {

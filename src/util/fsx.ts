@@ -1,6 +1,6 @@
 // Directory and file creation with the owner and mode a service needs. Files holding
 // secrets or keys are written 0600 from the start (never created world-readable first).
-import { chmod, chown, mkdir, open, rename } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, open, readdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Identity } from '../services/types.js';
 
@@ -34,3 +34,19 @@ export async function writeFileAtomic(
 
 export const writeSecretFile = (path: string, content: string | Buffer, owner?: Identity): Promise<void> =>
   writeFileAtomic(path, content, { mode: 0o600, owner });
+
+/** A missing directory counts as empty. */
+export async function isEmptyDir(path: string): Promise<boolean> {
+  try {
+    return (await readdir(path)).length === 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw error;
+  }
+}
+
+export const pathExists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { startPipeline } from '../../../src/backup/pipeline.js';
-import { ZSTD, ZSTD_COMPRESS_ARGS, ZSTD_DECOMPRESS_ARGS, zstdEnv } from '../../../src/backup/tools.js';
+import { ZSTD, ZSTD_COMPRESS_ARGS, ZSTD_DECOMPRESS_ARGS, zstdEnv } from '../../../src/backup/zstd.js';
 
 const env = zstdEnv();
 const zstd = { name: 'zstd', file: ZSTD, args: ZSTD_COMPRESS_ARGS, env };

@@ -1,4 +1,4 @@
-// Names of the parts of a generation. A database name may hold any character and be 63
+// Names of PostgreSQL's parts of a generation. A database name may hold any character and be 63
 // bytes long; a part name is one short, safe segment. Plain names stay readable
 // ("postgres.docassemble.dump.zst"); others become a hash ("postgres.h.<16 hex>.dump.zst",
 // with a dot inside, so no plain name can collide with it). A restore never needs the
@@ -6,8 +6,6 @@
 import { createHash } from 'node:crypto';
 
 export const POSTGRES_KIND = 'postgres';
-export const REDIS_KIND = 'redis';
-export const REDIS_PART = 'redis.rdb.zst';
 
 const PLAIN_DATABASE = /^[A-Za-z0-9_-]{1,63}$/;
 

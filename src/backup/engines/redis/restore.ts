@@ -6,17 +6,17 @@ import { createWriteStream } from 'node:fs';
 import { chown, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { RolevisorError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { ensureServiceDir } from '../services/backend-dirs.js';
-import type { ServiceContext } from '../services/types.js';
-import { readPart } from '../generations/read.js';
-import type { Store } from '../store/store.js';
-import { formatBytes } from '../util/progress.js';
-import type { Candidate } from './candidates.js';
-import { startPipeline } from './pipeline.js';
-import { RDB_FILE } from './redis-snapshot.js';
-import { ZSTD, ZSTD_DECOMPRESS_ARGS, zstdEnv } from './tools.js';
+import { RolevisorError } from '../../../errors.js';
+import type { Logger } from '../../../log.js';
+import { ensureServiceDir } from '../../../services/backend-dirs.js';
+import type { ServiceContext } from '../../../services/types.js';
+import { readPart } from '../../../generations/read.js';
+import type { Store } from '../../../store/store.js';
+import { formatBytes } from '../../../util/progress.js';
+import type { Candidate } from '../../candidates.js';
+import { startPipeline } from '../../pipeline.js';
+import { RDB_FILE } from './snapshot.js';
+import { ZSTD, ZSTD_DECOMPRESS_ARGS, zstdEnv } from '../../zstd.js';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 

@@ -1,7 +1,7 @@
 // Part names of database dumps: readable when the name is plain, a hash otherwise, always a
 // name the manifest accepts, never two databases on one name.
-import { postgresPartName } from '../../../src/backup/part-names.js';
-import { partNameProblem } from '../../../src/generations/manifest.js';
+import { postgresPartName } from '../../../../../src/backup/engines/postgres/part-names.js';
+import { partNameProblem } from '../../../../../src/generations/manifest.js';
 
 test('a plain database name stays readable', () => {
   expect(postgresPartName('docassemble')).toBe('postgres.docassemble.dump.zst');

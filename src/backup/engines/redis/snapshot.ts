@@ -4,11 +4,11 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { LOOPBACK } from '../services/backend-bind.js';
-import { redisCredentials } from '../services/redis/conf.js';
-import type { ServiceContext } from '../services/types.js';
-import { startPipeline, type Pipeline } from './pipeline.js';
-import { ZSTD, ZSTD_COMPRESS_ARGS, zstdEnv } from './tools.js';
+import { LOOPBACK } from '../../../services/backend-bind.js';
+import { redisCredentials } from '../../../services/redis/conf.js';
+import type { ServiceContext } from '../../../services/types.js';
+import { startPipeline, type Pipeline } from '../../pipeline.js';
+import { ZSTD, ZSTD_COMPRESS_ARGS, zstdEnv } from '../../zstd.js';
 
 export const RDB_FILE = 'dump.rdb';
 const POLL_MS = 50;

@@ -1,6 +1,6 @@
 // Knowing that OUR BGSAVE finished: INFO persistence parsed, rdb_saves advanced (Redis 7),
 // LASTSAVE advanced otherwise, and never while a save is in progress.
-import { parseInfo, saveFinished, saveProgress } from '../../../src/backup/redis-snapshot.js';
+import { parseInfo, saveFinished, saveProgress } from '../../../../../src/backup/engines/redis/snapshot.js';
 
 const INFO =
   '# Persistence\r\nloading:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:1700000000\r\nrdb_last_bgsave_status:ok\r\nrdb_saves:3\r\n';

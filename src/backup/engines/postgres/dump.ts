@@ -2,13 +2,14 @@
 // (matched exactly), each dumped by `pg_dump -Fc -Z0` (no compression of its own: zlib is
 // what makes a default dump slow) into `zstd`, as the postgres user over the unix socket.
 import pg from 'pg';
-import type { Logger } from '../log.js';
-import { postgresAdminConfig } from '../services/postgres.js';
-import { readSuperuserPassword } from '../services/postgres/superuser.js';
-import type { ServiceContext } from '../services/types.js';
-import { progressMeter } from '../util/progress.js';
-import { startPipeline, type Pipeline } from './pipeline.js';
-import { postgresTool, postgresToolEnv, ZSTD, ZSTD_COMPRESS_ARGS, zstdEnv } from './tools.js';
+import type { Logger } from '../../../log.js';
+import { postgresAdminConfig } from '../../../services/postgres.js';
+import { readSuperuserPassword } from '../../../services/postgres/superuser.js';
+import type { ServiceContext } from '../../../services/types.js';
+import { progressMeter } from '../../../util/progress.js';
+import { startPipeline, type Pipeline } from '../../pipeline.js';
+import { ZSTD, ZSTD_COMPRESS_ARGS, zstdEnv } from '../../zstd.js';
+import { postgresTool, postgresToolEnv } from './tools.js';
 
 export interface DatabaseInfo {
   name: string;

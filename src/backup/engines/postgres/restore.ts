@@ -5,19 +5,20 @@
 // may already have committed: then everything restored is dropped and the previous
 // generation is tried. Only the cluster this boot created is ever written to.
 import pg from 'pg';
-import { RolevisorError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { ensureAppDatabase } from '../services/postgres/app-database.js';
-import { readSuperuserPassword } from '../services/postgres/superuser.js';
-import type { ServiceContext } from '../services/types.js';
-import { readPart } from '../generations/read.js';
-import type { PartInfo } from '../generations/manifest.js';
-import type { Store } from '../store/store.js';
-import { formatBytes } from '../util/progress.js';
-import type { Candidate } from './candidates.js';
-import { startPipeline } from './pipeline.js';
-import { DATABASES_TO_BACK_UP, withAdminClient } from './postgres-dump.js';
-import { postgresTool, postgresToolEnv, ZSTD, ZSTD_DECOMPRESS_ARGS, zstdEnv } from './tools.js';
+import { RolevisorError } from '../../../errors.js';
+import type { Logger } from '../../../log.js';
+import { ensureAppDatabase } from '../../../services/postgres/app-database.js';
+import { readSuperuserPassword } from '../../../services/postgres/superuser.js';
+import type { ServiceContext } from '../../../services/types.js';
+import { readPart } from '../../../generations/read.js';
+import type { PartInfo } from '../../../generations/manifest.js';
+import type { Store } from '../../../store/store.js';
+import { formatBytes } from '../../../util/progress.js';
+import type { Candidate } from '../../candidates.js';
+import { startPipeline } from '../../pipeline.js';
+import { DATABASES_TO_BACK_UP, withAdminClient } from './dump.js';
+import { ZSTD, ZSTD_DECOMPRESS_ARGS, zstdEnv } from '../../zstd.js';
+import { postgresTool, postgresToolEnv } from './tools.js';
 
 export const RESTORE_SESSION_OPTIONS = '-c maintenance_work_mem=256MB -c synchronous_commit=off';
 
