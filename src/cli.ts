@@ -2,7 +2,6 @@
 // "node --": Node 20 reads --env-file even after the script name (and exits if the file is
 // missing); "--" ends its own options so --env-file reaches rolevisor.
 // rolevisor's command line. Bad input ends with one clear line and a documented exit code.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EXIT, formatError, RolevisorError } from './errors.js';
 import { createLogger, registerSecrets } from './log.js';
@@ -13,9 +12,10 @@ import { generationsCommand } from './commands/generations.js';
 import { restoreCommand } from './commands/restore.js';
 import { renderConfigCommand } from './commands/render-config.js';
 import { statusCommand } from './commands/status.js';
-import { runContainer } from './main.js';
+import { runContainer } from './container.js';
 import { loadRoleCatalog } from './roles/catalog.js';
 import { settingsFrom } from './settings/from-cli.js';
+import { VERSION } from './version.js';
 
 const USAGE = `rolevisor — role-driven container entrypoint and supervisor
 
@@ -77,7 +77,7 @@ instance is running or a data directory is not empty: move it away first.`,
 };
 
 // The AWS SDK prints a multi-line, non-JSON deprecation warning on Node < 22 to stderr;
-// `rolevisor run` says the same once, as a log line (main.ts). Children get explicit
+// `rolevisor run` says the same once, as a log line (container.ts). Children get explicit
 // environments, so this reaches no service.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -88,8 +88,7 @@ async function main(argv: string[]): Promise<number> {
     return command ? EXIT.ok : EXIT.usage;
   }
   if (command === '--version') {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    process.stdout.write(`${pkg.version}\n`);
+    process.stdout.write(`${VERSION}\n`);
     return EXIT.ok;
   }
   if (!(command in HELP)) {

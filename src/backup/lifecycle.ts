@@ -1,4 +1,4 @@
-// The store's part in one container's life, for main.ts: at boot, open the store (fail
+// The store's part in one container's life, for container.ts: at boot, open the store (fail
 // closed) and restore what is empty, each state engine at its time (before its service
 // starts, or right after it is ready and before anything that depends on it); while
 // running, scheduled and manual backups; at stop, the backup between the front and the

@@ -5,7 +5,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { redact } from '../log.js';
-import type { Identity } from '../services/types.js';
+import type { Identity } from '../util/identity.js';
 
 export interface Step {
   /** Names the program in errors, e.g. `pg_dump of "shop"`. */

@@ -4,7 +4,7 @@
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
 import type { Store } from '../store/store.js';
-import type { Identity } from '../services/types.js';
+import type { Identity } from '../util/identity.js';
 import type { Endpoints } from './endpoints.js';
 import { adoptAuthoritative, overlayEndpoints, type Authority } from './overlay.js';
 import { renderConfig } from './render.js';

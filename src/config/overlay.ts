@@ -33,7 +33,7 @@ export function overlayEndpoints(content: string, endpoints: Endpoints): string 
   return yaml.dump(config, { lineWidth: -1, noRefs: true, sortKeys: false });
 }
 
-/** Backend services whose credentials a host is the authority for: it runs them. */
+/** Backend services whose credentials a host is the authority for: it runs them (owns_credentials in roles/*.yml). */
 export type Authority = 'sql' | 'redis' | 'rabbitmq';
 
 const section = (config: Record<string, unknown>, key: string): Record<string, unknown> =>

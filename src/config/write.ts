@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Identity } from '../services/types.js';
+import type { Identity } from '../util/identity.js';
 import { configFilePath } from '../settings/paths.js';
 import type { Settings } from '../settings/types.js';
 import { ensureDir, writeSecretFile } from '../util/fsx.js';

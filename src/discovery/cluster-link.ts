@@ -1,4 +1,4 @@
-// One host's part in the cluster, for main.ts: once its services are ready it publishes the
+// One host's part in the cluster, for container.ts: once its services are ready it publishes the
 // backend services it runs, and it follows the backend services it uses (a move re-writes
 // config.yml, re-points log forwarding and restarts the services that use them). Both stop
 // before the services do, so a clean stop removes this host's records first.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { RolevisorError } from '../errors.js';
-import { roleSchema, type Role } from './schema.js';
+import { CREDENTIALS, roleSchema, type Credential, type Role } from './schema.js';
 
 /** The package's roles/ folder, from src/roles or dist/roles alike. */
 export const DEFAULT_ROLES_DIR = fileURLToPath(new URL('../../roles/', import.meta.url));
@@ -40,6 +40,17 @@ export class RoleCatalog {
     return [...this.roles.values()]
       .filter((r) => r.includes.length === 0)
       .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+  }
+
+  /** Whether any of these roles runs the app (which reads config.yml as its user). */
+  runsApp(roles: string[]): boolean {
+    return roles.some((r) => this.roles.get(r)?.runs_app === true);
+  }
+
+  /** The config.yml credentials these roles' services own, in catalogue order. */
+  ownedCredentials(roles: string[]): Credential[] {
+    const owned = new Set(roles.flatMap((r) => this.roles.get(r)?.owns_credentials ?? []));
+    return CREDENTIALS.filter((c) => owned.has(c));
   }
 
   expand(value: string): Expansion {

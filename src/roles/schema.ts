@@ -3,6 +3,10 @@ import { z } from 'zod';
 
 const NAME = /^[a-z][a-z0-9-]*$/;
 
+/** The backend credentials config.yml holds (config/overlay.ts). */
+export const CREDENTIALS = ['sql', 'redis', 'rabbitmq'] as const;
+export type Credential = (typeof CREDENTIALS)[number];
+
 export const serviceEntrySchema = z.object({
   name: z.string().regex(NAME, 'lower-case letters, digits and dashes'),
   kind: z.string().regex(NAME, 'lower-case letters, digits and dashes'),
@@ -27,6 +31,10 @@ export const roleSchema = z.object({
   includes: z.array(z.string().regex(NAME)).default([]),
   /** Discovery records this role writes (sql, redis, rabbitmq, log). */
   publishes: z.array(z.string().regex(NAME)).default([]),
+  /** It runs the app, which reads config.yml as the app's user. */
+  runs_app: z.boolean().default(false),
+  /** Credentials in config.yml this role's services own: the store's copy follows this host's settings for them. */
+  owns_credentials: z.array(z.enum(CREDENTIALS)).default([]),
 }).strict();
 
 export type ServiceEntry = z.infer<typeof serviceEntrySchema>;

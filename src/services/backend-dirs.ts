@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ensureDir } from '../util/fsx.js';
-import type { Identity } from './types.js';
+import type { Identity } from '../util/identity.js';
 
 export async function ensureServiceDir(path: string, mode: number, owner: Identity | undefined): Promise<void> {
   // mkdir -p with a mode would give every missing parent that mode too (0700 parents would

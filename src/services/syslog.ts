@@ -20,7 +20,8 @@ import { ensureDir, writeFileAtomic } from '../util/fsx.js';
 import { lookupUser } from '../util/identity.js';
 import { applyRunAs, resolveRunAs, type RunAs } from '../util/run-as.js';
 import { PROBE_PROGRAM, renderSyslogConf } from './syslog-conf.js';
-import type { Identity, Service, ServiceContext } from './types.js';
+import type { Service, ServiceContext } from './types.js';
+import type { Identity } from '../util/identity.js';
 
 const SYSLOG_NG = '/usr/sbin/syslog-ng';
 export const SYSLOG_USER = 'daemon';

@@ -1,25 +1,10 @@
 // What a service kind provides to the supervisor. A kind is code that knows one program
 // (PostgreSQL, Redis, ...); a role (roles/*.yml) is data that lists which services run.
 import type { Logger } from '../log.js';
+import type { ServicePaths } from '../settings/paths.js';
 import type { Settings } from '../settings/types.js';
-
-/** A system user to run a child as (resolved when rolevisor runs as root). */
-export interface Identity {
-  user: string;
-  uid: number;
-  gid: number;
-  home: string;
-}
-
-export interface Launch {
-  /** Absolute path of the program. */
-  file: string;
-  /** Arguments as an array: never a shell string. No secrets here (they show in ps). */
-  args: string[];
-  /** The child's whole environment: nothing is inherited implicitly. */
-  env: Record<string, string>;
-  cwd?: string;
-}
+import type { Identity } from '../util/identity.js';
+import type { Launch } from '../util/launch.js';
 
 export interface Listener {
   name: string;
@@ -36,20 +21,6 @@ export interface ServiceContext {
   identity: Identity | undefined;
   /** Directory layout under ROLEVISOR_HOME. */
   paths: ServicePaths;
-}
-
-export interface ServicePaths {
-  home: string;
-  /** Persistent data of this service (e.g. the PostgreSQL cluster). */
-  data: string;
-  /** Rendered config files of this service. */
-  conf: string;
-  /** Sockets, pid files: recreated at every boot. */
-  run: string;
-  /** Secrets rolevisor generated (0700 dir, 0600 files). */
-  secrets: string;
-  /** The package's roles/ folder (templates, demo app). */
-  rolesDir: string;
 }
 
 export interface Service {

@@ -1,7 +1,20 @@
 // The directory layout under ROLEVISOR_HOME.
 import { join } from 'node:path';
-import type { ServicePaths } from '../services/types.js';
 import type { Settings } from './types.js';
+
+export interface ServicePaths {
+  home: string;
+  /** Persistent data of this service (e.g. the PostgreSQL cluster). */
+  data: string;
+  /** Rendered config files of this service. */
+  conf: string;
+  /** Sockets, pid files: recreated at every boot. */
+  run: string;
+  /** Secrets rolevisor generated (0700 dir, 0600 files). */
+  secrets: string;
+  /** The package's roles/ folder (templates, demo app). */
+  rolesDir: string;
+}
 
 export function servicePaths(settings: Settings, service: string, rolesDir: string): ServicePaths {
   return {

@@ -2,7 +2,7 @@
 // secrets or keys are written 0600 from the start (never created world-readable first).
 import { access, chmod, chown, mkdir, open, readdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Identity } from '../services/types.js';
+import type { Identity } from './identity.js';
 
 /** mkdir -p, then set mode and (when root gave us an identity) owner of the leaf. */
 export async function ensureDir(path: string, options: { mode?: number; owner?: Identity } = {}): Promise<void> {

@@ -2,7 +2,7 @@
 // generated once, then read back on every boot, so data made with them stays usable.
 import { readFile } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
-import type { Identity } from '../services/types.js';
+import type { Identity } from './identity.js';
 import { writeFileAtomic } from './fsx.js';
 
 export const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

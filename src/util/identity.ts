@@ -1,8 +1,15 @@
 // Resolves a system user (postgres, redis, rabbitmq, www-data) to uid/gid from /etc/passwd,
 // so children can be dropped to it with spawn's uid/gid options when rolevisor is root.
 import { readFile } from 'node:fs/promises';
-import type { Identity } from '../services/types.js';
 import { RolevisorError } from '../errors.js';
+
+/** A system user to run a child as (resolved when rolevisor runs as root). */
+export interface Identity {
+  user: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
 
 export const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
 

@@ -5,7 +5,8 @@
 // that one capability and nothing else. setpriv execs the program: the PID is the service's.
 import { readFileSync } from 'node:fs';
 import { RolevisorError } from '../errors.js';
-import type { Identity, Launch } from '../services/types.js';
+import type { Identity } from './identity.js';
+import type { Launch } from './launch.js';
 import { isRoot, lookupUser } from './identity.js';
 
 const SETPRIV = '/usr/bin/setpriv';

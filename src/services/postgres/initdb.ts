@@ -9,7 +9,7 @@ import type { Logger } from '../../log.js';
 import { writeSecretFile } from '../../util/fsx.js';
 import { ensureServiceDir } from '../backend-dirs.js';
 import { backendEnv } from '../backend-env.js';
-import type { Identity } from '../types.js';
+import type { Identity } from '../../util/identity.js';
 import { SUPERUSER } from './superuser.js';
 
 export interface InitClusterOptions {

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { RolevisorError } from '../../errors.js';
 import { scramSha256Verifier } from '../../util/scram.js';
 import { backendEnv } from '../backend-env.js';
-import type { Identity } from '../types.js';
+import type { Identity } from '../../util/identity.js';
 import { SUPERUSER } from './superuser.js';
 
 export interface OfflineResetOptions {

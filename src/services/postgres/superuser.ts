@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { RolevisorError } from '../../errors.js';
 import type { Settings } from '../../settings/types.js';
 import { ensureGeneratedSecret, type GeneratedSecret } from '../../util/generated-secret.js';
-import type { ServicePaths } from '../types.js';
+import type { ServicePaths } from '../../settings/paths.js';
 
 export const SUPERUSER = 'postgres';
 

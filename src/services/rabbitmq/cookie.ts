@@ -2,7 +2,7 @@
 // rabbitmq user alone (Erlang refuses a cookie file others can read).
 import { chmod, chown } from 'node:fs/promises';
 import { ensureGeneratedSecret, UPPERCASE } from '../../util/generated-secret.js';
-import type { Identity } from '../types.js';
+import type { Identity } from '../../util/identity.js';
 
 export async function ensureErlangCookie(file: string, owner: Identity | undefined): Promise<string> {
   const cookie = await ensureGeneratedSecret(file, { length: 32, alphabet: UPPERCASE, mode: 0o400, owner });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Settings } from '../../settings/types.js';
 import { backendBindAddress, LOOPBACK } from '../backend-bind.js';
 import { backendEnv } from '../backend-env.js';
-import type { ServicePaths } from '../types.js';
+import type { ServicePaths } from '../../settings/paths.js';
 
 export const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
 /** Short name on localhost: needs no DNS, only /etc/hosts' localhost. */

@@ -29,6 +29,15 @@ describe('the shipped roles', () => {
     const plan = planServices(catalog.expand('all').roles, catalog);
     expect(plan.filter((p) => p.front).map((p) => p.name).sort()).toEqual(['celery', 'nginx', 'uwsgi']);
   });
+
+  test('the app runs in web and celery; sql, redis and rabbitmq own their credentials in config.yml', () => {
+    expect(catalog.runsApp(['web'])).toBe(true);
+    expect(catalog.runsApp(['celery'])).toBe(true);
+    expect(catalog.runsApp(['sql', 'redis', 'rabbitmq', 'log'])).toBe(false);
+    expect(catalog.ownedCredentials(catalog.expand('all').roles)).toEqual(['sql', 'redis', 'rabbitmq']);
+    expect(catalog.ownedCredentials(['rabbitmq', 'web', 'sql'])).toEqual(['sql', 'rabbitmq']);
+    expect(catalog.ownedCredentials(['web', 'celery', 'log'])).toEqual([]);
+  });
 });
 
 describe('invalid role files', () => {

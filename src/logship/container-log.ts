@@ -1,0 +1,26 @@
+// rolevisor run's own logger: JSON lines on stdout and, unless disabled, forwarded to
+// LOGSERVER or to the log server discovery finds later (its early lines wait for it).
+import pino from 'pino';
+import { createLogger, type Logger } from '../log.js';
+import type { Settings } from '../settings/types.js';
+import { logForwarderFor } from './from-settings.js';
+import { forwardingStream } from './pino-stream.js';
+import { SwitchableSink } from './switchable.js';
+
+export interface ContainerLog {
+  log: Logger;
+  /** Pointed at the log server once it is known; undefined when forwarding is off. */
+  forwarding: SwitchableSink | undefined;
+}
+
+export function containerLog(settings: Settings): ContainerLog {
+  const stdout = pino.destination({ fd: 1, sync: true });
+  const forwarding = settings.log.forwardingDisabled
+    ? undefined
+    : new SwitchableSink((server) => logForwarderFor(settings, server));
+  const log = createLogger({
+    level: settings.logLevel,
+    destination: forwarding ? forwardingStream(forwarding, 'rolevisor', stdout) : stdout,
+  });
+  return { log, forwarding };
+}
