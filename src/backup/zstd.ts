@@ -1,5 +1,5 @@
 // zstd, the compressor of every part, and the environment it gets: explicit and empty.
-import { backendEnv } from '../services/backend-env.js';
+import { backendEnv } from '../services/shared/backend-env.js';
 
 export const ZSTD = '/usr/bin/zstd';
 

@@ -1,5 +1,5 @@
 // One log line as an RFC 5424 syslog message with newline framing (RFC 6587 §3.4.2), the
-// framing the log role's syslog-ng port takes (see services/syslog-conf.ts).
+// framing the log role's syslog-ng port takes (see services/syslog/conf.ts).
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 

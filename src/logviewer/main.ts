@@ -1,4 +1,4 @@
-// Entry point of the log viewer child process (services/logviewer.ts starts it):
+// Entry point of the log viewer child process (services/logviewer/service.ts starts it):
 //   main.js --port 8080 --bind 0.0.0.0 --dir /var/lib/rolevisor/log
 // Settings come on the command line only (nothing secret is among them).
 import { parseArgs } from 'node:util';

@@ -17,7 +17,9 @@ export interface ServiceContext {
   settings: Settings;
   /** Logger with { service: name } bound. */
   log: Logger;
-  /** The user this service runs as, or undefined when rolevisor is not root. */
+  /** Its kind's system user (registry.ts), e.g. "postgres". */
+  user: string;
+  /** The user the supervisor starts it as, or undefined (not root, or the kind switches itself). */
   identity: Identity | undefined;
   /** Directory layout under ROLEVISOR_HOME. */
   paths: ServicePaths;
@@ -26,8 +28,6 @@ export interface ServiceContext {
 export interface Service {
   readonly name: string;
   readonly kind: string;
-  /** The system user the service runs as when rolevisor is root (e.g. "postgres"). */
-  readonly user: string | undefined;
   /** The signal that stops the program quickly and cleanly (PostgreSQL: SIGINT). */
   readonly stopSignal: NodeJS.Signals;
   /** Ports and addresses it listens on (for `rolevisor check` and port-conflict checks). */

@@ -33,7 +33,8 @@ export async function buildServices(
     const ctx: ServiceContext = {
       settings,
       log: log.child({ service: entry.name }),
-      identity: await identityFor(kind.user),
+      user: kind.user,
+      identity: kind.switchesUser === 'supervisor' ? await identityFor(kind.user) : undefined,
       paths: servicePaths(settings, entry.name, rolesDir),
     };
     built.push({ plan: entry, service: factory(ctx), ctx });

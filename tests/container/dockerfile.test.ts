@@ -6,7 +6,7 @@
 import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isLoopback } from '../../src/services/backend-bind.js';
+import { isLoopback } from '../../src/services/shared/backend-bind.js';
 import { loadRoleCatalog } from '../../src/roles/catalog.js';
 import { planServices } from '../../src/roles/plan.js';
 import { VARIABLES } from '../../src/settings/variables.js';

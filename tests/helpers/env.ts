@@ -8,6 +8,7 @@ import { loadRoleCatalog, DEFAULT_ROLES_DIR } from '../../src/roles/catalog.js';
 import { loadSettings } from '../../src/settings/load.js';
 import { servicePaths } from '../../src/settings/paths.js';
 import type { Settings } from '../../src/settings/types.js';
+import { KINDS } from '../../src/services/registry.js';
 import type { ServiceContext } from '../../src/services/types.js';
 import { identityFor } from '../../src/util/identity.js';
 
@@ -84,6 +85,8 @@ export async function serviceContext(
   return {
     settings,
     log: log.child({ service }),
+    // The kind's user as registry.ts says (the test's service name is its kind); `user` is whom it is started as.
+    user: KINDS[service]?.user ?? user ?? 'nobody',
     identity: await identityFor(user),
     paths: servicePaths(settings, service, DEFAULT_ROLES_DIR),
   };

@@ -25,7 +25,6 @@ export function toyService(options: ToyOptions): Service & { env: Record<string,
   return {
     name: options.name,
     kind: 'toy',
-    user: undefined,
     stopSignal: options.stopSignal ?? 'SIGTERM',
     env,
     listeners: () => [{ name: 'http', port: options.port, bind: '127.0.0.1' }],

@@ -7,8 +7,8 @@ import { execa } from 'execa';
 import { RolevisorError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { writeSecretFile } from '../../util/fsx.js';
-import { ensureServiceDir } from '../backend-dirs.js';
-import { backendEnv } from '../backend-env.js';
+import { ensureServiceDir } from '../shared/backend-dirs.js';
+import { backendEnv } from '../shared/backend-env.js';
 import type { Identity } from '../../util/identity.js';
 import { SUPERUSER } from './superuser.js';
 

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { RolevisorError } from '../../errors.js';
 import { scramSha256Verifier } from '../../util/scram.js';
-import { backendEnv } from '../backend-env.js';
+import { backendEnv } from '../shared/backend-env.js';
 import type { Identity } from '../../util/identity.js';
 import { SUPERUSER } from './superuser.js';
 

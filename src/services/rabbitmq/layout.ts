@@ -3,8 +3,8 @@
 // must use the same HOME, else "Erlang distribution failed".
 import { join } from 'node:path';
 import type { Settings } from '../../settings/types.js';
-import { backendBindAddress, LOOPBACK } from '../backend-bind.js';
-import { backendEnv } from '../backend-env.js';
+import { backendBindAddress, LOOPBACK } from '../shared/backend-bind.js';
+import { backendEnv } from '../shared/backend-env.js';
 import type { ServicePaths } from '../../settings/paths.js';
 
 export const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';

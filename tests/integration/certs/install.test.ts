@@ -5,7 +5,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { installCertificates } from '../../../src/certs/install.js';
-import { certificatePair, ensureCertificate } from '../../../src/services/nginx-certs.js';
+import { certificatePair, ensureCertificate } from '../../../src/services/nginx/certs.js';
 import { FsStore } from '../../../src/store/fs-store.js';
 import { S3Store } from '../../../src/store/s3-store.js';
 import { memoryLogger, tempHome, testSettings } from '../../helpers/env.js';

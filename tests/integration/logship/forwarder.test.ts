@@ -7,7 +7,7 @@ import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LogForwarder } from '../../../src/logship/forwarder.js';
-import { createSyslog } from '../../../src/services/syslog.js';
+import { createSyslog } from '../../../src/services/syslog/service.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';
 import { startService, type Running } from '../../helpers/start-service.js';
 import { waitFor, waitForText } from '../services/fixtures/syslog-sender.js';

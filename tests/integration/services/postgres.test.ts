@@ -3,7 +3,7 @@
 // without the plain text reaching PostgreSQL's log, and a fast stop that leaves nothing.
 import { readFile, readdir, stat, unlink } from 'node:fs/promises';
 import pg from 'pg';
-import { createPostgres } from '../../../src/services/postgres.js';
+import { createPostgres } from '../../../src/services/postgres/service.js';
 import { superuserPasswordFile } from '../../../src/services/postgres/superuser.js';
 import { lookupUser } from '../../../src/util/identity.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';

@@ -3,7 +3,7 @@
 // "daemon" (through setpriv, with only CAP_NET_BIND_SERVICE for a privileged port).
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { createSyslog } from '../../../src/services/syslog.js';
+import { createSyslog } from '../../../src/services/syslog/service.js';
 import type { ServiceContext } from '../../../src/services/types.js';
 import { lookupUser } from '../../../src/util/identity.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';

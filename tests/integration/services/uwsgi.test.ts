@@ -2,8 +2,8 @@
 // flight finish before uwsgi exits, and prepare explains a config.yml it could not read.
 import { chown, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createUwsgi, uwsgiSocketPath } from '../../../src/services/uwsgi.js';
-import { uwsgiGet } from '../../../src/services/uwsgi-request.js';
+import { createUwsgi, uwsgiSocketPath } from '../../../src/services/uwsgi/service.js';
+import { uwsgiGet } from '../../../src/services/uwsgi/request.js';
 import { configFilePath } from '../../../src/settings/paths.js';
 import { memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';
 import { startService } from '../../helpers/start-service.js';

@@ -3,7 +3,7 @@
 // role whose verifier we made logs in with the password.
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
-import { createPostgres } from '../../../src/services/postgres.js';
+import { createPostgres } from '../../../src/services/postgres/service.js';
 import { superuserPasswordFile } from '../../../src/services/postgres/superuser.js';
 import { parseScramVerifier, scramSha256Verifier, scramVerifierMatches } from '../../../src/util/scram.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';

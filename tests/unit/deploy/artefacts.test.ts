@@ -12,7 +12,7 @@ import { planServices } from '../../../src/roles/plan.js';
 import { loadSettings } from '../../../src/settings/load.js';
 import type { Settings } from '../../../src/settings/types.js';
 import { VARIABLES } from '../../../src/settings/variables.js';
-import { isLoopback } from '../../../src/services/backend-bind.js';
+import { isLoopback } from '../../../src/services/shared/backend-bind.js';
 import { buildServices } from '../../../src/supervisor/build.js';
 
 const DEPLOY = fileURLToPath(new URL('../../../docs/deploy/', import.meta.url));

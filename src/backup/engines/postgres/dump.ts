@@ -3,7 +3,7 @@
 // what makes a default dump slow) into `zstd`, as the postgres user over the unix socket.
 import pg from 'pg';
 import type { Logger } from '../../../log.js';
-import { postgresAdminConfig } from '../../../services/postgres.js';
+import { postgresAdminConfig } from '../../../services/postgres/service.js';
 import { readSuperuserPassword } from '../../../services/postgres/superuser.js';
 import type { ServiceContext } from '../../../services/types.js';
 import { progressMeter } from '../../../util/progress.js';

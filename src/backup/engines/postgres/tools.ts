@@ -2,7 +2,7 @@
 // each gets: explicit, and the superuser's password in PGPASSWORD (the child's own
 // environment, readable only by that user), never on a command line.
 import { join } from 'node:path';
-import { backendEnv } from '../../../services/backend-env.js';
+import { backendEnv } from '../../../services/shared/backend-env.js';
 import { clusterMajor, postgresBinaries } from '../../../services/postgres/binaries.js';
 import { SUPERUSER } from '../../../services/postgres/superuser.js';
 import type { ServiceContext } from '../../../services/types.js';

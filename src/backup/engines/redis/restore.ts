@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { RolevisorError } from '../../../errors.js';
 import type { Logger } from '../../../log.js';
-import { ensureServiceDir } from '../../../services/backend-dirs.js';
+import { ensureServiceDir } from '../../../services/shared/backend-dirs.js';
 import type { ServiceContext } from '../../../services/types.js';
 import { readPart } from '../../../generations/read.js';
 import type { Store } from '../../../store/store.js';

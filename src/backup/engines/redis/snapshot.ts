@@ -4,7 +4,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { LOOPBACK } from '../../../services/backend-bind.js';
+import { LOOPBACK } from '../../../services/shared/backend-bind.js';
 import { redisCredentials } from '../../../services/redis/conf.js';
 import type { ServiceContext } from '../../../services/types.js';
 import { startPipeline, type Pipeline } from '../../pipeline.js';

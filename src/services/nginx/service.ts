@@ -5,16 +5,15 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { RolevisorError } from '../errors.js';
-import { ensureDir, writeFileAtomic } from '../util/fsx.js';
-import { isRoot, lookupUser } from '../util/identity.js';
-import { ensureCertificate } from './nginx-certs.js';
-import { HEALTH_PATH, renderNginxConf } from './nginx-conf.js';
-import type { Listener, Service, ServiceContext } from './types.js';
-import { uwsgiSocketPath } from './uwsgi.js';
+import { RolevisorError } from '../../errors.js';
+import { ensureDir, writeFileAtomic } from '../../util/fsx.js';
+import { isRoot, lookupUser } from '../../util/identity.js';
+import { ensureCertificate } from './certs.js';
+import { HEALTH_PATH, renderNginxConf } from './conf.js';
+import type { Listener, Service, ServiceContext } from '../types.js';
+import { uwsgiSocketPath } from '../uwsgi/service.js';
 
 const NGINX = '/usr/sbin/nginx';
-const WORKER_USER = 'www-data';
 const TEMP_PATHS = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'];
 
 /** The HTTP status of a GET to nginx on loopback. */
@@ -68,7 +67,6 @@ export function createNginx(ctx: ServiceContext): Service {
   return {
     name: 'nginx',
     kind: 'nginx',
-    user: 'root',
     // Graceful: stop accepting, let workers finish the requests they have, then exit.
     stopSignal: 'SIGQUIT',
 
@@ -84,7 +82,7 @@ export function createNginx(ctx: ServiceContext): Service {
 
     async prepare() {
       // Root gives the workers to www-data; otherwise everything runs as us, with no user directive.
-      const worker = isRoot() ? await lookupUser(WORKER_USER) : undefined;
+      const worker = isRoot() ? await lookupUser(ctx.user) : undefined;
       await ensureDir(ctx.paths.conf, { mode: 0o755 });
       await ensureDir(ctx.paths.run, { mode: 0o755 });
       await ensureDir(tempDir, { mode: 0o755 });

@@ -2,8 +2,8 @@
 // gone; fresh files, symbolic links and what they point to stay.
 import { mkdir, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tempHome } from '../../helpers/env.js';
-import { pruneIdleLogs } from '../../../src/services/log-retention.js';
+import { tempHome } from '../../../helpers/env.js';
+import { pruneIdleLogs } from '../../../../src/services/syslog/log-retention.js';
 
 const DAY = 24 * 60 * 60;
 

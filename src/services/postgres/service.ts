@@ -3,23 +3,22 @@
 // rolevisor (postgres/superuser.ts); DBUSER and DBNAME are created once it is ready.
 import { join } from 'node:path';
 import pg from 'pg';
-import { RolevisorError } from '../errors.js';
-import { registerSecrets } from '../log.js';
-import { ensureDir, writeFileAtomic } from '../util/fsx.js';
-import { backendBindAddress } from './backend-bind.js';
-import { ensureServiceDir } from './backend-dirs.js';
-import { backendEnv } from './backend-env.js';
-import { ensureAppDatabase } from './postgres/app-database.js';
-import { clusterMajor, postgresBinaries, type PostgresBinaries } from './postgres/binaries.js';
-import { renderPgHba, renderPostgresConf } from './postgres/conf.js';
-import { initCluster } from './postgres/initdb.js';
-import { adminClientConfig, ensureSuperuserPassword, postgresAdminConfig, SUPERUSER } from './postgres/superuser.js';
-import { setSuperuserPasswordOffline } from './postgres/superuser-reset.js';
-import type { Service, ServiceContext, ServiceFactory } from './types.js';
+import { RolevisorError } from '../../errors.js';
+import { registerSecrets } from '../../log.js';
+import { ensureDir, writeFileAtomic } from '../../util/fsx.js';
+import { backendBindAddress } from '../shared/backend-bind.js';
+import { ensureServiceDir } from '../shared/backend-dirs.js';
+import { backendEnv } from '../shared/backend-env.js';
+import { ensureAppDatabase } from './app-database.js';
+import { clusterMajor, postgresBinaries, type PostgresBinaries } from './binaries.js';
+import { renderPgHba, renderPostgresConf } from './conf.js';
+import { initCluster } from './initdb.js';
+import { adminClientConfig, ensureSuperuserPassword, postgresAdminConfig, SUPERUSER } from './superuser.js';
+import { setSuperuserPasswordOffline } from './superuser-reset.js';
+import type { Service, ServiceContext, ServiceFactory } from '../types.js';
 
-export { postgresAdminConfig } from './postgres/superuser.js';
+export { postgresAdminConfig } from './superuser.js';
 
-export const POSTGRES_USER = 'postgres';
 /** Unix socket paths are limited to 108 bytes (sun_path). */
 const MAX_SOCKET_PATH = 107;
 
@@ -74,7 +73,6 @@ export const createPostgres: ServiceFactory = (ctx: ServiceContext): Service => 
   return {
     name: 'postgres',
     kind: 'postgres',
-    user: POSTGRES_USER,
     // SIGINT = fast shutdown (0.02 s). SIGTERM ("smart") would wait for every client to leave.
     stopSignal: 'SIGINT',
     listeners: () => [{ name: 'postgresql', port, bind, protocol: 'tcp' }],

@@ -1,7 +1,7 @@
 // Where the backend services (PostgreSQL, Redis, RabbitMQ) listen: loopback when every role
 // runs on this host, all interfaces in a cluster (the app hosts connect over the network).
 // Probes always use loopback, which reaches either.
-import type { Settings } from '../settings/types.js';
+import type { Settings } from '../../settings/types.js';
 
 export const LOOPBACK = '127.0.0.1';
 

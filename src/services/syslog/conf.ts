@@ -11,14 +11,14 @@
 // So this port takes RFC 5424 with newline framing (RFC 6587 §3.4.2, what rsyslog sends by
 // default) and RFC 3164; octet-counted senders are not accepted. LogForwarder sends RFC 5424
 // with newline framing.
-import { RolevisorError } from '../errors.js';
+import { RolevisorError } from '../../errors.js';
 
 export interface SyslogConfOptions {
   bind: string;
   port: number;
   /** <home>/log: one directory per host, one <program>.log per program. */
   logDir: string;
-  /** Where probe messages land (see syslog.ts), outside the log tree. */
+  /** Where probe messages land (see syslog/service.ts), outside the log tree. */
   probeDir: string;
 }
 

@@ -2,8 +2,8 @@
 // by the service user with the mode it needs (0700 for data and conf).
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ensureDir } from '../util/fsx.js';
-import type { Identity } from '../util/identity.js';
+import { ensureDir } from '../../util/fsx.js';
+import type { Identity } from '../../util/identity.js';
 
 export async function ensureServiceDir(path: string, mode: number, owner: Identity | undefined): Promise<void> {
   // mkdir -p with a mode would give every missing parent that mode too (0700 parents would

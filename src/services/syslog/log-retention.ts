@@ -5,7 +5,7 @@
 // Symbolic links are never followed nor deleted.
 import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

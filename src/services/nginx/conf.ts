@@ -1,6 +1,6 @@
 // nginx.conf as text: nginx in front of uwsgi, on PORT (and HTTPSPORT with USEHTTPS), the
 // app under POSTURLROOT, everything nginx writes (pid, temp files) under its run dir.
-import { RolevisorError } from '../errors.js';
+import { RolevisorError } from '../../errors.js';
 
 export const HEALTH_PATH = '/rolevisor-nginx-health';
 

@@ -2,13 +2,12 @@
 // if Erlang found none, it would start `epmd -daemon`, which detaches and outlives RabbitMQ.
 // It listens on loopback only: the node is a single broker, and only the local CLI tools
 // (rabbitmqctl) look it up; the network has no business with Erlang distribution.
-import { LOOPBACK } from './backend-bind.js';
-import { ensureServiceDir } from './backend-dirs.js';
-import { backendEnv } from './backend-env.js';
-import { epmdNames } from './epmd/names.js';
-import type { Service, ServiceContext, ServiceFactory } from './types.js';
+import { LOOPBACK } from '../shared/backend-bind.js';
+import { ensureServiceDir } from '../shared/backend-dirs.js';
+import { backendEnv } from '../shared/backend-env.js';
+import { epmdNames } from './names.js';
+import type { Service, ServiceContext, ServiceFactory } from '../types.js';
 
-export const EPMD_USER = 'rabbitmq';
 const EPMD = '/usr/bin/epmd';
 
 export const createEpmd: ServiceFactory = (ctx: ServiceContext): Service => {
@@ -16,7 +15,6 @@ export const createEpmd: ServiceFactory = (ctx: ServiceContext): Service => {
   return {
     name: 'epmd',
     kind: 'epmd',
-    user: EPMD_USER,
     stopSignal: 'SIGTERM',
     listeners: () => [{ name: 'epmd', port, bind: LOOPBACK, protocol: 'tcp' }],
     dataDirs: () => [],

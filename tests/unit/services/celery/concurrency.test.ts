@@ -1,4 +1,4 @@
-import { celeryConcurrency } from '../../../src/services/celery-concurrency.js';
+import { celeryConcurrency } from '../../../../src/services/celery/concurrency.js';
 
 test.each([
   [{ workers: undefined, maxWorkers: undefined }, 4, 4, 'one per core by default'],

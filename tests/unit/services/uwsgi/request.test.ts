@@ -1,4 +1,4 @@
-import { encodeUwsgiPacket, wsgiGetVars } from '../../../src/services/uwsgi-request.js';
+import { encodeUwsgiPacket, wsgiGetVars } from '../../../../src/services/uwsgi/request.js';
 
 test('encodes the uwsgi header and little-endian length-prefixed vars', () => {
   const packet = encodeUwsgiPacket({ AB: 'c', K: '' });

@@ -1,15 +1,15 @@
 // The read-only log viewer (src/logviewer) as a child process on LOGVIEWPORT, running as
-// www-data: syslog.ts gives the log directory (0750) that user's group, so the viewer can
-// read every log and write none. Like syslog, it drops privileges itself through setpriv when
-// spawned as root (so a LOGVIEWPORT below 1024 also works); register it with user undefined,
-// or "www-data" for ports >= 1024.
+// its kind's user (www-data): syslog/service.ts gives the log directory (0750) that user's
+// group, so the viewer can read every log and write none. Like syslog, it drops privileges
+// itself through setpriv when spawned as root, so a LOGVIEWPORT below 1024 also works
+// (registry.ts: switchesUser 'itself').
 import { request } from 'node:http';
-import { logDir } from '../settings/paths.js';
-import { nodeEntryCommand } from '../util/node-entry.js';
-import { applyRunAs, resolveRunAs, type RunAs } from '../util/run-as.js';
-import { LOG_READER_USER, logBind } from './syslog.js';
-import { RolevisorError } from '../errors.js';
-import type { Service, ServiceContext } from './types.js';
+import { logDir } from '../../settings/paths.js';
+import { nodeEntryCommand } from '../../util/node-entry.js';
+import { applyRunAs, resolveRunAs, type RunAs } from '../../util/run-as.js';
+import { logBind } from '../syslog/service.js';
+import { RolevisorError } from '../../errors.js';
+import type { Service, ServiceContext } from '../types.js';
 
 export function createLogViewerService(ctx: ServiceContext): Service {
   const { settings } = ctx;
@@ -21,13 +21,12 @@ export function createLogViewerService(ctx: ServiceContext): Service {
   return {
     name: 'logviewer',
     kind: 'logviewer',
-    user: LOG_READER_USER,
     stopSignal: 'SIGTERM',
     listeners: () => [{ name: 'logviewer', port, bind, protocol: 'tcp' }],
     dataDirs: () => [],
 
     async prepare() {
-      runAs = await resolveRunAs(ctx.identity, LOG_READER_USER, [port], 'LOGVIEWPORT');
+      runAs = await resolveRunAs(ctx.identity, ctx.user, [port], 'LOGVIEWPORT');
     },
 
     launch() {

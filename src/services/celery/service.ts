@@ -3,10 +3,10 @@
 import { availableParallelism, hostname } from 'node:os';
 import { access } from 'node:fs/promises';
 import { execa } from 'execa';
-import { RolevisorError } from '../errors.js';
-import { celeryConcurrency } from './celery-concurrency.js';
-import { assertConfigReadable, DEBIAN_PYTHON, demoAppDir, pythonAppEnv } from './python-app.js';
-import type { Service, ServiceContext } from './types.js';
+import { RolevisorError } from '../../errors.js';
+import { celeryConcurrency } from './concurrency.js';
+import { assertConfigReadable, DEBIAN_PYTHON, demoAppDir, pythonAppEnv } from '../shared/python-app.js';
+import type { Service, ServiceContext } from '../types.js';
 
 /** Seconds the probe's ping waits for the worker's answer. */
 const PING_TIMEOUT_SEC = 1.5;
@@ -23,7 +23,6 @@ export function createCelery(ctx: ServiceContext): Service {
   return {
     name: 'celery',
     kind: 'celery',
-    user: 'www-data',
     // Warm shutdown: the worker stops taking tasks and finishes the ones it runs.
     stopSignal: 'SIGTERM',
     listeners: () => [],

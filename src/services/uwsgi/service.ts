@@ -2,20 +2,20 @@
 // The app finds its database, Redis and broker in config.yml, named by ROLEVISOR_CONFIG.
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { RolevisorError } from '../errors.js';
-import { servicePaths } from '../settings/paths.js';
-import type { Settings } from '../settings/types.js';
-import { ensureDir, writeFileAtomic } from '../util/fsx.js';
-import { assertConfigReadable, demoAppDir, pythonAppEnv } from './python-app.js';
-import type { Service, ServiceContext } from './types.js';
-import { renderUwsgiIni, wsgiCallable } from './uwsgi-ini.js';
-import { uwsgiGet } from './uwsgi-request.js';
+import { RolevisorError } from '../../errors.js';
+import { servicePaths } from '../../settings/paths.js';
+import type { Settings } from '../../settings/types.js';
+import { ensureDir, writeFileAtomic } from '../../util/fsx.js';
+import { assertConfigReadable, demoAppDir, pythonAppEnv } from '../shared/python-app.js';
+import type { Service, ServiceContext } from '../types.js';
+import { renderUwsgiIni, wsgiCallable } from './ini.js';
+import { uwsgiGet } from './request.js';
 
 const UWSGI = '/usr/bin/uwsgi';
 /** Seconds a worker may spend finishing its request at shutdown (below web.yml's stop_timeout). */
 const SHUTDOWN_MERCY_SEC = 10;
 
-/** The socket nginx connects to; nginx.ts uses the same function. */
+/** The socket nginx connects to; nginx/service.ts uses the same function. */
 export const uwsgiSocketPath = (settings: Settings): string =>
   join(servicePaths(settings, 'uwsgi', '').run, 'uwsgi.sock');
 
@@ -28,7 +28,6 @@ export function createUwsgi(ctx: ServiceContext): Service {
   return {
     name: 'uwsgi',
     kind: 'uwsgi',
-    user: 'www-data',
     // With the hook in uwsgi.ini, SIGTERM is graceful: workers finish their request, then exit.
     stopSignal: 'SIGTERM',
     listeners: () => [],

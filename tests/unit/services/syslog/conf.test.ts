@@ -1,4 +1,4 @@
-import { renderSyslogConf } from '../../../src/services/syslog-conf.js';
+import { renderSyslogConf } from '../../../../src/services/syslog/conf.js';
 
 const base = {
   bind: '0.0.0.0',

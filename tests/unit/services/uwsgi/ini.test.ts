@@ -1,4 +1,4 @@
-import { renderUwsgiIni, wsgiCallable } from '../../../src/services/uwsgi-ini.js';
+import { renderUwsgiIni, wsgiCallable } from '../../../../src/services/uwsgi/ini.js';
 
 const options = {
   socket: '/h/run/uwsgi/uwsgi.sock',

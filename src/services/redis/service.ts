@@ -2,15 +2,14 @@
 // (redis/conf.ts) so the password never shows on a command line.
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { registerSecrets } from '../log.js';
-import { writeFileAtomic } from '../util/fsx.js';
-import { backendBindAddress, LOOPBACK } from './backend-bind.js';
-import { ensureServiceDir } from './backend-dirs.js';
-import { backendEnv } from './backend-env.js';
-import { redisCredentials, renderRedisConf } from './redis/conf.js';
-import type { Service, ServiceContext, ServiceFactory } from './types.js';
+import { registerSecrets } from '../../log.js';
+import { writeFileAtomic } from '../../util/fsx.js';
+import { backendBindAddress, LOOPBACK } from '../shared/backend-bind.js';
+import { ensureServiceDir } from '../shared/backend-dirs.js';
+import { backendEnv } from '../shared/backend-env.js';
+import { redisCredentials, renderRedisConf } from './conf.js';
+import type { Service, ServiceContext, ServiceFactory } from '../types.js';
 
-export const REDIS_USER = 'redis';
 const REDIS_SERVER = '/usr/bin/redis-server';
 
 /** PING with the configured credentials; LOADING (restoring a dump) counts as not ready. */
@@ -64,7 +63,6 @@ export const createRedis: ServiceFactory = (ctx: ServiceContext): Service => {
   return {
     name: 'redis',
     kind: 'redis',
-    user: REDIS_USER,
     // With `save ""`, SIGTERM exits at once without writing a snapshot.
     stopSignal: 'SIGTERM',
     listeners: () => [{ name: 'redis', port, bind, protocol: 'tcp' }],

@@ -1,6 +1,6 @@
 // uwsgi.ini as text. uwsgi expands %x, $(VAR) and @(file) inside option values, so a
 // value that contains them (or a newline) is refused rather than silently rewritten.
-import { RolevisorError } from '../errors.js';
+import { RolevisorError } from '../../errors.js';
 
 export interface UwsgiIniOptions {
   socket: string;

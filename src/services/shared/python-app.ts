@@ -3,9 +3,9 @@
 import { stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { RolevisorError } from '../errors.js';
-import { configFilePath } from '../settings/paths.js';
-import type { ServiceContext } from './types.js';
+import { RolevisorError } from '../../errors.js';
+import { configFilePath } from '../../settings/paths.js';
+import type { ServiceContext } from '../types.js';
 
 /** Debian's interpreter: a `python3` on PATH may be a pyenv one without Debian's modules. */
 export const DEBIAN_PYTHON = '/usr/bin/python3';

@@ -13,19 +13,18 @@ import { readFile, rm, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { RolevisorError } from '../errors.js';
-import { logDir } from '../settings/paths.js';
+import { RolevisorError } from '../../errors.js';
+import { logDir } from '../../settings/paths.js';
 import { startLogRetention } from './log-retention.js';
-import { ensureDir, writeFileAtomic } from '../util/fsx.js';
-import { lookupUser } from '../util/identity.js';
-import { applyRunAs, resolveRunAs, type RunAs } from '../util/run-as.js';
-import { PROBE_PROGRAM, renderSyslogConf } from './syslog-conf.js';
-import type { Service, ServiceContext } from './types.js';
-import type { Identity } from '../util/identity.js';
+import { ensureDir, writeFileAtomic } from '../../util/fsx.js';
+import { lookupUser } from '../../util/identity.js';
+import { applyRunAs, resolveRunAs, type RunAs } from '../../util/run-as.js';
+import { PROBE_PROGRAM, renderSyslogConf } from './conf.js';
+import type { Service, ServiceContext } from '../types.js';
+import type { Identity } from '../../util/identity.js';
 
 const SYSLOG_NG = '/usr/sbin/syslog-ng';
-export const SYSLOG_USER = 'daemon';
-/** The log viewer's user: the log directory's group, so it (and only it) may enter. */
+/** The log viewer's user (registry.ts): the log directory's group, so it (and only it) may enter. */
 export const LOG_READER_USER = 'www-data';
 /** Unix sockets paths are limited to 108 bytes (sun_path). */
 const MAX_SOCKET_PATH = 107;
@@ -49,14 +48,13 @@ export function createSyslog(ctx: ServiceContext): Service {
   return {
     name: 'syslog',
     kind: 'syslog',
-    user: SYSLOG_USER,
     // SIGTERM: syslog-ng flushes its files and exits in ~0.1 s.
     stopSignal: 'SIGTERM',
     listeners: () => [{ name: 'syslog', port, bind, protocol: 'tcp+udp' }],
     dataDirs: () => [dir],
 
     async prepare() {
-      runAs = await resolveRunAs(ctx.identity, SYSLOG_USER, [port], 'LOGPORT');
+      runAs = await resolveRunAs(ctx.identity, ctx.user, [port], 'LOGPORT');
       if (controlFile.length > MAX_SOCKET_PATH) {
         throw new RolevisorError(
           'RV_PREPARE_FAILED',

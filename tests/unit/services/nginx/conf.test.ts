@@ -1,4 +1,4 @@
-import { renderNginxConf, type NginxConfOptions } from '../../../src/services/nginx-conf.js';
+import { renderNginxConf, type NginxConfOptions } from '../../../../src/services/nginx/conf.js';
 
 const options: NginxConfOptions = {
   pidFile: '/h/run/nginx/nginx.pid',

@@ -4,19 +4,17 @@
 // It needs our epmd (epmd.ts) running first.
 import { join } from 'node:path';
 import amqp from 'amqplib';
-import { registerSecrets } from '../log.js';
-import { writeFileAtomic } from '../util/fsx.js';
-import { backendBindAddress, isLoopback, LOOPBACK } from './backend-bind.js';
-import { ensureServiceDir } from './backend-dirs.js';
-import { ensureErlangCookie } from './rabbitmq/cookie.js';
-import { renderDefinitions, renderRabbitmqConf } from './rabbitmq/conf.js';
-import { rabbitmqCredentials, type RabbitmqCredentials } from './rabbitmq/credentials.js';
-import { RABBITMQ_BIN, rabbitmqLayout, rabbitmqServerEnv } from './rabbitmq/layout.js';
-import type { Service, ServiceContext, ServiceFactory } from './types.js';
+import { registerSecrets } from '../../log.js';
+import { writeFileAtomic } from '../../util/fsx.js';
+import { backendBindAddress, isLoopback, LOOPBACK } from '../shared/backend-bind.js';
+import { ensureServiceDir } from '../shared/backend-dirs.js';
+import { ensureErlangCookie } from './cookie.js';
+import { renderDefinitions, renderRabbitmqConf } from './conf.js';
+import { rabbitmqCredentials, type RabbitmqCredentials } from './credentials.js';
+import { RABBITMQ_BIN, rabbitmqLayout, rabbitmqServerEnv } from './layout.js';
+import type { Service, ServiceContext, ServiceFactory } from '../types.js';
 
-export { rabbitmqCliEnv } from './rabbitmq/layout.js';
-
-export const RABBITMQ_USER = 'rabbitmq';
+export { rabbitmqCliEnv } from './layout.js';
 
 /** Opens an AMQP connection with the credentials (a full handshake and login), then closes it. */
 export async function amqpLogin(port: number, credentials: RabbitmqCredentials, signal: AbortSignal): Promise<void> {
@@ -57,7 +55,6 @@ export const createRabbitmq: ServiceFactory = (ctx: ServiceContext): Service => 
   return {
     name: 'rabbitmq',
     kind: 'rabbitmq',
-    user: RABBITMQ_USER,
     // SIGTERM: the VM stops the broker cleanly (~1–3 s).
     stopSignal: 'SIGTERM',
     listeners: () => [

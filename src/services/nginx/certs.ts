@@ -6,11 +6,11 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { execa } from 'execa';
-import { RolevisorError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { certsDir } from '../settings/paths.js';
-import type { Settings } from '../settings/types.js';
-import { writeFileAtomic, writeSecretFile } from '../util/fsx.js';
+import { RolevisorError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { certsDir } from '../../settings/paths.js';
+import type { Settings } from '../../settings/types.js';
+import { writeFileAtomic, writeSecretFile } from '../../util/fsx.js';
 
 export interface CertificatePair {
   certificate: string;
