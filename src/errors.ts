@@ -1,5 +1,7 @@
-// Every error a user can meet: a code, an exit code and a message template that says what
-// to do. docs/errors.md documents each code; a test keeps the two in step.
+// Every error a user can meet: a code, an exit code and what to do. A code whose message
+// has one shape keeps its template here and call sites pass only the values (fastify's
+// createError); docs/errors.md documents each code, and a test keeps the three in step:
+// every catalogued code is raised and documented, every raised code is catalogued.
 
 export interface ErrorDefinition {
   code: string;
@@ -23,10 +25,20 @@ export const EXIT = {
 
 export const ERRORS = {
   RV_CONFIG_INVALID: { exitCode: EXIT.config, summary: 'The environment or env-file has invalid settings.' },
-  RV_ENV_FILE_UNREADABLE: { exitCode: EXIT.config, summary: 'The --env-file could not be read.' },
+  RV_ENV_FILE_UNREADABLE: {
+    exitCode: EXIT.config,
+    summary: 'The --env-file could not be read.',
+    message: (v: { path: string; reason: string }) =>
+      `cannot read env-file ${v.path} (${v.reason}); check the path given to --env-file`,
+  },
   RV_ROLE_FILE_INVALID: { exitCode: EXIT.config, summary: 'A file in roles/ is not a valid role definition.' },
   RV_USAGE: { exitCode: EXIT.usage, summary: 'The command line is wrong.' },
-  RV_NOT_ROOT: { exitCode: EXIT.permission, summary: 'Running services as their own users needs root.' },
+  RV_NOT_ROOT: {
+    exitCode: EXIT.permission,
+    summary: 'A setting needs root (a port below the unprivileged start) and rolevisor does not run as root.',
+    message: (v: { setting: string; port: number; portStart: number }) =>
+      `${v.setting}=${v.port} is a privileged port (below ${v.portStart}) and rolevisor does not run as root; set ${v.setting} to a port >= ${v.portStart} or run rolevisor as root`,
+  },
   RV_SERVICE_NOT_READY: { exitCode: EXIT.serviceUnavailable, summary: 'A service did not become ready in time.' },
   RV_SERVICE_FAILED: { exitCode: EXIT.serviceFailed, summary: 'A critical service kept failing.' },
   RV_PREPARE_FAILED: {
@@ -34,7 +46,12 @@ export const ERRORS = {
     summary: 'Preparing a service (data directory, config files) failed.',
   },
   RV_STORE_UNREACHABLE: { exitCode: EXIT.storeUnreachable, summary: 'The configured store could not be read at boot.' },
-  RV_STORE_KEY_INVALID: { exitCode: EXIT.internal, summary: 'A store key or object name would escape its place.' },
+  RV_STORE_KEY_INVALID: {
+    exitCode: EXIT.internal,
+    summary: 'A store key or object name would escape its place.',
+    message: (v: { what: string; value: string; reason: string }) =>
+      `store ${v.what} ${JSON.stringify(v.value)} is refused: ${v.reason}`,
+  },
   RV_RESTORE_FAILED: { exitCode: EXIT.restoreFailed, summary: 'Restoring state from the store failed.' },
   RV_LOCAL_DATA_STALE: {
     exitCode: EXIT.restoreFailed,
@@ -48,11 +65,17 @@ export const ERRORS = {
   RV_CONTROL_UNREACHABLE: {
     exitCode: EXIT.serviceUnavailable,
     summary: 'No running rolevisor answered on the control endpoint.',
+    message: (v: { socketPath: string; reason: string }) =>
+      `cannot reach the running instance at ${v.socketPath}: ${v.reason}; start it with "rolevisor run", or set ROLEVISOR_HOME to the one it uses`,
   },
   RV_INTERNAL: { exitCode: EXIT.internal, summary: 'A bug in rolevisor.' },
-} as const satisfies Record<string, Omit<ErrorDefinition, 'code'>>;
+} as const satisfies Record<string, Omit<ErrorDefinition, 'code'> & { message?: (values: never) => string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+type ValuesOf<C extends ErrorCode> = (typeof ERRORS)[C] extends { message: (values: infer V) => string } ? V : never;
+/** The codes whose message is a template in the catalogue. */
+export type TemplatedCode = { [C in ErrorCode]: ValuesOf<C> extends never ? never : C }[ErrorCode];
 
 export class RolevisorError extends Error {
   readonly code: ErrorCode;
@@ -69,8 +92,23 @@ export class RolevisorError extends Error {
   }
 }
 
+/** The error of a templated code, its message made from the catalogue's template and `values`. */
+export function catalogError<C extends TemplatedCode>(
+  code: C,
+  values: ValuesOf<C>,
+  options: { details?: string[]; cause?: unknown } = {},
+): RolevisorError {
+  const template = ERRORS[code].message as (values: ValuesOf<C>) => string;
+  return new RolevisorError(code, template(values), options);
+}
+
 export function isRolevisorError(error: unknown): error is RolevisorError {
   return error instanceof RolevisorError;
+}
+
+/** The message of anything thrown (an Error's message, else its text). */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The one-line (plus details) text shown to a user; never a stack trace. */
@@ -78,6 +116,5 @@ export function formatError(error: unknown): string {
   if (isRolevisorError(error)) {
     return [`rolevisor: ${error.code}: ${error.message}`, ...error.details.map((d) => `  ${d}`)].join('\n');
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return `rolevisor: RV_INTERNAL: ${message} (this is a bug; please report it with the log above)`;
+  return `rolevisor: RV_INTERNAL: ${errorMessage(error)} (this is a bug; please report it with the log above)`;
 }

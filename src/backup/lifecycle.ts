@@ -3,7 +3,7 @@
 // starts, or right after it is ready and before anything that depends on it); while
 // running, scheduled and manual backups; at stop, the backup between the front and the
 // back services. A boot whose restore failed or did not finish never writes a generation.
-import { RolevisorError } from '../errors.js';
+import { errorMessage, RolevisorError } from '../errors.js';
 import { scanGenerations, type GenerationScan } from '../generations/scan.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
@@ -44,8 +44,6 @@ interface Holding extends HeldState {
 
 /** Time left after the backup at stop for stopping the back services (the databases, the broker). */
 export const BACK_STOP_RESERVE_MS = 3000;
-
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export class StateLifecycle {
   readonly store: Store | undefined;
@@ -102,7 +100,7 @@ export class StateLifecycle {
     } catch (error) {
       throw new RolevisorError(
         'RV_STORE_UNREACHABLE',
-        `cannot list the backup generations in the ${store.describe()}: ${message(error)}; check the store's permissions (list and read)`,
+        `cannot list the backup generations in the ${store.describe()}: ${errorMessage(error)}; check the store's permissions (list and read)`,
         { cause: error },
       );
     }
@@ -198,10 +196,10 @@ export class StateLifecycle {
     if (!settings.allowFreshStart) {
       throw error instanceof RolevisorError
         ? error
-        : new RolevisorError('RV_RESTORE_FAILED', `restoring ${service}: ${message(error)}`, { cause: error });
+        : new RolevisorError('RV_RESTORE_FAILED', `restoring ${service}: ${errorMessage(error)}`, { cause: error });
     }
     log.error(
-      `ALLOWFRESHSTART=true: ${service} starts EMPTY although the store holds backups of it (${message(error)}); this boot writes no backup, so the generations in the store stay as they are`,
+      `ALLOWFRESHSTART=true: ${service} starts EMPTY although the store holds backups of it (${errorMessage(error)}); this boot writes no backup, so the generations in the store stay as they are`,
     );
     this.#problem = `the restore of ${service} failed at boot (started empty because ALLOWFRESHSTART=true)`;
   }

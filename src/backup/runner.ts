@@ -2,6 +2,7 @@
 // the backup at stop supersedes a running one (it must see the final state). Each outcome
 // is recorded (status, metrics, the local last-backup file); retention follows a success.
 // A boot whose restore failed is refused every backup (`blocked`).
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
 import type { BackupRecord, RuntimeState } from '../status/runtime.js';
@@ -119,7 +120,7 @@ export class BackupRunner {
       await this.#prune(runOptions.deadline);
       return record;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       log.error({ trigger, durationMs: Date.now() - startedAt }, `BACKUP FAILED (${trigger}): ${message}`);
       return this.#record(
         { trigger, startedAt, durationMs: Date.now() - startedAt, bytes: 0, ok: false, error: message },

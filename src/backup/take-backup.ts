@@ -2,7 +2,7 @@
 // its program into the store (no temporary files), then the manifest. Any failure, or the
 // deadline's abort signal, stops everything and removes what was written: a failed backup
 // never becomes a generation, and the previous ones are untouched.
-import { RolevisorError } from '../errors.js';
+import { errorMessage, RolevisorError } from '../errors.js';
 import { beginGeneration, type GenerationWriter } from '../generations/writer.js';
 import type { Manifest } from '../generations/manifest.js';
 import type { Logger } from '../log.js';
@@ -27,8 +27,6 @@ export interface WriteOptions {
   /** Runs when every part is stored, just before the manifest is written. */
   beforeCommit?: (generation: string) => Promise<void>;
 }
-
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function backUpOne(
   writer: GenerationWriter,
@@ -65,7 +63,7 @@ export async function takeBackup(store: Store, targets: BackupTarget[], options:
     const abortStarted = Date.now();
     const cleanup = writer.abort().then(
       (n) => `removed ${n} object(s)`,
-      (e: unknown) => `cleanup failed: ${message(e)}`,
+      (e: unknown) => `cleanup failed: ${errorMessage(e)}`,
     );
     const timeout = new Promise<string>((resolve) =>
       setTimeout(
@@ -78,7 +76,7 @@ export async function takeBackup(store: Store, targets: BackupTarget[], options:
       { generation: writer.id, cleanupMs: Date.now() - abortStarted },
       `backup ${writer.id} abandoned (${outcome}); no manifest was written, the previous generations are untouched`,
     );
-    const reason = options.signal?.aborted ? message(options.signal.reason) : message(error);
+    const reason = options.signal?.aborted ? errorMessage(options.signal.reason) : errorMessage(error);
     throw new RolevisorError(
       'RV_BACKUP_FAILED',
       reason.startsWith('generation ') ? reason : `generation ${writer.id}: ${reason}`,

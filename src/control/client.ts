@@ -1,6 +1,6 @@
 // Talks to a running instance's control socket (for `rolevisor status` and `backup`).
 import { request } from 'node:http';
-import { RolevisorError } from '../errors.js';
+import { catalogError, RolevisorError } from '../errors.js';
 
 export async function controlRequest<T>(
   socketPath: string,
@@ -34,12 +34,7 @@ export async function controlRequest<T>(
         error.code === 'ENOENT' || error.code === 'ECONNREFUSED'
           ? 'no rolevisor is running with this ROLEVISOR_HOME'
           : error.message;
-      reject(
-        new RolevisorError(
-          'RV_CONTROL_UNREACHABLE',
-          `cannot reach the running instance at ${socketPath}: ${reason}; start it with "rolevisor run", or set ROLEVISOR_HOME to the one it uses`,
-        ),
-      );
+      reject(catalogError('RV_CONTROL_UNREACHABLE', { socketPath, reason }));
     });
     req.end();
   });

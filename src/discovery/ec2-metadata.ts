@@ -2,6 +2,7 @@
 // then GET local-ipv4 with it. Each call has a short deadline and a couple of retries, so
 // a host that is not on EC2 (or blocks IMDS) costs seconds, not minutes. In a container on
 // bridge networking the token's PUT answer needs an IMDS hop limit of 2 or more.
+import { errorMessage } from '../errors.js';
 import { httpText } from './http-text.js';
 
 export interface ImdsOptions {
@@ -48,6 +49,6 @@ export async function ec2LocalIpv4(options: ImdsOptions): Promise<string> {
       last = error;
     }
   }
-  const reason = last instanceof Error ? last.message : String(last);
+  const reason = errorMessage(last);
   throw new Error(`${reason} (after ${options.retries + 1} attempts at ${endpoint})`);
 }

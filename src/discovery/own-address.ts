@@ -3,6 +3,7 @@
 // POD_IP or the pod's interface address; SERVERHOSTNAME; the first non-loopback IPv4.
 // A step that fails is logged and the next one is tried; every step's outcome is in the
 // final log line, so an operator sees why an address was (not) chosen.
+import { errorMessage } from '../errors.js';
 import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
@@ -94,7 +95,7 @@ export async function detectOwnAddress(
     try {
       outcome = await step.run();
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       tried[step.source] = `failed: ${reason}`;
       log.warn(
         { source: step.source, ms: Date.now() - started },

@@ -1,7 +1,7 @@
 // The manifest is what makes a generation exist: written last, it lists every part with its
 // size and sha256 so that a restore can prove each part before trusting it.
 import { z } from 'zod';
-import { RolevisorError } from '../errors.js';
+import { errorMessage, RolevisorError } from '../errors.js';
 
 export const MANIFEST_FORMAT = 1;
 export const GENERATIONS_PREFIX = 'generations/';
@@ -82,7 +82,7 @@ export function parseManifest(text: string, id: string): Manifest {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return fail(`not JSON (${error instanceof Error ? error.message : String(error)})`);
+    return fail(`not JSON (${errorMessage(error)})`);
   }
   const result = manifestSchema.safeParse(raw);
   if (!result.success) {

@@ -3,7 +3,7 @@
 import { pipeline } from 'node:stream';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline as pipelinePromise } from 'node:stream/promises';
-import { RolevisorError } from '../errors.js';
+import { errorMessage, RolevisorError } from '../errors.js';
 import { isNotFound, type Store } from '../store/store.js';
 import { verifyingStream } from './digest.js';
 import { partKey, type Manifest, type PartInfo } from './manifest.js';
@@ -31,12 +31,7 @@ export async function readPart(store: Store, manifest: Manifest, part: PartInfo)
   } catch (error) {
     if (isNotFound(error))
       throw restoreError(manifest, part, `the object ${listed.key} is missing from the store`, error);
-    throw restoreError(
-      manifest,
-      part,
-      `cannot read ${listed.key}: ${error instanceof Error ? error.message : String(error)}`,
-      error,
-    );
+    throw restoreError(manifest, part, `cannot read ${listed.key}: ${errorMessage(error)}`, error);
   }
   const verifier = verifyingStream(listed, (actual) =>
     restoreError(
@@ -66,7 +61,7 @@ export async function verifyGeneration(store: Store, manifest: Manifest): Promis
     try {
       await pipelinePromise(await readPart(store, manifest, part), discard());
     } catch (error) {
-      problems.push(error instanceof Error ? error.message : String(error));
+      problems.push(errorMessage(error));
     }
   }
   return { id: manifest.id, ok: problems.length === 0, problems };

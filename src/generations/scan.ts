@@ -1,5 +1,6 @@
 // Which generations exist (those with a valid manifest), newest first, and which are
 // broken or incomplete: one listing of the store, one read of each manifest.
+import { errorMessage } from '../errors.js';
 import type { ListedObject, Store } from '../store/store.js';
 import { generationTime, isGenerationId } from './id.js';
 import { GENERATIONS_PREFIX, manifestKey, parseManifest, type Manifest } from './manifest.js';
@@ -48,7 +49,7 @@ export async function scanGenerations(store: Store): Promise<GenerationScan> {
       const totalBytes = manifest.parts.reduce((sum, p) => sum + p.size, 0);
       scan.complete.push({ id, time, manifest, totalBytes, objects });
     } catch (error) {
-      scan.broken.push({ id, time, reason: error instanceof Error ? error.message : String(error), objects });
+      scan.broken.push({ id, time, reason: errorMessage(error), objects });
     }
   }
   scan.complete.sort(byIdNewestFirst);

@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
-import { RolevisorError } from '../errors.js';
+import { errorMessage, RolevisorError } from '../errors.js';
 import { HashingStream } from './digest.js';
 import { newGenerationId } from './id.js';
 import {
@@ -45,8 +45,6 @@ interface PendingPart {
   info?: PartInfo;
   error?: unknown;
 }
-
-const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export class GenerationWriter {
   readonly id: string;
@@ -101,7 +99,7 @@ export class GenerationWriter {
       },
       (error: unknown) => {
         pending.error = error;
-        throw this.#fail(`part "${name}" failed: ${reason(error)}`, error);
+        throw this.#fail(`part "${name}" failed: ${errorMessage(error)}`, error);
       },
     );
     const pending: PendingPart = { name, source: stream, done };
@@ -119,7 +117,7 @@ export class GenerationWriter {
     const failed = this.#parts.find((p) => p.info === undefined);
     if (failed) {
       this.#state = 'open'; // the caller aborts
-      throw this.#fail(`not committed: part "${failed.name}" failed: ${reason(failed.error)}`, failed.error);
+      throw this.#fail(`not committed: part "${failed.name}" failed: ${errorMessage(failed.error)}`, failed.error);
     }
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
@@ -135,7 +133,7 @@ export class GenerationWriter {
       await this.#store.putText(manifestKey(this.id), serializeManifest(manifest));
     } catch (error) {
       this.#state = 'open';
-      throw this.#fail(`writing ${manifestKey(this.id)} failed: ${reason(error)}`, error);
+      throw this.#fail(`writing ${manifestKey(this.id)} failed: ${errorMessage(error)}`, error);
     }
     this.#state = 'committed';
     return manifest;

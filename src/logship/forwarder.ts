@@ -5,7 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { parseLogServer, type LogServerAddress } from './address.js';
-import { reconnectDelay, type ReconnectBackoff } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from '../util/backoff.js';
 import { BoundedLineQueue } from './queue.js';
 import { formatRfc5424, type LogLevel } from './rfc5424.js';
 
@@ -23,7 +23,7 @@ export interface LogForwarderOptions {
   maxBufferedBytes?: number;
   /** Longer message bodies are cut (syslog-ng takes 64 KiB messages). */
   maxMessageBytes?: number;
-  backoff?: Partial<ReconnectBackoff>;
+  backoff?: Partial<BackoffOptions>;
   connectTimeoutMs?: number;
   /** Bytes written to the socket per write() call. */
   batchBytes?: number;
@@ -48,7 +48,8 @@ const DEFAULTS = {
   maxBufferedLines: 10_000,
   maxBufferedBytes: 4 * 1024 * 1024,
   maxMessageBytes: 16 * 1024,
-  backoff: { initialMs: 200, maxMs: 30_000 },
+  // ±50%: a fleet of hosts that lost the log server together does not reconnect in lockstep.
+  backoff: { baseMs: 200, capMs: 30_000, jitter: 0.5 },
   connectTimeoutMs: 5_000,
   batchBytes: 64 * 1024,
 };
@@ -63,7 +64,7 @@ export class LogForwarder {
   private readonly queue: BoundedLineQueue;
   private readonly options: Required<
     Omit<LogForwarderOptions, 'hostname' | 'onStatus' | 'backoff' | 'server' | 'defaultPort'>
-  > & { backoff: ReconnectBackoff };
+  > & { backoff: BackoffOptions };
   private readonly onStatus: LogForwarderOptions['onStatus'];
   private socket: Socket | undefined;
   private connected = false;
@@ -196,7 +197,7 @@ export class LogForwarder {
       this.finishClose();
       return;
     }
-    const delay = this.closing ? CLOSING_RETRY_MS : reconnectDelay(this.attempt++, this.options.backoff);
+    const delay = this.closing ? CLOSING_RETRY_MS : backoffDelay(this.attempt++, this.options.backoff);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
     if (!this.closing) this.reconnectTimer.unref();
   }

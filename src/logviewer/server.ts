@@ -1,6 +1,7 @@
 // The read-only log viewer: GET / lists hosts and files (HTML, or JSON with ?format=json),
 // GET /view?file=<host>/<program>.log&lines=N shows the last N lines, GET /healthz says
 // whether the log directory is readable. Any other method is refused (405).
+import { errorMessage } from '../errors.js';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -38,10 +39,7 @@ const text = (status: number, body: string, headers?: Record<string, string>): R
 export function createLogViewer(options: LogViewerOptions): Server {
   const defaultLines = options.defaultLines ?? 200;
   const maxLines = options.maxLines ?? 5000;
-  const onError =
-    options.onError ??
-    ((error: unknown) =>
-      process.stderr.write(`logviewer: ${error instanceof Error ? error.message : String(error)}\n`));
+  const onError = options.onError ?? ((error: unknown) => process.stderr.write(`logviewer: ${errorMessage(error)}\n`));
 
   async function route(req: IncomingMessage): Promise<Reply> {
     if (req.method !== 'GET' && req.method !== 'HEAD')

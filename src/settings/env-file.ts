@@ -2,7 +2,7 @@
 // skipped, values are literal (no quotes removed, no expansion). A bare KEY takes its value
 // from the real environment, as docker does.
 import { readFile } from 'node:fs/promises';
-import { RolevisorError } from '../errors.js';
+import { catalogError, RolevisorError } from '../errors.js';
 
 export interface EnvFileEntry {
   key: string;
@@ -41,10 +41,7 @@ export async function readEnvFile(path: string, env: NodeJS.ProcessEnv): Promise
     text = await readFile(path, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new RolevisorError(
-      'RV_ENV_FILE_UNREADABLE',
-      `cannot read env-file ${path} (${reason}); check the path given to --env-file`,
-    );
+    throw catalogError('RV_ENV_FILE_UNREADABLE', { path, reason });
   }
   const merged: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) merged[key] = value;

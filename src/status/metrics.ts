@@ -4,7 +4,7 @@ import type { RuntimeState } from './runtime.js';
 
 export function createMetrics(state: RuntimeState): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'rolevisor_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'rolevisor_' });
   const perService = (
     name: string,
     help: string,

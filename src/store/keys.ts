@@ -1,7 +1,7 @@
 // Store keys are '/'-separated relative names. Anything that could escape the store's
 // root (a local directory or a bucket prefix) or that S3 and a file system would read
 // differently is refused here, once, for both stores.
-import { RolevisorError } from '../errors.js';
+import { catalogError, RolevisorError } from '../errors.js';
 
 /** Temporary files of the local store carry this marker; keys may not. */
 export const TEMP_MARKER = '.rv-tmp-';
@@ -13,7 +13,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function invalid(what: string, value: string, reason: string): RolevisorError {
   // A bad key is a caller's bug (or a tampered manifest), never a user setting.
-  return new RolevisorError('RV_STORE_KEY_INVALID', `store ${what} ${JSON.stringify(value)} is refused: ${reason}`);
+  return catalogError('RV_STORE_KEY_INVALID', { what, value, reason });
 }
 
 function segmentProblem(segment: string): string | undefined {

@@ -8,7 +8,7 @@ import { redact } from '../log.js';
 import type { PlannedService } from '../roles/plan.js';
 import type { Service } from '../services/types.js';
 import type { Identity } from '../util/identity.js';
-import { backoffDelay, DEFAULT_BACKOFF, FailureWindow, type BackoffOptions } from './backoff.js';
+import { backoffDelay, DEFAULT_BACKOFF, FailureWindow, type BackoffOptions } from '../util/backoff.js';
 import { guessLevel, readLines, type LineLevel } from './lines.js';
 import { waitUntilReady } from './probe.js';
 

@@ -4,7 +4,7 @@
 // rolevisor (root) starts it through setpriv, which switches to the service's user and keeps
 // that one capability and nothing else. setpriv execs the program: the PID is the service's.
 import { readFileSync } from 'node:fs';
-import { RolevisorError } from '../errors.js';
+import { catalogError, RolevisorError } from '../errors.js';
 import type { Identity } from './identity.js';
 import type { Launch } from './launch.js';
 import { isRoot, lookupUser } from './identity.js';
@@ -53,10 +53,7 @@ export async function resolveRunAs(
   }
   if (!isRoot()) {
     if (low !== undefined) {
-      throw new RolevisorError(
-        'RV_PREPARE_FAILED',
-        `${setting}=${low} is a privileged port (below ${portStart}) and rolevisor does not run as root; set ${setting} to a port >= ${portStart} or run rolevisor as root`,
-      );
+      throw catalogError('RV_NOT_ROOT', { setting, port: low, portStart });
     }
     return { identity: undefined, setpriv: false, bindCapability: false };
   }

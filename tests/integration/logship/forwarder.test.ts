@@ -123,7 +123,7 @@ describe('LogForwarder with syslog-ng', () => {
       server: `127.0.0.1:${restartPort}`,
       defaultPort: 1,
       hostname: 'restart-host',
-      backoff: { initialMs: 50, maxMs: 200 },
+      backoff: { baseMs: 50, capMs: 200 },
     });
     fwd.send('app', 'info', 'before restart');
     await waitForText(join(first.logDir, 'restart-host', 'app.log'), ['before restart']);
@@ -145,7 +145,7 @@ describe('LogForwarder without a receiver', () => {
       hostname: 'offline-host',
       maxBufferedLines: 1000,
       noticeProgram: 'app',
-      backoff: { initialMs: 50, maxMs: 300 },
+      backoff: { baseMs: 50, capMs: 300 },
     });
     const loop = monitorEventLoopDelay({ resolution: 5 });
     loop.enable();

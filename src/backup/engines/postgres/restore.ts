@@ -5,7 +5,7 @@
 // may already have committed: then everything restored is dropped and the previous
 // generation is tried. Only the cluster this boot created is ever written to.
 import pg from 'pg';
-import { RolevisorError } from '../../../errors.js';
+import { errorMessage, RolevisorError } from '../../../errors.js';
 import type { Logger } from '../../../log.js';
 import { ensureAppDatabase } from '../../../services/postgres/app-database.js';
 import { readSuperuserPassword } from '../../../services/postgres/superuser.js';
@@ -22,7 +22,6 @@ import { postgresTool, postgresToolEnv } from './tools.js';
 
 export const RESTORE_SESSION_OPTIONS = '-c maintenance_work_mem=256MB -c synchronous_commit=off';
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 async function restoreDump(
@@ -111,10 +110,10 @@ export async function restorePostgres(
       );
       return candidate.id;
     } catch (error) {
-      failures.push(`${candidate.id}: ${message(error)}`);
+      failures.push(`${candidate.id}: ${errorMessage(error)}`);
       log.error(
         { generation: candidate.id },
-        `RESTORE OF POSTGRESQL FROM GENERATION ${candidate.id} FAILED: ${message(error)}; ${candidates.at(-1) === candidate ? 'no older generation is left' : 'dropping what was restored and falling back to the previous generation'}`,
+        `RESTORE OF POSTGRESQL FROM GENERATION ${candidate.id} FAILED: ${errorMessage(error)}; ${candidates.at(-1) === candidate ? 'no older generation is left' : 'dropping what was restored and falling back to the previous generation'}`,
       );
       await dropRestoredDatabases(ctx, log);
       await ensureAppDatabaseAgain(ctx);

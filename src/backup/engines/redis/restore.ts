@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { chown, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { RolevisorError } from '../../../errors.js';
+import { errorMessage, RolevisorError } from '../../../errors.js';
 import type { Logger } from '../../../log.js';
 import { ensureServiceDir } from '../../../services/shared/backend-dirs.js';
 import type { ServiceContext } from '../../../services/types.js';
@@ -17,8 +17,6 @@ import type { Candidate } from '../../candidates.js';
 import { startPipeline } from '../../pipeline.js';
 import { RDB_FILE } from './snapshot.js';
 import { ZSTD, ZSTD_DECOMPRESS_ARGS, zstdEnv } from '../../zstd.js';
-
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Writes one generation's snapshot to <data>/dump.rdb; throws (leaving nothing) if it is damaged. */
 export async function placeRedisSnapshot(
@@ -82,10 +80,10 @@ export async function restoreRedis(
       );
       return candidate.id;
     } catch (error) {
-      failures.push(`${candidate.id}: ${message(error)}`);
+      failures.push(`${candidate.id}: ${errorMessage(error)}`);
       log.error(
         { generation: candidate.id },
-        `RESTORE OF REDIS FROM GENERATION ${candidate.id} FAILED: ${message(error)}; ${candidates.at(-1) === candidate ? 'no older generation is left' : 'falling back to the previous generation'}`,
+        `RESTORE OF REDIS FROM GENERATION ${candidate.id} FAILED: ${errorMessage(error)}; ${candidates.at(-1) === candidate ? 'no older generation is left' : 'falling back to the previous generation'}`,
       );
     }
   }

@@ -1,4 +1,4 @@
-import { backoffDelay, FailureWindow } from '../../../src/supervisor/backoff.js';
+import { backoffDelay, FailureWindow } from '../../../src/util/backoff.js';
 
 describe('backoffDelay', () => {
   const options = { baseMs: 100, capMs: 1000, jitter: 0.25 };

@@ -1,9 +1,10 @@
-// Restart delays: exponential with jitter, capped; and the "N failures in T seconds" rule.
+// Retry delays (a service's restarts, the log forwarder's reconnects): exponential with
+// jitter, capped; and the "N failures in T seconds" rule.
 
 export interface BackoffOptions {
   baseMs: number;
   capMs: number;
-  /** 0.25 = each delay varies by ±25%, so restarts of many containers do not align. */
+  /** 0.25 = each delay varies by ±25%, so retries of many containers do not align. */
   jitter: number;
 }
 
