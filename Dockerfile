@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # rolevisor's image: Node 22 LTS on Debian 12 (bookworm, the Debian CI runs on), the Debian
 # packages of every service installed by scripts/bootstrap.sh (the same script `npm test`
 # runs in CI, so CI proves this install step), production npm packages only, and the

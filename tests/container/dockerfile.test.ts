@@ -39,6 +39,11 @@ describe('the stages', () => {
     expect(fromBuild.map((x) => [x.flags.from, x.rest])).toEqual([['build', '/src/dist ./dist']]);
   });
 
+  test('no `# syntax=` directive: with it BuildKit first fetches a frontend image from a registry', () => {
+    const text = readFileSync(join(REPO, 'Dockerfile'), 'utf8');
+    expect(text).not.toMatch(/^#\s*syntax\s*=/im);
+  });
+
   test('no compiler at run time: production packages only, no TypeScript runner among them', () => {
     const install = runs().find((r) => r.startsWith('npm ci'));
     expect(install).toMatch(/^npm ci --omit=dev /);

@@ -51,6 +51,16 @@ describe('rolevisor CLI', () => {
     expect((await runCli([], {})).exitCode).toBe(64);
   });
 
+  test('the program name first, as after an image name (docker run IMAGE rolevisor check), is the same command', async () => {
+    const env = { ROLEVISOR_HOME: home.dir, DBPASSWORD: 'pw' };
+    const plain = await runCli(['check'], env);
+    const named = await runCli(['rolevisor', 'check'], env);
+    expect([named.exitCode, named.stderr]).toEqual([0, '']);
+    expect(named.stdout).toBe(plain.stdout);
+    expect((await runCli(['rolevisor', '--version'], {})).exitCode).toBe(0);
+    expect((await runCli(['rolevisor'], {})).exitCode).toBe(64);
+  });
+
   test('--help on each command', async () => {
     for (const command of ['run', 'check', 'render-config']) {
       const result = await runCli([command, '--help'], {});
