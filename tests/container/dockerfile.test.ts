@@ -211,6 +211,12 @@ describe('the build context and hadolint-style rules', () => {
       'dist',
       '.git',
       'env.list',
+      // Every env file, wherever it is and whatever it is called: they hold the secrets.
+      'prod.list',
+      'config/backend.env.list',
+      'app.env',
+      'deploy/.env',
+      '.env.production',
       'tests/container/pid1.test.ts',
       'roles/web/demo/__pycache__/app.cpython-311.pyc',
     ])
