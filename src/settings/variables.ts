@@ -182,7 +182,7 @@ export const VARIABLES: readonly Variable[] = [
   v(
     'LOGSERVER',
     'log',
-    f.optionalText(),
+    f.hostPort(),
     '(none; discovered on app hosts)',
     'Central log host (host or host:port) to forward logs to over TCP syslog; "null" disables forwarding.',
   ),
@@ -327,7 +327,7 @@ export const VARIABLES: readonly Variable[] = [
   v(
     'TIMEZONE',
     'locale',
-    f.text('America/New_York'),
+    f.timeZone('America/New_York'),
     'America/New_York',
     'Time zone written to config.yml and given to the services.',
   ),
