@@ -3,7 +3,7 @@
 # runs in CI, so CI proves this install step), production npm packages only, and the
 # compiled JavaScript: no compiler at run time.
 #   docker build -t rolevisor .
-#   docker run --env-file=env.list -p 80:80 -v rolevisor:/var/lib/rolevisor rolevisor
+#   docker run --env-file=env.list -p 80:80 -v rolevisor:/var/lib/rolevisor --stop-timeout 60 rolevisor
 # See docs/container.md. tests/container/ checks this file and runs its ENTRYPOINT as PID 1.
 
 # --- build: dev dependencies and tsc; nothing of this stage but dist/ reaches the image.

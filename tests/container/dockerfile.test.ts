@@ -256,10 +256,32 @@ describe('the documentation quotes the Dockerfile as it is', () => {
     for (const text of [readme, guide]) {
       expect(text).toContain('docker build -t rolevisor .');
       expect(text).toMatch(
-        new RegExp(`docker run .*--env-file=env\\.list .*-v rolevisor:${image.last('VOLUME').rest} rolevisor`),
+        new RegExp(
+          `docker run .*--env-file=env\\.list .*-v rolevisor:${image.last('VOLUME').rest} (--stop-timeout \\d+ )?rolevisor`,
+        ),
       );
       const grace = Number(/docker stop -t (\d+)/.exec(text)?.[1]);
       expect(grace).toBeGreaterThanOrEqual(Number(defaultOf('STOPTIMEOUT')));
+      // Every `docker run -d` sets the grace once for the container: a plain `docker stop`
+      // (Docker's 10 s) would SIGKILL rolevisor in the middle of its backup.
+      const runs = text.match(/^docker run -d (?:.*\\\n)*.*$/gm) ?? [];
+      expect(runs.length).toBeGreaterThan(0);
+      for (const run of runs) {
+        const timeout = Number(/--stop-timeout (\d+)/.exec(run)?.[1]);
+        expect([run, timeout >= Number(defaultOf('STOPTIMEOUT'))]).toEqual([run, true]);
+      }
+    }
+    // Compose and ECS examples set theirs explicitly too.
+    const compose = readFileSync(join(REPO, 'docs/deploy/compose/docker-compose.yml'), 'utf8');
+    const services = /^services:\n((?: .*\n|\n)*)/m.exec(compose)?.[1]?.match(/^ {2}\w[\w-]*:$/gm) ?? [];
+    expect(services.length).toBeGreaterThan(0);
+    expect((compose.match(/^ {4}stop_grace_period: \d+s$/gm) ?? []).length).toBe(services.length);
+    for (const task of ['app-task.json', 'backend-task.json', 'backend-task-ec2-host.json']) {
+      const json = JSON.parse(readFileSync(join(REPO, 'docs/deploy/ecs', task), 'utf8')) as {
+        containerDefinitions: { stopTimeout?: number }[];
+      };
+      for (const c of json.containerDefinitions)
+        expect([task, (c.stopTimeout ?? 0) >= Number(defaultOf('STOPTIMEOUT'))]).toEqual([task, true]);
     }
     expect(readme).toMatch(/^npm start$/m);
     expect(readme).toMatch(/^npm test$/m);

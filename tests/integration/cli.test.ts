@@ -83,6 +83,28 @@ describe('rolevisor CLI', () => {
     expect(result.stdout).toMatch(/settings are valid$/);
   });
 
+  test('check prints the stop budget next to the last backup this volume recorded', async () => {
+    const env = { ROLEVISOR_HOME: home.dir, DBPASSWORD: 'pw', STOPTIMEOUT: '45' };
+    const before = await runCli(['check'], env);
+    expect(before.stdout).toMatch(
+      /at least 45 s before SIGKILL \(docker run --stop-timeout 45, .*\); last backup: none recorded here yet/,
+    );
+    await writeFile(
+      join(home.dir, 'last-backup.json'),
+      JSON.stringify({
+        ok: true,
+        trigger: 'stop',
+        startedAt: Date.parse('2026-01-02T03:04:05Z'),
+        durationMs: 12_345,
+        bytes: 1,
+      }),
+    );
+    const after = await runCli(['check'], env);
+    expect(after.stdout).toMatch(
+      /at least 45 s before SIGKILL .*; last backup: 12\.3 s \(ok, stop, 2026-01-02T03:04:05\.000Z\)/,
+    );
+  });
+
   test('check says where an app host finds each backend service, without credentials', async () => {
     const result = await runCli(['check'], {
       ROLEVISOR_HOME: home.dir,
