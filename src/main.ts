@@ -102,6 +102,7 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
     );
 
     // The store: fail closed, restore what is empty, before any service starts.
+    state.waitingFor = `the store to answer and the restore of what is empty: ${describeStore(settings)} (STORECHECKTIMEOUT ${settings.storeCheckTimeoutSec} s)`;
     lifecycle = await StateLifecycle.boot({ settings, built, state, log, version: VERSION, signal: stopping.signal });
     const stateful = lifecycle;
     const store = lifecycle.store;
@@ -111,8 +112,12 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
           timeoutMs: settings.discovery.timeoutSec * 1000,
           catalog,
           signal: stopping.signal,
+          onWaiting: (what) => {
+            state.waitingFor = what;
+          },
         })
       : localEndpoints(settings);
+    state.waitingFor = 'the services to start';
     await forwarding?.point(endpoints.logServer);
     if (endpoints.logServer) log.info(`forwarding logs to ${endpoints.logServer}`);
     const hostConfig = await prepareHome(settings, built, log, store, endpoints);

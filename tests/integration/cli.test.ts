@@ -170,6 +170,28 @@ test('an app host whose backend never publishes: exit 79 naming what is missing,
   );
 });
 
+test('an app host waiting for its backend says what it waits for: in the log, /readyz and status', async () => {
+  const home = await tempHome();
+  const statusPort = await freePort();
+  const env = { ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'web:celery', DISCOVERYTIMEOUT: '300' };
+  const waiting = new RolevisorProcess(['run'], { ...env, STATUSPORT: String(statusPort) });
+  try {
+    const logged = await waiting.waitForMessage(/^waiting for the backend/, 30_000);
+    expect(logged.msg).toMatch(/sql/);
+    const ready = await fetch(`http://127.0.0.1:${statusPort}/readyz`);
+    const body = (await ready.json()) as { waitingFor?: string; notReady: string[] };
+    expect(ready.status).toBe(503);
+    expect(body.waitingFor).toMatch(/^the backend: .*sql.*DISCOVERYTIMEOUT/);
+    expect(body.notReady).toEqual([expect.stringMatching(/^boot: waiting for the backend: .*sql/)]);
+    const status = await runCli(['status'], { ...env, STATUSPORT: String(statusPort) });
+    expect(status.exitCode).toBe(69);
+    expect(status.stdout).toMatch(/^waiting for: the backend: .*sql.*redis.*rabbitmq/m);
+  } finally {
+    await waiting.stop('SIGTERM');
+    await home.cleanup();
+  }
+});
+
 test('SIGTERM while an app host waits for its backend: a clean exit 0 at once', async () => {
   const home = await tempHome();
   const waiting = new RolevisorProcess(['run'], {
