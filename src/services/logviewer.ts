@@ -7,14 +7,16 @@ import { request } from 'node:http';
 import { logDir } from '../settings/paths.js';
 import { nodeEntryCommand } from '../util/node-entry.js';
 import { applyRunAs, resolveRunAs, type RunAs } from '../util/run-as.js';
-import { LOG_READER_USER, logBind } from './syslog.js';
+import { LOG_READER_USER } from './syslog.js';
 import { RolevisorError } from '../errors.js';
 import type { Service, ServiceContext } from './types.js';
 
 export function createLogViewerService(ctx: ServiceContext): Service {
   const { settings } = ctx;
   const port = settings.log.viewPort;
-  const bind = logBind(settings.singleHost);
+  // All interfaces, in role all too: the viewer is for people (docker run -p 8080:8080), while
+  // syslog itself stays on loopback on a single host, where nothing outside sends to it.
+  const bind = '0.0.0.0';
   const dir = logDir(settings);
   let runAs: RunAs | undefined;
 

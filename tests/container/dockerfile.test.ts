@@ -165,6 +165,22 @@ describe('how the container runs', () => {
     ]);
   });
 
+  test('role all: only the web, the log viewer and the status server listen beyond loopback, as the docs say', async () => {
+    const catalog = loadRoleCatalog();
+    const settings = testSettings({});
+    const built = await buildServices(settings, planServices(settings.roles, catalog), catalog.dir, memoryLogger().log);
+    const outside = built
+      .flatMap((b) => b.service.listeners().map((l) => ({ ...l, owner: b.plan.name })))
+      .filter((l) => !isLoopback(l.bind))
+      .map((l) => `${l.owner} ${l.port}`);
+    expect([...new Set(outside)].sort()).toEqual(['logviewer 8080', 'nginx 80']);
+    const guide = readFileSync(join(REPO, 'docs/container.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(guide).toContain(
+      'When every role runs in one container, PostgreSQL, Redis, RabbitMQ and syslog listen on loopback only',
+    );
+    expect(guide).toContain('the log viewer (8080) listens on all interfaces');
+  });
+
   test('OCI labels say what the image is, as package.json does', () => {
     const labels = Object.assign({}, ...image.all('LABEL').map((x) => keyValues(x.rest))) as Record<string, string>;
     expect(labels).toMatchObject({
