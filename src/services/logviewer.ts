@@ -3,6 +3,7 @@
 // read every log and write none. Like syslog, it drops privileges itself through setpriv when
 // spawned as root (so a LOGVIEWPORT below 1024 also works); register it with user undefined,
 // or "www-data" for ports >= 1024.
+import { CHILD_TZ } from './child-tz.js';
 import { request } from 'node:http';
 import { logDir } from '../settings/paths.js';
 import { nodeEntryCommand } from '../util/node-entry.js';
@@ -39,7 +40,7 @@ export function createLogViewerService(ctx: ServiceContext): Service {
         ...command,
         // cwd "/": the service user may not be able to enter rolevisor's working directory.
         cwd: '/',
-        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', TZ: settings.timezone, NODE_ENV: 'production' },
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', TZ: CHILD_TZ, NODE_ENV: 'production' },
       });
     },
 
