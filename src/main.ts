@@ -6,6 +6,7 @@ import { StateLifecycle } from './backup/lifecycle.js';
 import { installCertificates } from './certs/install.js';
 import { EXIT, formatError, isRolevisorError, RolevisorError } from './errors.js';
 import { createLogger, registerSecrets, type Logger } from './log.js';
+import { consoleDestination } from './log-format.js';
 import { localEndpoints, type Endpoints } from './config/endpoints.js';
 import { HostConfig } from './config/host-config.js';
 import { startControlServer } from './control/server.js';
@@ -29,7 +30,6 @@ import { onShutdownSignal, type ShutdownRequest } from './supervisor/signals.js'
 import { Supervisor } from './supervisor/supervisor.js';
 import { ensureDir } from './util/fsx.js';
 import { identityFor } from './util/identity.js';
-import pino from 'pino';
 
 /** Leaves this much of STOPTIMEOUT unused, so we exit before the runtime's SIGKILL. */
 const STOP_MARGIN_MS = 1000;
@@ -46,7 +46,7 @@ export interface RunOptions {
 
 export async function runContainer({ settings, catalog }: RunOptions): Promise<number> {
   registerSecrets(settings.secrets);
-  const stdout = pino.destination({ fd: 1, sync: true });
+  const stdout = await consoleDestination(settings.logFormat);
   // Log forwarding: to LOGSERVER, or to the log server discovery finds (its early lines wait).
   const forwarding = settings.log.forwardingDisabled
     ? undefined

@@ -113,6 +113,13 @@ export const VARIABLES: readonly Variable[] = [
     'The environment wins over a config.yml found in the store.',
   ),
   v(
+    'LOGFORMAT',
+    'state',
+    f.oneOf(['auto', 'json', 'pretty'] as const, 'auto'),
+    'auto',
+    'Shape of the log lines on stdout: json (one object per line), pretty (one readable, coloured line per event), or auto: pretty when stdout is a terminal, else json (docker logs, ECS).',
+  ),
+  v(
     'LOGLEVEL',
     'state',
     f.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, 'info'),

@@ -170,6 +170,30 @@ test('an app host whose backend never publishes: exit 79 naming what is missing,
   );
 });
 
+test('LOGFORMAT=pretty: one readable line per event; json (the default off a terminal): one object per line', async () => {
+  const home = await tempHome();
+  const env = { ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'web:celery', DISCOVERYTIMEOUT: '1' };
+  try {
+    const pretty = await runCli(['run'], { ...env, LOGFORMAT: 'pretty', STATUSPORT: String(await freePort()) });
+    expect(pretty.exitCode).toBe(79);
+    const lines = pretty.stdout.split('\n').filter(Boolean);
+    expect(lines.some((l) => l.startsWith('{'))).toBe(false);
+    expect(lines[0]).toMatch(
+      /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] INFO: rolevisor \S+ starting roles web, celery$/,
+    );
+    expect(pretty.stdout).toMatch(/ERROR: rolevisor: RV_DISCOVERY_TIMEOUT/);
+    const json = await runCli(['run'], { ...env, STATUSPORT: String(await freePort()) });
+    expect(
+      json.stdout
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.startsWith('{')),
+    ).toBe(true);
+  } finally {
+    await home.cleanup();
+  }
+});
+
 test('an app host waiting for its backend says what it waits for: in the log, /readyz and status', async () => {
   const home = await tempHome();
   const statusPort = await freePort();
