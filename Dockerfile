@@ -38,12 +38,19 @@ WORKDIR /opt/rolevisor
 # runs them itself). PostgreSQL's package creates a default cluster that rolevisor never
 # uses (its data lives under ROLEVISOR_HOME): drop it. Package versions are those of the
 # bookworm archive on the day of the build (security updates included): not pinned.
+# PostgreSQL's JIT is LLVM (libllvm14 and libz3-4, ~150 MB with its bitcode), a hard
+# dependency of Debian's package that these small queries never need: without llvmjit.so
+# PostgreSQL runs without JIT (jit_provider missing is not an error). Removed with
+# --force-depends, so a later apt-get install in an image built FROM this one first asks for
+# `apt-get -f install`, which brings LLVM back. No apt lists or caches stay in the layer.
 COPY scripts/bootstrap.sh scripts/bootstrap.sh
 RUN bash scripts/bootstrap.sh --no-npm \
  && for conf in /etc/postgresql/*/main; do \
       if [ -d "$conf" ]; then pg_dropcluster "$(basename "$(dirname "$conf")")" main; fi; \
     done \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
+ && rm -rf /usr/lib/postgresql/*/lib/llvmjit* /usr/lib/postgresql/*/lib/bitcode \
+ && dpkg --purge --force-depends libllvm14 libz3-4 \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb /var/log/apt /var/log/dpkg.log
 
 # Production npm packages, exactly as locked (none of them has an install script).
 COPY package.json package-lock.json ./

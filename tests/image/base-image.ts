@@ -141,7 +141,26 @@ async function makeRootfs(target: string, mirror: string, say: Say): Promise<voi
     copyFileSync(HOST_CA_BUNDLE, join(root, 'etc/ssl/certs/ca-certificates.crt'));
     mkdirSync(join(root, HOST_LOCAL_CAS), { recursive: true });
     for (const f of listDir(HOST_LOCAL_CAS)) copyFileSync(join(HOST_LOCAL_CAS, f), join(root, HOST_LOCAL_CAS, f));
+    // As debian:bookworm-slim (the official image's base): packages install no docs, man
+    // pages or translations.
+    writeFileSync(
+      join(root, 'etc/dpkg/dpkg.cfg.d/docker'),
+      [
+        'path-exclude /usr/share/doc/*',
+        'path-include /usr/share/doc/*/copyright',
+        'path-exclude /usr/share/man/*',
+        'path-exclude /usr/share/groff/*',
+        'path-exclude /usr/share/info/*',
+        'path-exclude /usr/share/lintian/*',
+        'path-exclude /usr/share/linda/*',
+        'path-exclude /usr/share/locale/*',
+        'path-include /usr/share/locale/locale.alias',
+        '',
+      ].join('\n'),
+    );
     rmSync(join(root, 'var/cache/apt/archives'), { recursive: true, force: true });
+    for (const f of listDir(join(root, 'var/cache/apt')))
+      if (f.endsWith('.bin')) rmSync(join(root, 'var/cache/apt', f));
     mkdirSync(join(root, 'var/cache/apt/archives/partial'), { recursive: true });
     for (const f of listDir(join(root, 'var/lib/apt/lists')))
       if (f !== 'partial' && f !== 'lock') rmSync(join(root, 'var/lib/apt/lists', f), { recursive: true, force: true });
