@@ -8,6 +8,8 @@
 
 # --- build: dev dependencies and tsc; nothing of this stage but dist/ reaches the image.
 FROM node:22-bookworm-slim AS build
+# No "new version of npm available" notices in the build's output.
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
@@ -54,8 +56,9 @@ RUN bash scripts/bootstrap.sh --no-npm \
 
 # Production npm packages, exactly as locked (none of them has an install script).
 COPY package.json package-lock.json ./
+# The cache removed by hand: `npm cache clean --force` warns about --force at every build.
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error \
- && npm cache clean --force
+ && rm -rf /root/.npm
 
 COPY --from=build /src/dist ./dist
 # The role files, their templates and the bundled demo app (roles/web/demo).
