@@ -1,14 +1,15 @@
-# syntax=docker/dockerfile:1
 # rolevisor's image: Node 22 LTS on Debian 12 (bookworm, the Debian CI runs on), the Debian
 # packages of every service installed by scripts/bootstrap.sh (the same script `npm test`
 # runs in CI, so CI proves this install step), production npm packages only, and the
 # compiled JavaScript: no compiler at run time.
 #   docker build -t rolevisor .
-#   docker run --env-file=env.list -p 80:80 -v rolevisor:/var/lib/rolevisor rolevisor
+#   docker run --env-file=env.list -p 80:80 -v rolevisor:/var/lib/rolevisor --stop-timeout 60 rolevisor
 # See docs/container.md. tests/container/ checks this file and runs its ENTRYPOINT as PID 1.
 
 # --- build: dev dependencies and tsc; nothing of this stage but dist/ reaches the image.
 FROM node:22-bookworm-slim AS build
+# No "new version of npm available" notices in the build's output.
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
@@ -39,17 +40,25 @@ WORKDIR /opt/rolevisor
 # runs them itself). PostgreSQL's package creates a default cluster that rolevisor never
 # uses (its data lives under ROLEVISOR_HOME): drop it. Package versions are those of the
 # bookworm archive on the day of the build (security updates included): not pinned.
+# PostgreSQL's JIT is LLVM (libllvm14 and libz3-4, ~150 MB with its bitcode), a hard
+# dependency of Debian's package that these small queries never need: without llvmjit.so
+# PostgreSQL runs without JIT (jit_provider missing is not an error). Removed with
+# --force-depends, so a later apt-get install in an image built FROM this one first asks for
+# `apt-get -f install`, which brings LLVM back. No apt lists or caches stay in the layer.
 COPY scripts/bootstrap.sh scripts/bootstrap.sh
 RUN bash scripts/bootstrap.sh --no-npm \
  && for conf in /etc/postgresql/*/main; do \
       if [ -d "$conf" ]; then pg_dropcluster "$(basename "$(dirname "$conf")")" main; fi; \
     done \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
+ && rm -rf /usr/lib/postgresql/*/lib/llvmjit* /usr/lib/postgresql/*/lib/bitcode \
+ && dpkg --purge --force-depends libllvm14 libz3-4 \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb /var/log/apt /var/log/dpkg.log
 
 # Production npm packages, exactly as locked (none of them has an install script).
 COPY package.json package-lock.json ./
+# The cache removed by hand: `npm cache clean --force` warns about --force at every build.
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error \
- && npm cache clean --force
+ && rm -rf /root/.npm
 
 COPY --from=build /src/dist ./dist
 # The role files, their templates and the bundled demo app (roles/web/demo).

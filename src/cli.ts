@@ -82,7 +82,9 @@ instance is running or a data directory is not empty: move it away first.`,
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  // `docker run IMAGE rolevisor check`: people name the program after the image, as they do
+  // with `docker exec`; the ENTRYPOINT already is rolevisor.
+  const [command, ...rest] = argv[0] === 'rolevisor' ? argv.slice(1) : argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return command ? EXIT.ok : EXIT.usage;

@@ -66,7 +66,7 @@ interface Booted {
 
 export async function runContainer({ settings, catalog }: RunOptions): Promise<number> {
   registerSecrets(settings.secrets);
-  const { log, forwarding } = containerLog(settings);
+  const { log, forwarding } = await containerLog(settings);
   const bootStarted = Date.now();
   log.info(
     { roles: settings.roles, home: settings.home, version: VERSION },
@@ -117,6 +117,7 @@ async function boot(container: Container): Promise<Booted> {
   );
 
   // The store: fail closed, restore what is empty, before any service starts.
+  state.waitingFor = `the store to answer and the restore of what is empty: ${describeStore(settings)} (STORECHECKTIMEOUT ${settings.storeCheckTimeoutSec} s)`;
   const lifecycle = await StateLifecycle.boot({ settings, built, state, log, version: VERSION, signal: stop.signal });
   started.lifecycle = lifecycle;
   const store = lifecycle.store;
@@ -126,8 +127,12 @@ async function boot(container: Container): Promise<Booted> {
         timeoutMs: settings.discovery.timeoutSec * 1000,
         catalog,
         signal: stop.signal,
+        onWaiting: (what) => {
+          state.waitingFor = what;
+        },
       })
     : localEndpoints(settings);
+  state.waitingFor = 'the services to start';
   await forwarding?.point(endpoints.logServer);
   if (endpoints.logServer) log.info(`forwarding logs to ${endpoints.logServer}`);
   const hostConfig = await prepareHome(settings, homeFacts(catalog, built, store, endpoints), log);

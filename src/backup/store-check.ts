@@ -1,5 +1,5 @@
 // The store at boot: opened and proven readable, retried with backoff for at most
-// STORECHECKTIMEOUT seconds. Fail closed: when it cannot be read, the boot stops
+// STORECHECKTIMEOUT seconds in all (attempts included). Fail closed: when it cannot be read, the boot stops
 // (RV_STORE_UNREACHABLE) before any database starts on empty data, unless ALLOWFRESHSTART.
 import { isRolevisorError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -21,7 +21,8 @@ export function retryBudget(budgetSec: number): CheckRetryOptions {
     total += next;
     retries += 1;
   }
-  return { retries, minTimeoutMs: MIN_DELAY_MS, maxTimeoutMs: MAX_DELAY_MS };
+  // totalMs: the bound counts the attempts too, not only the waits between them.
+  return { retries, minTimeoutMs: MIN_DELAY_MS, maxTimeoutMs: MAX_DELAY_MS, totalMs: budgetSec * 1000 };
 }
 
 export interface OpenedStore {

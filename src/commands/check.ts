@@ -1,5 +1,6 @@
 // `rolevisor check`: validates everything that can be validated without starting anything
 // and prints the plan — roles → services → ports → data directories → store.
+import { lastBackupFile, readLastBackup } from '../backup/last-backup.js';
 import { EXIT } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { RoleCatalog } from '../roles/catalog.js';
@@ -77,6 +78,11 @@ export async function checkCommand(
   }
   lines.push(
     `stop:      ${settings.stopTimeoutSec} s grace (STOPTIMEOUT); backups ${settings.backupSchedule}, keep ${settings.backupKeep}, ${settings.backupDays} days`,
+  );
+  // The stop budget next to what the stop has to fit: the runtime's grace must cover it.
+  const last = await readLastBackup(lastBackupFile(settings));
+  lines.push(
+    `           the runtime must wait at least ${settings.stopTimeoutSec} s before SIGKILL (docker run --stop-timeout ${settings.stopTimeoutSec}, compose stop_grace_period, ECS stopTimeout; Docker's default is 10 s); last backup: ${last ? `${(last.durationMs / 1000).toFixed(1)} s (${last.ok ? 'ok' : 'FAILED'}, ${last.trigger}, ${new Date(last.startedAt).toISOString()})` : 'none recorded here yet'}`,
   );
   for (const w of settings.warnings) lines.push(`warning:   ${w}`);
   lines.push('settings are valid');

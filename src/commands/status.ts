@@ -42,6 +42,7 @@ export function formatStatus(snapshot: StatusSnapshot, now = Date.now()): string
     : 'none since this instance started';
   return [
     `rolevisor ${snapshot.version}, pid ${snapshot.pid}, ${snapshot.phase}${snapshot.ready ? ', ready' : ', NOT ready'}, up ${duration(now - snapshot.startedAt)}`,
+    ...(snapshot.waitingFor ? [`waiting for: ${snapshot.waitingFor}`] : []),
     `roles:       ${snapshot.roles.join(', ')}`,
     `store:       ${snapshot.store}`,
     `last backup: ${lastBackup}`,

@@ -27,6 +27,8 @@ export interface LookupOptions {
   /** Aborts the wait (a SIGTERM during boot); the promise rejects with the signal's reason. */
   signal?: AbortSignal;
   now?: () => number;
+  /** Told at each poll what is still missing (status and /readyz show it). */
+  onWaiting?: (what: string) => void;
 }
 
 /** A service's endpoint fields from its state, or undefined when it gives none. */
@@ -145,6 +147,9 @@ export async function resolveEndpoints(
     }
     const waited = now() - started;
     if (waited >= options.timeoutMs) throw timeoutError(store, missing, lastError, options.timeoutMs, settings);
+    options.onWaiting?.(
+      `the backend: ${missing.map((m) => m.line).join('; ')} (${Math.round(waited / 1000)} of ${Math.round(options.timeoutMs / 1000)} s, DISCOVERYTIMEOUT)`,
+    );
     if (now() - lastLog >= logEveryMs) {
       lastLog = now();
       const storeProblem = lastError ? ` (reading the store failed: ${(lastError as Error).message})` : '';

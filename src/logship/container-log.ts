@@ -1,8 +1,8 @@
-// rolevisor run's own logger: JSON lines on stdout and, unless disabled, forwarded to
+// rolevisor run's own logger: JSON (or, at a terminal, readable) lines on stdout and, unless disabled, forwarded to
 // LOGSERVER or to the log server discovery finds later (its early lines wait for it).
-import pino from 'pino';
 import { createLogger, type Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
+import { consoleDestination } from '../log-format.js';
 import { logForwarderFor } from './from-settings.js';
 import { forwardingStream } from './pino-stream.js';
 import { SwitchableSink } from './switchable.js';
@@ -13,8 +13,8 @@ export interface ContainerLog {
   forwarding: SwitchableSink | undefined;
 }
 
-export function containerLog(settings: Settings): ContainerLog {
-  const stdout = pino.destination({ fd: 1, sync: true });
+export async function containerLog(settings: Settings): Promise<ContainerLog> {
+  const stdout = await consoleDestination(settings.logFormat);
   const forwarding = settings.log.forwardingDisabled
     ? undefined
     : new SwitchableSink((server) => logForwarderFor(settings, server));

@@ -2,6 +2,7 @@
 // checks that involve more than one variable. Problems are appended to `problems`.
 import type { RoleCatalog } from '../roles/catalog.js';
 import { problemLine } from './problems.js';
+import type { LogFormat } from '../log-format.js';
 import type { Settings } from './types.js';
 
 type Raw = Record<string, unknown>;
@@ -104,6 +105,7 @@ export function deriveSettings(
     allowFreshStart: flag(raw, 'ALLOWFRESHSTART'),
     environmentTakesPrecedence: flag(raw, 'ENVIRONMENT_TAKES_PRECEDENCE'),
     logLevel: str(raw, 'LOGLEVEL') as string,
+    logFormat: str(raw, 'LOGFORMAT') as LogFormat,
     db: {
       host: str(raw, 'DBHOST'),
       port: num(raw, 'DBPORT'),

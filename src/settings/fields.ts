@@ -1,6 +1,8 @@
 // Field builders for the environment schema: each takes the raw string (or undefined when
 // unset or empty) and yields a typed value. `expected` is the human text used in errors.
 import { z } from 'zod';
+import { existsSync, statSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import cronParser from './cron.js';
 
 export interface Field<T> {
@@ -133,5 +135,53 @@ export function cron(defaultValue: string): Field<string> {
     'a cron expression with 5 or 6 fields, or @daily/@hourly/@weekly',
     (raw) => (cronParser(raw.trim()) ? raw.trim() : undefined),
     () => defaultValue,
+  );
+}
+
+const ZONEINFO = '/usr/share/zoneinfo';
+
+/** Whether `name` is an IANA time zone that Node (ICU) and this machine's tzdata both know. */
+export function knownTimeZone(name: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(name)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+  } catch {
+    return false;
+  }
+  // The services (syslog-ng, Python, PostgreSQL) read the system's tzdata, when it is there.
+  if (!existsSync(ZONEINFO)) return true;
+  try {
+    return statSync(`${ZONEINFO}/${name}`).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function timeZone(defaultValue: string): Field<string> {
+  return field(
+    `an IANA time zone name this machine knows, such as UTC, Europe/Berlin or America/New_York (see ${ZONEINFO})`,
+    (raw) => (knownTimeZone(raw.trim()) ? raw.trim() : undefined),
+    () => defaultValue,
+  );
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$/;
+
+/** host, host:port, [v6]:port or a bare IPv6 address; "null" (any case) is kept for "none". */
+export function hostPort(): Field<string | undefined> {
+  return field(
+    'a host name or IP address, optionally with :port (e.g. log.internal or log.internal:514), or null',
+    (raw) => {
+      const text = raw.trim();
+      if (text.toLowerCase() === 'null') return text;
+      if (isIPv6(text)) return text;
+      const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+      const [host, port] = bracketed ? [bracketed[1]!, bracketed[2]] : text.split(':');
+      if (bracketed ? !isIPv6(host) : !HOST_NAME.test(host ?? '') || text.split(':').length > 2) return undefined;
+      if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535))
+        return undefined;
+      return text;
+    },
+    () => undefined,
   );
 }

@@ -1,4 +1,5 @@
 // The typed, validated settings every other module receives (nothing else reads process.env).
+import type { LogFormat } from '../log-format.js';
 
 export interface DbSettings {
   /** Host the app connects to; undefined on an app host = discover it. */
@@ -41,6 +42,8 @@ export interface Settings {
   allowFreshStart: boolean;
   environmentTakesPrecedence: boolean;
   logLevel: string;
+  /** LOGFORMAT: json, pretty, or auto (pretty on a terminal). */
+  logFormat: LogFormat;
   db: DbSettings;
   redis: { url: string | undefined; port: number };
   rabbitmq: { url: string | undefined; port: number; distPort: number; epmdPort: number };

@@ -113,6 +113,13 @@ export const VARIABLES: readonly Variable[] = [
     'The environment wins over a config.yml found in the store.',
   ),
   v(
+    'LOGFORMAT',
+    'state',
+    f.oneOf(['auto', 'json', 'pretty'] as const, 'auto'),
+    'auto',
+    'Shape of the log lines on stdout: json (one object per line), pretty (one readable, coloured line per event), or auto: pretty when stdout is a terminal, else json (docker logs, ECS).',
+  ),
+  v(
     'LOGLEVEL',
     'state',
     f.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, 'info'),
@@ -182,7 +189,7 @@ export const VARIABLES: readonly Variable[] = [
   v(
     'LOGSERVER',
     'log',
-    f.optionalText(),
+    f.hostPort(),
     '(none; discovered on app hosts)',
     'Central log host (host or host:port) to forward logs to over TCP syslog; "null" disables forwarding.',
   ),
@@ -327,7 +334,7 @@ export const VARIABLES: readonly Variable[] = [
   v(
     'TIMEZONE',
     'locale',
-    f.text('America/New_York'),
+    f.timeZone('America/New_York'),
     'America/New_York',
     'Time zone written to config.yml and given to the services.',
   ),

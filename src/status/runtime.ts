@@ -22,6 +22,8 @@ export interface StatusSnapshot {
   phase: Phase;
   startedAt: number;
   ready: boolean;
+  /** What the boot waits for (the store, the restore, the backend), while it waits. */
+  waitingFor: string | undefined;
   store: string;
   services: ChildStatus[];
   lastBackup: BackupRecord | undefined;
@@ -32,6 +34,7 @@ export interface StatusSnapshot {
 
 export class RuntimeState {
   phase: Phase = 'booting';
+  waitingFor: string | undefined;
   readonly startedAt = Date.now();
   lastBackup: BackupRecord | undefined;
   nextBackupAt: number | undefined;
@@ -63,6 +66,7 @@ export class RuntimeState {
       phase: this.phase,
       startedAt: this.startedAt,
       ready: this.ready(),
+      waitingFor: this.phase === 'booting' ? this.waitingFor : undefined,
       store: this.store,
       services: this.services(),
       lastBackup: this.lastBackup,

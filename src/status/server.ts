@@ -21,11 +21,15 @@ export async function startStatusServer(state: RuntimeState, bind: string, port:
     if (path === '/healthz') {
       send(200, { status: 'alive', phase: state.phase });
     } else if (path === '/readyz') {
-      const notReady = state
-        .services()
-        .filter((s) => s.state !== 'ready')
-        .map((s) => `${s.name}: ${s.state}`);
-      send(state.ready() ? 200 : 503, { ready: state.ready(), phase: state.phase, notReady });
+      const waitingFor = state.phase === 'booting' ? state.waitingFor : undefined;
+      const notReady = [
+        ...(waitingFor ? [`boot: waiting for ${waitingFor}`] : []),
+        ...state
+          .services()
+          .filter((s) => s.state !== 'ready')
+          .map((s) => `${s.name}: ${s.state}`),
+      ];
+      send(state.ready() ? 200 : 503, { ready: state.ready(), phase: state.phase, waitingFor, notReady });
     } else if (path === '/metrics') {
       metrics.metrics().then(
         (text) => {

@@ -33,7 +33,15 @@ export interface CheckRetryOptions {
   maxTimeoutMs: number;
   /** Ends the retries at once (a SIGTERM during boot); check() then rejects with its reason. */
   signal?: AbortSignal;
+  /**
+   * The whole bound, attempts and waits together (STORECHECKTIMEOUT): each attempt is cut at
+   * the time left (and at PER_ATTEMPT_MS), and no wait starts that would end past it.
+   */
+  totalMs?: number;
 }
+
+/** One attempt's most: a server that never answers leaves time for later attempts. */
+const PER_ATTEMPT_MS = 20_000;
 
 export interface S3StoreOptions {
   settings: S3Settings;
@@ -163,15 +171,23 @@ export class S3Store extends BaseStore {
 
   async check(): Promise<void> {
     const retry = this.#options.checkRetry ?? DEFAULT_CHECK_RETRY;
+    const deadline = retry.totalMs === undefined ? Infinity : Date.now() + retry.totalMs;
     let attempts = 0;
+    let lastAttempt = false;
     try {
       await pRetry(
         async () => {
           attempts += 1;
+          const left = deadline - Date.now();
+          const attemptMs = Math.max(1, Math.min(left, PER_ATTEMPT_MS));
+          const timeout = AbortSignal.timeout(attemptMs);
+          const signal = retry.signal ? AbortSignal.any([retry.signal, timeout]) : timeout;
           try {
-            await this.#ensureBucketReadable();
+            await this.#ensureBucketReadable(signal);
           } catch (error) {
             if (isPermanent(error)) throw new AbortError(error as Error);
+            if (timeout.aborted && !retry.signal?.aborted)
+              throw new Error(`no answer within ${(attemptMs / 1000).toFixed(0)} s`, { cause: error });
             throw error;
           }
         },
@@ -180,8 +196,14 @@ export class S3Store extends BaseStore {
           minTimeout: retry.minTimeoutMs,
           maxTimeout: retry.maxTimeoutMs,
           signal: retry.signal,
+          // No wait that would end past the bound (the retry library's delays: doubling, capped).
+          shouldRetry: (error) => {
+            const wait = Math.min(retry.minTimeoutMs * 2 ** (error.attemptNumber - 1), retry.maxTimeoutMs);
+            lastAttempt = Date.now() + wait >= deadline;
+            return !lastAttempt;
+          },
           onFailedAttempt: (error) => {
-            if (error.retriesLeft > 0) {
+            if (error.retriesLeft > 0 && !lastAttempt) {
               this.#log.warn(
                 { attempt: error.attemptNumber, retriesLeft: error.retriesLeft, reason: this.#scrub(reasonOf(error)) },
                 `store not reachable yet: ${this.describe()}`,
@@ -203,9 +225,9 @@ export class S3Store extends BaseStore {
     }
   }
 
-  async #ensureBucketReadable(): Promise<void> {
+  async #ensureBucketReadable(abortSignal: AbortSignal): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal });
     } catch (error) {
       if (!isMissing(error)) throw error;
       this.#log.info({ bucket: this.bucket }, `creating missing bucket: ${this.describe()}`);
@@ -218,6 +240,7 @@ export class S3Store extends BaseStore {
               ? { CreateBucketConfiguration: { LocationConstraint: region as never } }
               : {}),
           }),
+          { abortSignal },
         );
       } catch (createError) {
         const name = (createError as SdkError).name;
@@ -226,7 +249,7 @@ export class S3Store extends BaseStore {
     }
     // No MaxKeys: a truncated listing makes s3rver build its continuation token with DES,
     // which Node's OpenSSL 3 lacks ("internal error") — a bucket with two objects failed here.
-    await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket }));
+    await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket }), { abortSignal });
   }
 
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<{ bytes: number }> {

@@ -9,7 +9,8 @@ import type { PlannedService } from '../roles/plan.js';
 import type { Service } from '../services/types.js';
 import type { Identity } from '../util/identity.js';
 import { backoffDelay, DEFAULT_BACKOFF, FailureWindow, type BackoffOptions } from '../util/backoff.js';
-import { guessLevel, readLines, type LineLevel } from './lines.js';
+import { groupLines } from './events.js';
+import { readLines, type LineLevel } from './lines.js';
 import { waitUntilReady } from './probe.js';
 
 export type ChildState = 'idle' | 'starting' | 'ready' | 'backoff' | 'stopping' | 'stopped' | 'failed';
@@ -134,14 +135,17 @@ export class Child {
     });
     this.process = child;
     this.log.info({ pid: child.pid, command: launch.file, args: launch.args.map(redact) }, `started ${this.name}`);
-    const emit = (line: string) => {
-      const text = redact(line);
-      const level = guessLevel(text);
+    // One event per message: multi-line reports and tracebacks are grouped (events.ts).
+    const emit = (message: string, level: LineLevel) => {
+      const text = redact(message);
       this.log[level === 'fatal' ? 'error' : level]({ stream: 'child' }, text);
       this.hooks.onLine?.(this, level, text);
     };
-    readLines(child.stdout, emit);
-    readLines(child.stderr, emit);
+    for (const stream of [child.stdout, child.stderr]) {
+      const events = groupLines(emit);
+      readLines(stream, (line) => events.push(line));
+      stream?.once('close', () => events.flush());
+    }
     this.exited = child.then(
       (result) => this.onExit(child, result.exitCode ?? null, result.signal ?? null),
       () => undefined,

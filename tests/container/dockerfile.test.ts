@@ -39,6 +39,11 @@ describe('the stages', () => {
     expect(fromBuild.map((x) => [x.flags.from, x.rest])).toEqual([['build', '/src/dist ./dist']]);
   });
 
+  test('no `# syntax=` directive: with it BuildKit first fetches a frontend image from a registry', () => {
+    const text = readFileSync(join(REPO, 'Dockerfile'), 'utf8');
+    expect(text).not.toMatch(/^#\s*syntax\s*=/im);
+  });
+
   test('no compiler at run time: production packages only, no TypeScript runner among them', () => {
     const install = runs().find((r) => r.startsWith('npm ci'));
     expect(install).toMatch(/^npm ci --omit=dev /);
@@ -160,6 +165,22 @@ describe('how the container runs', () => {
     ]);
   });
 
+  test('role all: only the web, the log viewer and the status server listen beyond loopback, as the docs say', async () => {
+    const catalog = loadRoleCatalog();
+    const settings = testSettings({});
+    const built = await buildServices(settings, planServices(settings.roles, catalog), catalog.dir, memoryLogger().log);
+    const outside = built
+      .flatMap((b) => b.service.listeners().map((l) => ({ ...l, owner: b.plan.name })))
+      .filter((l) => !isLoopback(l.bind))
+      .map((l) => `${l.owner} ${l.port}`);
+    expect([...new Set(outside)].sort()).toEqual(['logviewer 8080', 'nginx 80']);
+    const guide = readFileSync(join(REPO, 'docs/container.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(guide).toContain(
+      'When every role runs in one container, PostgreSQL, Redis, RabbitMQ and syslog listen on loopback only',
+    );
+    expect(guide).toContain('the log viewer (8080) listens on all interfaces');
+  });
+
   test('OCI labels say what the image is, as package.json does', () => {
     const labels = Object.assign({}, ...image.all('LABEL').map((x) => keyValues(x.rest))) as Record<string, string>;
     expect(labels).toMatchObject({
@@ -206,6 +227,12 @@ describe('the build context and hadolint-style rules', () => {
       'dist',
       '.git',
       'env.list',
+      // Every env file, wherever it is and whatever it is called: they hold the secrets.
+      'prod.list',
+      'config/backend.env.list',
+      'app.env',
+      'deploy/.env',
+      '.env.production',
       'tests/container/pid1.test.ts',
       'roles/web/demo/__pycache__/app.cpython-311.pyc',
     ])
@@ -245,10 +272,32 @@ describe('the documentation quotes the Dockerfile as it is', () => {
     for (const text of [readme, guide]) {
       expect(text).toContain('docker build -t rolevisor .');
       expect(text).toMatch(
-        new RegExp(`docker run .*--env-file=env\\.list .*-v rolevisor:${image.last('VOLUME').rest} rolevisor`),
+        new RegExp(
+          `docker run .*--env-file=env\\.list .*-v rolevisor:${image.last('VOLUME').rest} (--stop-timeout \\d+ )?rolevisor`,
+        ),
       );
       const grace = Number(/docker stop -t (\d+)/.exec(text)?.[1]);
       expect(grace).toBeGreaterThanOrEqual(Number(defaultOf('STOPTIMEOUT')));
+      // Every `docker run -d` sets the grace once for the container: a plain `docker stop`
+      // (Docker's 10 s) would SIGKILL rolevisor in the middle of its backup.
+      const runs = text.match(/^docker run -d (?:.*\\\n)*.*$/gm) ?? [];
+      expect(runs.length).toBeGreaterThan(0);
+      for (const run of runs) {
+        const timeout = Number(/--stop-timeout (\d+)/.exec(run)?.[1]);
+        expect([run, timeout >= Number(defaultOf('STOPTIMEOUT'))]).toEqual([run, true]);
+      }
+    }
+    // Compose and ECS examples set theirs explicitly too.
+    const compose = readFileSync(join(REPO, 'docs/deploy/compose/docker-compose.yml'), 'utf8');
+    const services = /^services:\n((?: .*\n|\n)*)/m.exec(compose)?.[1]?.match(/^ {2}\w[\w-]*:$/gm) ?? [];
+    expect(services.length).toBeGreaterThan(0);
+    expect((compose.match(/^ {4}stop_grace_period: \d+s$/gm) ?? []).length).toBe(services.length);
+    for (const task of ['app-task.json', 'backend-task.json', 'backend-task-ec2-host.json']) {
+      const json = JSON.parse(readFileSync(join(REPO, 'docs/deploy/ecs', task), 'utf8')) as {
+        containerDefinitions: { stopTimeout?: number }[];
+      };
+      for (const c of json.containerDefinitions)
+        expect([task, (c.stopTimeout ?? 0) >= Number(defaultOf('STOPTIMEOUT'))]).toEqual([task, true]);
     }
     expect(readme).toMatch(/^npm start$/m);
     expect(readme).toMatch(/^npm test$/m);

@@ -91,7 +91,7 @@ async function replay(
     if (words[0] === 'npm' && words[1] === 'ci') {
       // From the npm cache `npm test` filled; none of the production packages has an install script.
       await run('npm', [...words.slice(1), '--ignore-scripts', '--prefer-offline'], layout.dir);
-    } else if (words.join(' ') === 'npm cache clean --force') {
+    } else if (words.join(' ') === 'rm -rf /root/.npm') {
       // Image size only; the machine's cache stays.
     } else if (words[0] === 'chmod' && words.length === 3) {
       await chmod(layout.translate(words[2]!), parseInt(words[1]!, 8));

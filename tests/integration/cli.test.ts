@@ -51,6 +51,16 @@ describe('rolevisor CLI', () => {
     expect((await runCli([], {})).exitCode).toBe(64);
   });
 
+  test('the program name first, as after an image name (docker run IMAGE rolevisor check), is the same command', async () => {
+    const env = { ROLEVISOR_HOME: home.dir, DBPASSWORD: 'pw' };
+    const plain = await runCli(['check'], env);
+    const named = await runCli(['rolevisor', 'check'], env);
+    expect([named.exitCode, named.stderr]).toEqual([0, '']);
+    expect(named.stdout).toBe(plain.stdout);
+    expect((await runCli(['rolevisor', '--version'], {})).exitCode).toBe(0);
+    expect((await runCli(['rolevisor'], {})).exitCode).toBe(64);
+  });
+
   test('--help on each command', async () => {
     for (const command of ['run', 'check', 'render-config']) {
       const result = await runCli([command, '--help'], {});
@@ -71,6 +81,28 @@ describe('rolevisor CLI', () => {
     expect(result.stdout).toContain(`data    ${home.dir}/data/postgres`);
     expect(result.stdout).toContain(`store:     local directory ${home.dir}/backup`);
     expect(result.stdout).toMatch(/settings are valid$/);
+  });
+
+  test('check prints the stop budget next to the last backup this volume recorded', async () => {
+    const env = { ROLEVISOR_HOME: home.dir, DBPASSWORD: 'pw', STOPTIMEOUT: '45' };
+    const before = await runCli(['check'], env);
+    expect(before.stdout).toMatch(
+      /at least 45 s before SIGKILL \(docker run --stop-timeout 45, .*\); last backup: none recorded here yet/,
+    );
+    await writeFile(
+      join(home.dir, 'last-backup.json'),
+      JSON.stringify({
+        ok: true,
+        trigger: 'stop',
+        startedAt: Date.parse('2026-01-02T03:04:05Z'),
+        durationMs: 12_345,
+        bytes: 1,
+      }),
+    );
+    const after = await runCli(['check'], env);
+    expect(after.stdout).toMatch(
+      /at least 45 s before SIGKILL .*; last backup: 12\.3 s \(ok, stop, 2026-01-02T03:04:05\.000Z\)/,
+    );
   });
 
   test('check says where an app host finds each backend service, without credentials', async () => {
@@ -136,6 +168,52 @@ test('an app host whose backend never publishes: exit 79 naming what is missing,
   expect(lines.at(-1)?.msg).toMatch(
     /RV_DISCOVERY_TIMEOUT: no fresh discovery record for sql, redis, rabbitmq in the local directory .* after 2 s; start the backend/,
   );
+});
+
+test('LOGFORMAT=pretty: one readable line per event; json (the default off a terminal): one object per line', async () => {
+  const home = await tempHome();
+  const env = { ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'web:celery', DISCOVERYTIMEOUT: '1' };
+  try {
+    const pretty = await runCli(['run'], { ...env, LOGFORMAT: 'pretty', STATUSPORT: String(await freePort()) });
+    expect(pretty.exitCode).toBe(79);
+    const lines = pretty.stdout.split('\n').filter(Boolean);
+    expect(lines.some((l) => l.startsWith('{'))).toBe(false);
+    expect(lines[0]).toMatch(
+      /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] INFO: rolevisor \S+ starting roles web, celery$/,
+    );
+    expect(pretty.stdout).toMatch(/ERROR: rolevisor: RV_DISCOVERY_TIMEOUT/);
+    const json = await runCli(['run'], { ...env, STATUSPORT: String(await freePort()) });
+    expect(
+      json.stdout
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.startsWith('{')),
+    ).toBe(true);
+  } finally {
+    await home.cleanup();
+  }
+});
+
+test('an app host waiting for its backend says what it waits for: in the log, /readyz and status', async () => {
+  const home = await tempHome();
+  const statusPort = await freePort();
+  const env = { ROLEVISOR_HOME: home.dir, CONTAINERROLE: 'web:celery', DISCOVERYTIMEOUT: '300' };
+  const waiting = new RolevisorProcess(['run'], { ...env, STATUSPORT: String(statusPort) });
+  try {
+    const logged = await waiting.waitForMessage(/^waiting for the backend/, 30_000);
+    expect(logged.msg).toMatch(/sql/);
+    const ready = await fetch(`http://127.0.0.1:${statusPort}/readyz`);
+    const body = (await ready.json()) as { waitingFor?: string; notReady: string[] };
+    expect(ready.status).toBe(503);
+    expect(body.waitingFor).toMatch(/^the backend: .*sql.*DISCOVERYTIMEOUT/);
+    expect(body.notReady).toEqual([expect.stringMatching(/^boot: waiting for the backend: .*sql/)]);
+    const status = await runCli(['status'], { ...env, STATUSPORT: String(statusPort) });
+    expect(status.exitCode).toBe(69);
+    expect(status.stdout).toMatch(/^waiting for: the backend: .*sql.*redis.*rabbitmq/m);
+  } finally {
+    await waiting.stop('SIGTERM');
+    await home.cleanup();
+  }
 });
 
 test('SIGTERM while an app host waits for its backend: a clean exit 0 at once', async () => {

@@ -11,6 +11,21 @@ import type { Service, ServiceContext } from '../types.js';
 /** Seconds the probe's ping waits for the worker's answer. */
 const PING_TIMEOUT_SEC = 1.5;
 
+// `celery inspect ping` exits without closing its AMQP connection, and RabbitMQ warned
+// "client unexpectedly closed TCP connection" for every probe: the same ping, with the
+// connection closed properly (AMQP connection.close) before Python exits. Arguments:
+// app module, node name, timeout — never interpolated into the code.
+const PING_SCRIPT = `
+import json, sys
+from celery.app.utils import find_app
+app = find_app(sys.argv[1])
+with app.connection_for_write() as conn:
+    replies = app.control.ping(destination=[sys.argv[2]], timeout=float(sys.argv[3]), connection=conn)
+    conn.release()
+print(json.dumps(replies))
+sys.exit(0 if any(sys.argv[2] in r and 'ok' in r[sys.argv[2]] for r in replies) else 1)
+`;
+
 export function createCelery(ctx: ServiceContext): Service {
   const { settings } = ctx;
   const app = settings.celery.app ?? 'tasks';
@@ -64,20 +79,16 @@ export function createCelery(ctx: ServiceContext): Service {
     // A Celery ping through the broker, sent by the app's own configuration: proves the
     // worker consumes from RabbitMQ, not merely that its process exists.
     async probe(signal) {
-      const result = await execa(
-        DEBIAN_PYTHON,
-        celery(['inspect', 'ping', '--destination', nodeName, '--timeout', String(PING_TIMEOUT_SEC), '--json']),
-        {
-          env,
-          extendEnv: false,
-          cwd: appDir,
-          uid: ctx.identity?.uid,
-          gid: ctx.identity?.gid,
-          cancelSignal: signal,
-          reject: false,
-          stdin: 'ignore',
-        },
-      );
+      const result = await execa(DEBIAN_PYTHON, ['-c', PING_SCRIPT, app, nodeName, String(PING_TIMEOUT_SEC)], {
+        env,
+        extendEnv: false,
+        cwd: appDir,
+        uid: ctx.identity?.uid,
+        gid: ctx.identity?.gid,
+        cancelSignal: signal,
+        reject: false,
+        stdin: 'ignore',
+      });
       if (result.exitCode === 0 && result.stdout.includes('pong')) return;
       const reason = (result.stderr || result.stdout).trim().split('\n').pop() || `exit code ${result.exitCode}`;
       throw new Error(`${nodeName} did not answer a Celery ping: ${reason}`);

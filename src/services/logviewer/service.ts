@@ -4,17 +4,19 @@
 // itself through setpriv when spawned as root, so a LOGVIEWPORT below 1024 also works
 // (registry.ts: switchesUser 'itself').
 import { request } from 'node:http';
+import { CHILD_TZ } from '../shared/child-tz.js';
 import { logDir } from '../../settings/paths.js';
 import { nodeEntryCommand } from '../../util/node-entry.js';
 import { applyRunAs, resolveRunAs, type RunAs } from '../../util/run-as.js';
-import { logBind } from '../syslog/service.js';
 import { RolevisorError } from '../../errors.js';
 import type { Service, ServiceContext } from '../types.js';
 
 export function createLogViewerService(ctx: ServiceContext): Service {
   const { settings } = ctx;
   const port = settings.log.viewPort;
-  const bind = logBind(settings.singleHost);
+  // All interfaces, in role all too: the viewer is for people (docker run -p 8080:8080), while
+  // syslog itself stays on loopback on a single host, where nothing outside sends to it.
+  const bind = '0.0.0.0';
   const dir = logDir(settings);
   let runAs: RunAs | undefined;
 
@@ -36,7 +38,7 @@ export function createLogViewerService(ctx: ServiceContext): Service {
         ...command,
         // cwd "/": the service user may not be able to enter rolevisor's working directory.
         cwd: '/',
-        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', TZ: settings.timezone, NODE_ENV: 'production' },
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', TZ: CHILD_TZ, NODE_ENV: 'production' },
       });
     },
 

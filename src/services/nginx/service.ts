@@ -1,5 +1,6 @@
 // nginx in front of uwsgi. The master runs as root so it can bind 80/443 and read the TLS
 // key; its workers drop to www-data (`user www-data;`), the user uwsgi's socket belongs to.
+import { CHILD_TZ } from '../shared/child-tz.js';
 import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -114,7 +115,7 @@ export function createNginx(ctx: ServiceContext): Service {
     },
 
     // nginx keeps only TZ of its environment anyway.
-    launch: () => ({ file: NGINX, args: launchArgs, env: { TZ: settings.timezone } }),
+    launch: () => ({ file: NGINX, args: launchArgs, env: { TZ: CHILD_TZ } }),
 
     async probe(signal) {
       await getHealth(false, web.port, signal);

@@ -1,5 +1,6 @@
 // What uwsgi and the Celery worker share: Debian's Python, the bundled demo app, and an
 // environment that names config.yml, the one source of the app's connection settings.
+import { CHILD_TZ } from './child-tz.js';
 import { stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ export function pythonAppEnv(ctx: ServiceContext): Record<string, string> {
     PATH,
     // C.UTF-8 always exists; LOCALE goes to the app through config.yml ("os locale").
     LANG: 'C.UTF-8',
-    TZ: ctx.settings.timezone,
+    TZ: CHILD_TZ,
     // The app directory belongs to root: no __pycache__ attempts, and unbuffered logs.
     PYTHONDONTWRITEBYTECODE: '1',
     PYTHONUNBUFFERED: '1',

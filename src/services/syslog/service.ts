@@ -8,6 +8,7 @@
 // (util/run-as.ts). syslog-ng's own --user/--caps would keep several capabilities instead
 // and complain on every file it opens. So register this kind with user undefined: it drops
 // privileges itself; with user "daemon" it still works for ports >= the unprivileged start.
+import { CHILD_TZ } from '../shared/child-tz.js';
 import { randomBytes } from 'node:crypto';
 import { readFile, rm, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -89,7 +90,7 @@ export function createSyslog(ctx: ServiceContext): Service {
       return applyRunAs(runAs, {
         file: SYSLOG_NG,
         args,
-        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', TZ: settings.timezone },
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', TZ: CHILD_TZ },
       });
     },
 

@@ -1,10 +1,12 @@
 // The S3 store against s3rver (a real S3-compatible HTTP server in a child process), through
 // the same contract as the local store, plus bucket creation and an unreachable endpoint.
 import { readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { retryBudget } from '../../../src/backup/store-check.js';
 import { S3Store } from '../../../src/store/s3-store.js';
 import { freePort, memoryLogger } from '../../helpers/env.js';
 import { startS3rver, type S3rverHandle } from './s3rver-server.js';
@@ -130,6 +132,36 @@ describe('s3 store specifics', () => {
     expect(text).not.toContain('AKIAEXAMPLEKEYID');
     expect(lines().filter((l) => l.msg && String(l.msg).startsWith('store not reachable yet'))).toHaveLength(2);
   });
+
+  test('a server that accepts and never answers: check() gives up within the whole bound, attempts included', async () => {
+    // STORECHECKTIMEOUT was the sum of the waits only: against a silent server each attempt
+    // hung for the SDK's request timeout, so a 60 s bound took minutes (S3 at AWS, unreachable).
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const store = new S3Store({
+      settings: { ...server.settings('silent'), endpointUrl: `http://127.0.0.1:${port}` },
+      log: memoryLogger().log,
+      checkRetry: retryBudget(4),
+    });
+    opened.push(store);
+    const started = Date.now();
+    try {
+      await expect(store.check()).rejects.toMatchObject({
+        code: 'RV_STORE_UNREACHABLE',
+        message: expect.stringMatching(/no answer within \d+ s/),
+      });
+      // 4 s, plus a margin for a loaded machine; it used to take the SDK's 120 s per attempt.
+      expect(Date.now() - started).toBeLessThan(4000 + 6000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 60_000);
 
   test('wrong credentials fail at once (no retries) with advice about the keys', async () => {
     const store = new S3Store({

@@ -10,5 +10,5 @@ test.each([
   [30, 5],
   [60, 7],
 ])('%i s → %i retries', (seconds, retries) => {
-  expect(retryBudget(seconds)).toEqual({ retries, minTimeoutMs: 1000, maxTimeoutMs: 15000 });
+  expect(retryBudget(seconds)).toEqual({ retries, minTimeoutMs: 1000, maxTimeoutMs: 15000, totalMs: seconds * 1000 });
 });

@@ -81,6 +81,21 @@ describe('loadSettings', () => {
     expect(load({ LOGSERVER: 'log.example:5514' }).log.server).toBe('log.example:5514');
   });
 
+  test('TIMEZONE must be an IANA zone the machine knows; LOGSERVER a host name or address (one line each)', () => {
+    const problems = problemsOf({ TIMEZONE: 'Mars/Olympus_Mons', LOGSERVER: 'bad host name' });
+    expect(problems).toHaveLength(2);
+    expect(problems.find((p) => p.startsWith('TIMEZONE:'))).toMatch(/IANA time zone.*Mars\/Olympus_Mons/);
+    expect(problems.find((p) => p.startsWith('LOGSERVER:'))).toMatch(/host name or IP address.*bad host name/);
+    for (const zone of ['UTC', 'Europe/Berlin', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5'])
+      expect(load({ TIMEZONE: zone }).timezone).toBe(zone);
+    for (const bad of ['Europe/Nowhere', '../etc/passwd', 'Europe/Berlin ; rm'])
+      expect(problemsOf({ TIMEZONE: bad })[0]).toMatch(/^TIMEZONE:/);
+    for (const server of ['log.internal', 'log.internal:5514', '10.0.0.5', '10.0.0.5:514', 'fd00::5', '[fd00::5]:514'])
+      expect(load({ LOGSERVER: server }).log.server).toBe(server);
+    for (const bad of ['log internal', 'log.internal:99999', 'http://log', 'a:b:c:d:zz', 'user@log'])
+      expect(problemsOf({ LOGSERVER: bad })[0]).toMatch(/^LOGSERVER:/);
+  });
+
   test('secrets are collected for redaction, including passwords inside URLs', () => {
     const s = load({
       DBPASSWORD: 'hunter22',
