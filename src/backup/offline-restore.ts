@@ -106,7 +106,7 @@ export async function restoreOffline(
       `Redis's data directory ${redis.ctx.paths.data} already holds a dump.rdb; restore writes only into empty data directories (move it away first)`,
     );
 
-  const store = createStore(settings, log, { checkRetry: retryBudget(settings.storeCheckTimeoutSec) });
+  const store = await createStore(settings, log, { checkRetry: retryBudget(settings.storeCheckTimeoutSec) });
   try {
     await store.check();
     const scan = await scanGenerations(store);
