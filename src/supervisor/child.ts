@@ -137,6 +137,7 @@ export class Child {
       const text = redact(line);
       const level = guessLevel(text);
       this.log[level === 'fatal' ? 'error' : level]({ stream: 'child' }, text);
+      this.service.onLine?.(text);
       this.hooks.onLine?.(this, level, text);
     };
     readLines(child.stdout, emit);
