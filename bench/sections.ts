@@ -2,6 +2,7 @@
 // plus one line here.
 import { backupSection } from './backup-section.js';
 import { bootSection } from './boot-section.js';
+import { webSection } from './web-section.js';
 
 export interface BenchContext {
   /** Prints a progress line with the elapsed time. */
@@ -17,4 +18,4 @@ export interface BenchSection {
   run: (context: BenchContext) => Promise<string>;
 }
 
-export const SECTIONS: readonly BenchSection[] = [backupSection, bootSection];
+export const SECTIONS: readonly BenchSection[] = [backupSection, bootSection, webSection];
