@@ -1,6 +1,7 @@
 // Role `all` with the local-directory store: the demo app serves and a job is done the
 // moment /readyz first says 200 (readiness is real, even with services started alongside
-// the ones they need), and rolevisor never loaded the AWS SDK (it is only for an S3 store).
+// the ones they need), and rolevisor never loaded the AWS SDK (it is only for an S3 store)
+// nor prom-client (only for a scrape of /metrics).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,7 +64,7 @@ describe('role all, local store: ready means ready, and lean', () => {
     expect(done).toBe((before.jobs_done ?? 0) + 1);
   }, 300_000);
 
-  test('SIGTERM: exit 0, and the AWS SDK was never loaded (the recorder saw the other clients)', async () => {
+  test('SIGTERM: exit 0; neither the AWS SDK nor prom-client was loaded (the recorder saw the other clients)', async () => {
     const { exitCode } = await rv.stop('SIGTERM');
     expect(exitCode).toBe(0);
     const modules = (await readFile(moduleLog, 'utf8')).split('\n').filter(Boolean);
@@ -72,6 +73,8 @@ describe('role all, local store: ready means ready, and lean', () => {
     expect(modules.some((m) => m.includes('/node_modules/ioredis/'))).toBe(true);
     expect(modules.some((m) => m.includes('/node_modules/pg/'))).toBe(true);
     expect(modules.filter((m) => /\/node_modules\/@aws-sdk\//.test(m))).toEqual([]);
+    // Nobody scraped /metrics: prom-client was never needed.
+    expect(modules.filter((m) => /\/node_modules\/prom-client\//.test(m))).toEqual([]);
     expect(await leftovers(home.dir)).toEqual([]);
   }, 120_000);
 });
