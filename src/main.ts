@@ -11,7 +11,6 @@ import { HostConfig } from './config/host-config.js';
 import { startControlServer } from './control/server.js';
 import { ClusterLink } from './discovery/cluster-link.js';
 import { resolveEndpoints } from './discovery/lookup.js';
-import { logForwarderFor } from './logship/from-settings.js';
 import { forwardingStream } from './logship/pino-stream.js';
 import { SwitchableSink } from './logship/switchable.js';
 import type { RoleCatalog } from './roles/catalog.js';
@@ -50,7 +49,9 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
   // Log forwarding: to LOGSERVER, or to the log server discovery finds (its early lines wait).
   const forwarding = settings.log.forwardingDisabled
     ? undefined
-    : new SwitchableSink((server) => logForwarderFor(settings, server));
+    : new SwitchableSink(async (server) =>
+        (await import('./logship/from-settings.js')).logForwarderFor(settings, server),
+      );
   const log = createLogger({
     level: settings.logLevel,
     destination: forwarding ? forwardingStream(forwarding, 'rolevisor', stdout) : stdout,
