@@ -85,5 +85,7 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=300s --retries=3 \
 
 # tini is PID 1: it reaps orphaned processes and passes SIGTERM to rolevisor alone (no -g:
 # rolevisor stops its children itself, in order). "node --": options after it reach rolevisor.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--", "/opt/rolevisor/dist/cli.js"]
+# --max-semi-space-size=1: V8's young generation stays at 1-3 MB instead of growing to 32 MB
+# and more while children log a lot at boot (docs/benchmarks.md, boot section).
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=1", "--", "/opt/rolevisor/dist/cli.js"]
 CMD ["run"]

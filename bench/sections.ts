@@ -1,6 +1,8 @@
 // The bench sections, in page order. A new benchmark is one file exporting a BenchSection
 // plus one line here.
 import { backupSection } from './backup-section.js';
+import { bootSection } from './boot-section.js';
+import { webSection } from './web-section.js';
 import { imageSection } from './image-section.js';
 
 export interface BenchContext {
@@ -17,4 +19,4 @@ export interface BenchSection {
   run: (context: BenchContext) => Promise<string>;
 }
 
-export const SECTIONS: readonly BenchSection[] = [backupSection, imageSection];
+export const SECTIONS: readonly BenchSection[] = [backupSection, bootSection, webSection, imageSection];

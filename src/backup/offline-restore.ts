@@ -115,7 +115,7 @@ export async function restoreOffline(
       );
   }
 
-  const store = createStore(settings, log, { checkRetry: retryBudget(settings.storeCheckTimeoutSec) });
+  const store = await createStore(settings, log, { checkRetry: retryBudget(settings.storeCheckTimeoutSec) });
   try {
     await store.check();
     const scan = await scanGenerations(store);

@@ -32,7 +32,9 @@ export interface OpenedStore {
 }
 
 export async function openStoreAtBoot(settings: Settings, log: Logger, signal?: AbortSignal): Promise<OpenedStore> {
-  const store = createStore(settings, log, { checkRetry: { ...retryBudget(settings.storeCheckTimeoutSec), signal } });
+  const store = await createStore(settings, log, {
+    checkRetry: { ...retryBudget(settings.storeCheckTimeoutSec), signal },
+  });
   const started = Date.now();
   try {
     await store.check();

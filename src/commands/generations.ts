@@ -84,7 +84,7 @@ export async function generationsCommand(
   out: NodeJS.WritableStream,
   log: Logger,
 ): Promise<number> {
-  const store = createStore(settings, log);
+  const store = await createStore(settings, log);
   try {
     await store.check();
     const scan = await scanGenerations(store);

@@ -3,7 +3,6 @@
 import { createLogger, type Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
 import { consoleDestination } from '../log-format.js';
-import { logForwarderFor } from './from-settings.js';
 import { forwardingStream } from './pino-stream.js';
 import { SwitchableSink } from './switchable.js';
 
@@ -17,7 +16,8 @@ export async function containerLog(settings: Settings): Promise<ContainerLog> {
   const stdout = await consoleDestination(settings.logFormat);
   const forwarding = settings.log.forwardingDisabled
     ? undefined
-    : new SwitchableSink((server) => logForwarderFor(settings, server));
+    : // The forwarder is loaded only on a host that forwards.
+      new SwitchableSink(async (server) => (await import('./from-settings.js')).logForwarderFor(settings, server));
   const log = createLogger({
     level: settings.logLevel,
     destination: forwarding ? forwardingStream(forwarding, 'rolevisor', stdout) : stdout,

@@ -12,7 +12,10 @@ export class SwitchableSink implements LineSink {
   #server: string | undefined;
   #early: { program: string; level: LogLevel; message: string }[] | undefined = [];
 
-  constructor(private readonly create: (server: string) => LogForwarder | undefined) {}
+  /** `create` may import the forwarder first: a host that forwards nowhere never loads it. */
+  constructor(
+    private readonly create: (server: string) => LogForwarder | undefined | Promise<LogForwarder | undefined>,
+  ) {}
 
   get server(): string | undefined {
     return this.#server;
@@ -33,7 +36,8 @@ export class SwitchableSink implements LineSink {
     if (server === this.#server && this.#early === undefined) return;
     const previous = this.#forwarder;
     this.#server = server;
-    this.#forwarder = server ? this.create(server) : undefined;
+    // Until the new forwarder exists, lines still go to the previous one (or wait).
+    this.#forwarder = server ? await this.create(server) : undefined;
     if (this.#forwarder && this.#early) {
       for (const line of this.#early) this.#forwarder.send(line.program, line.level, line.message);
     }

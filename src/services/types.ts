@@ -40,6 +40,8 @@ export interface Service {
   launch(): Launch;
   /** Resolves when the service answers its protocol; rejects with the reason it is not ready yet. */
   probe(signal: AbortSignal): Promise<void>;
+  /** Each output line of the program (redacted), e.g. to notice its own "ready" line. */
+  onLine?(line: string): void;
   /** Runs once after the first successful probe (e.g. create the database user). */
   afterReady?(): Promise<void>;
   /** Called when the supervisor is about to stop it (e.g. close rolevisor's own clients). */

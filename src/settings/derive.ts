@@ -90,6 +90,18 @@ export function deriveSettings(
     );
   }
 
+  const cheaper = raw.UWSGICHEAPER as number | undefined;
+  if (cheaper !== undefined && cheaper >= num(raw, 'UWSGIPROCESSES')) {
+    problems.push(
+      problemLine(
+        'UWSGICHEAPER',
+        `fewer than UWSGIPROCESSES (${num(raw, 'UWSGIPROCESSES')}), the most processes cheaper mode may run`,
+        given.UWSGICHEAPER,
+        'lower UWSGICHEAPER, raise UWSGIPROCESSES, or unset UWSGICHEAPER to always run UWSGIPROCESSES',
+      ),
+    );
+  }
+
   const logServer = str(raw, 'LOGSERVER');
   const settings: Settings = {
     rolesRaw,
@@ -145,6 +157,9 @@ export function deriveSettings(
       urlRoot: str(raw, 'POSTURLROOT') as string,
       wsgiApp: str(raw, 'WSGIAPP'),
       processes: num(raw, 'UWSGIPROCESSES'),
+      threads: num(raw, 'UWSGITHREADS'),
+      cheaper: raw.UWSGICHEAPER as number | undefined,
+      offloadThreads: num(raw, 'UWSGIOFFLOADTHREADS'),
     },
     celery: { app: str(raw, 'CELERYAPP'), appDir: str(raw, 'CELERYAPPDIR'), workers, maxWorkers },
     s3:

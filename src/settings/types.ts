@@ -58,6 +58,10 @@ export interface Settings {
     urlRoot: string;
     wsgiApp: string | undefined;
     processes: number;
+    threads: number;
+    /** Cheaper mode's fewest processes; undefined: always `processes`. */
+    cheaper: number | undefined;
+    offloadThreads: number;
   };
   celery: {
     app: string | undefined;

@@ -236,7 +236,34 @@ export const VARIABLES: readonly Variable[] = [
     'the bundled demo app',
     'WSGI file uwsgi runs (callable "app" or "application").',
   ),
-  v('UWSGIPROCESSES', 'web', f.requiredInt(2, 1, 256), '2', 'uwsgi worker processes.'),
+  v(
+    'UWSGIPROCESSES',
+    'web',
+    f.requiredInt(2, 1, 256),
+    '2',
+    'uwsgi worker processes (with UWSGICHEAPER: the most it runs under load).',
+  ),
+  v(
+    'UWSGITHREADS',
+    'web',
+    f.requiredInt(1, 1, 64),
+    '1',
+    'Threads per uwsgi process: up to UWSGIPROCESSES × UWSGITHREADS requests at once (more than 1 enables Python threads).',
+  ),
+  v(
+    'UWSGICHEAPER',
+    'web',
+    f.int(undefined, 1, 255),
+    '(off: always UWSGIPROCESSES)',
+    "uwsgi's cheaper mode: at least this many processes (fewer than UWSGIPROCESSES), one more whenever all are busy for 3 s, one fewer after 3 s idle.",
+  ),
+  v(
+    'UWSGIOFFLOADTHREADS',
+    'web',
+    f.requiredInt(1, 0, 64),
+    '1',
+    "Threads per uwsgi process that send files (a WSGI app's wsgi.file_wrapper, e.g. Flask's send_file) so the worker is free at once; 0: the worker sends them.",
+  ),
 
   v(
     'CELERYAPP',

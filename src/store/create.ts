@@ -1,8 +1,10 @@
 // Picks the store the settings describe: S3 when S3 is enabled, else the local directory.
+// The S3 store (and with it the AWS SDK, some 20 MB of rolevisor's memory) is imported only
+// when it is the one opened: a host with a local store never loads it.
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
 import { FsStore } from './fs-store.js';
-import { S3Store, type CheckRetryOptions } from './s3-store.js';
+import type { CheckRetryOptions } from './s3-store.js';
 import type { Store } from './store.js';
 
 export interface CreateStoreOptions {
@@ -11,7 +13,10 @@ export interface CreateStoreOptions {
   checkRetry?: CheckRetryOptions;
 }
 
-export function createStore(settings: Settings, log: Logger, options: CreateStoreOptions = {}): Store {
-  if (settings.s3) return new S3Store({ settings: settings.s3, log, ...options });
+export async function createStore(settings: Settings, log: Logger, options: CreateStoreOptions = {}): Promise<Store> {
+  if (settings.s3) {
+    const { S3Store } = await import('./s3-store.js');
+    return new S3Store({ settings: settings.s3, log, ...options });
+  }
   return new FsStore({ root: settings.backupDir, log, progressIntervalMs: options.progressIntervalMs });
 }

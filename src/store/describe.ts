@@ -1,6 +1,6 @@
 // One line naming the store, without secrets (for `check` and logs).
 import type { Settings } from '../settings/types.js';
-import { publicEndpoint } from './s3-store.js';
+import { publicEndpoint } from './s3-endpoint.js';
 
 export function describeStore(settings: Settings): string {
   if (!settings.s3) return `local directory ${settings.backupDir}`;

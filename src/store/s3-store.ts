@@ -23,6 +23,7 @@ import type { S3Settings } from '../settings/types.js';
 import { progressMeter } from '../util/progress.js';
 import { validateKey, validatePrefix } from './keys.js';
 import { choosePartSize } from './part-size.js';
+import { publicEndpoint } from './s3-endpoint.js';
 import { sizeGuard } from './size-guard.js';
 import { BaseStore, StoreNotFoundError, type ListedObject, type ObjectInfo, type PutOptions } from './store.js';
 
@@ -54,20 +55,9 @@ export interface S3StoreOptions {
   connectionTimeoutMs?: number;
 }
 
-export const DEFAULT_CHECK_RETRY: CheckRetryOptions = { retries: 5, minTimeoutMs: 1000, maxTimeoutMs: 15000 };
+export { publicEndpoint };
 
-/** The endpoint as it may be shown: without user:password, should a URL carry them. */
-export function publicEndpoint(endpointUrl: string | undefined): string | undefined {
-  if (!endpointUrl) return undefined;
-  try {
-    const url = new URL(endpointUrl);
-    url.username = '';
-    url.password = '';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    return '(unparsable endpoint)';
-  }
-}
+export const DEFAULT_CHECK_RETRY: CheckRetryOptions = { retries: 5, minTimeoutMs: 1000, maxTimeoutMs: 15000 };
 
 interface SdkError {
   name?: string;

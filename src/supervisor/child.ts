@@ -139,6 +139,7 @@ export class Child {
     const emit = (message: string, level: LineLevel) => {
       const text = redact(message);
       this.log[level === 'fatal' ? 'error' : level]({ stream: 'child' }, text);
+      this.service.onLine?.(text);
       this.hooks.onLine?.(this, level, text);
     };
     for (const stream of [child.stdout, child.stderr]) {

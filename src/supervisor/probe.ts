@@ -62,6 +62,9 @@ export async function waitUntilReady(options: WaitOptions): Promise<'ready' | 'e
       );
     }
     await sleep(interval, options.abort);
-    interval = Math.min(1000, Math.round(interval * 1.5));
+    // At most 250 ms between tries: a probe that fails is a refused connection, cheap, while
+    // each ms between the service's readiness and our noticing it is boot time (RabbitMQ,
+    // on the critical path, had waited 0.4 s on average for the next try at 1 s).
+    interval = Math.min(250, Math.round(interval * 1.5));
   }
 }

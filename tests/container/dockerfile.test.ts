@@ -103,7 +103,14 @@ describe('the Debian packages: the bootstrap script CI uses', () => {
 describe('how the container runs', () => {
   test('ENTRYPOINT: tini as PID 1, then node running the compiled CLI; CMD: run', () => {
     expect(image.workdir).toBe('/opt/rolevisor');
-    expect(image.entrypoint).toEqual(['/usr/bin/tini', '--', 'node', '--', `${image.workdir}/${pkg.bin.rolevisor}`]);
+    expect(image.entrypoint).toEqual([
+      '/usr/bin/tini',
+      '--',
+      'node',
+      '--max-semi-space-size=1',
+      '--',
+      `${image.workdir}/${pkg.bin.rolevisor}`,
+    ]);
     expect(pkg.bin.rolevisor).toBe('dist/cli.js');
     expect(image.cmd).toEqual(['run']);
   });

@@ -106,7 +106,7 @@ describe("the image's entrypoint as PID 1 (unshare --pid, tini, rolevisor run)",
   /** The store's generations: complete ones verified part by part, with a digest of every object. */
   async function generations() {
     const { log } = memoryLogger();
-    const store = createStore(testSettings(env), log);
+    const store = await createStore(testSettings(env), log);
     const scan = await scanGenerations(store);
     const complete = [];
     for (const g of scan.complete) {

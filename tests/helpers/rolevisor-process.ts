@@ -12,9 +12,10 @@ export type { LogLine };
 export class RolevisorProcess extends LogLineCollector {
   readonly child: ResultPromise;
 
-  constructor(args: string[], env: Record<string, string>) {
+  /** `nodeArgs` go to node before the script (e.g. a module-recording --import). */
+  constructor(args: string[], env: Record<string, string>, nodeArgs: string[] = []) {
     super();
-    this.child = execa(process.execPath, ['--import', 'tsx', '--', CLI, ...args], {
+    this.child = execa(process.execPath, ['--import', 'tsx', ...nodeArgs, '--', CLI, ...args], {
       env: { ...BASE_ENV, ...env },
       extendEnv: false,
       reject: false,

@@ -4,12 +4,20 @@ import { availableParallelism, hostname } from 'node:os';
 import { access } from 'node:fs/promises';
 import { execa } from 'execa';
 import { RolevisorError } from '../../errors.js';
+import { configFilePath } from '../../settings/paths.js';
 import { celeryConcurrency } from './concurrency.js';
+import { brokerUrlFrom, workerConsumes } from './ready.js';
 import { assertConfigReadable, DEBIAN_PYTHON, demoAppDir, pythonAppEnv } from '../shared/python-app.js';
 import type { Service, ServiceContext } from '../types.js';
 
 /** Seconds the probe's ping waits for the worker's answer. */
 const PING_TIMEOUT_SEC = 1.5;
+/** The queue the worker serves (--queues). */
+const QUEUE = 'celery';
+/** How long a probe waits for the worker's own "ready." line before it asks the broker anyway. */
+const READY_LINE_WAIT_MS = 1000;
+/** Celery's line once the worker consumes: "celery@host ready." */
+const READY_LINE = /\bcelery@\S+ ready\.\s*$/;
 
 // `celery inspect ping` exits without closing its AMQP connection, and RabbitMQ warned
 // "client unexpectedly closed TCP connection" for every probe: the same ping, with the
@@ -34,6 +42,38 @@ export function createCelery(ctx: ServiceContext): Service {
   const nodeName = `celery@${hostname()}`;
   const env = pythonAppEnv(ctx);
   const celery = (args: string[]) => ['-m', 'celery', '-A', app, ...args];
+  // The worker's ready line of this launch wakes the probe at once.
+  let loggedReady = false;
+  let wake: (() => void) | undefined;
+  const readyLineOrTimeout = (signal: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, READY_LINE_WAIT_MS);
+      signal.addEventListener('abort', done, { once: true });
+      wake = done;
+    });
+
+  /** The old way, for a broker that is not AMQP: a Celery ping (a Python process of its own). */
+  const ping = async (signal: AbortSignal) => {
+    const result = await execa(DEBIAN_PYTHON, ['-c', PING_SCRIPT, app, nodeName, String(PING_TIMEOUT_SEC)], {
+      env,
+      extendEnv: false,
+      cwd: appDir,
+      uid: ctx.identity?.uid,
+      gid: ctx.identity?.gid,
+      cancelSignal: signal,
+      reject: false,
+      stdin: 'ignore',
+    });
+    if (result.exitCode === 0 && result.stdout.includes('pong')) return;
+    const reason = (result.stderr || result.stdout).trim().split('\n').pop() || `exit code ${result.exitCode}`;
+    throw new Error(`${nodeName} did not answer a Celery ping: ${reason}`);
+  };
 
   return {
     name: 'celery',
@@ -53,7 +93,14 @@ export function createCelery(ctx: ServiceContext): Service {
       });
     },
 
+    onLine(line) {
+      if (!READY_LINE.test(line)) return;
+      loggedReady = true;
+      wake?.();
+    },
+
     launch() {
+      loggedReady = false;
       const concurrency = celeryConcurrency(settings.celery, availableParallelism());
       return {
         file: DEBIAN_PYTHON,
@@ -64,7 +111,7 @@ export function createCelery(ctx: ServiceContext): Service {
           '--hostname',
           nodeName,
           '--queues',
-          'celery',
+          QUEUE,
           '--without-gossip',
           '--without-mingle',
           '--without-heartbeat',
@@ -76,22 +123,13 @@ export function createCelery(ctx: ServiceContext): Service {
       };
     },
 
-    // A Celery ping through the broker, sent by the app's own configuration: proves the
-    // worker consumes from RabbitMQ, not merely that its process exists.
+    // The broker says this worker consumes (ready.ts), checked as soon as the worker
+    // logs that it is ready: a job sent now is taken, not merely a process that exists.
     async probe(signal) {
-      const result = await execa(DEBIAN_PYTHON, ['-c', PING_SCRIPT, app, nodeName, String(PING_TIMEOUT_SEC)], {
-        env,
-        extendEnv: false,
-        cwd: appDir,
-        uid: ctx.identity?.uid,
-        gid: ctx.identity?.gid,
-        cancelSignal: signal,
-        reject: false,
-        stdin: 'ignore',
-      });
-      if (result.exitCode === 0 && result.stdout.includes('pong')) return;
-      const reason = (result.stderr || result.stdout).trim().split('\n').pop() || `exit code ${result.exitCode}`;
-      throw new Error(`${nodeName} did not answer a Celery ping: ${reason}`);
+      if (!loggedReady) await readyLineOrTimeout(signal);
+      const brokerUrl = await brokerUrlFrom(configFilePath(settings));
+      if (brokerUrl) await workerConsumes(brokerUrl, nodeName, QUEUE, loggedReady, signal);
+      else await ping(signal);
     },
   };
 }

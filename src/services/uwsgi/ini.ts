@@ -8,7 +8,13 @@ export interface UwsgiIniOptions {
   callable: string;
   /** Where the app is served, e.g. "/" or "/demo/". */
   urlRoot: string;
+  /** Processes; with `cheaper`, the most under load. */
   processes: number;
+  threads: number;
+  /** Cheaper mode's fewest processes (uwsgi's "spare" algorithm); undefined: always `processes`. */
+  cheaper?: number;
+  /** Threads per worker that send wsgi.file_wrapper responses (static files); 0: none. */
+  offloadThreads: number;
   /** Seconds a worker may take to finish its request at shutdown before it is killed. */
   shutdownMercySec: number;
 }
@@ -59,6 +65,20 @@ export function renderUwsgiIni(o: UwsgiIniOptions): string {
     'need-app = true',
     'single-interpreter = true',
     `processes = ${o.processes}`,
+    // threads > 1 implies enable-threads (the GIL is released between requests).
+    ...(o.threads > 1 ? [`threads = ${o.threads}`] : []),
+    // Cheaper mode: start with the fewest; every cheaper-overload seconds the master adds a
+    // worker when all are busy and removes one when some have been idle that long.
+    ...(o.cheaper !== undefined && o.cheaper < o.processes
+      ? [
+          'cheaper-algo = spare',
+          `cheaper = ${o.cheaper}`,
+          `cheaper-initial = ${o.cheaper}`,
+          'cheaper-step = 1',
+          'cheaper-overload = 3',
+        ]
+      : []),
+    ...(o.offloadThreads > 0 ? [`offload-threads = ${o.offloadThreads}`] : []),
     // Without die-on-term, SIGTERM makes uwsgi reload instead of exit.
     'die-on-term = true',
     // ...and die-on-term alone kills workers mid-request; this lets them finish it first.

@@ -52,6 +52,9 @@ export function createUwsgi(ctx: ServiceContext): Service {
         callable: wsgiCallable(source),
         urlRoot: settings.web.urlRoot,
         processes: settings.web.processes,
+        threads: settings.web.threads,
+        cheaper: settings.web.cheaper,
+        offloadThreads: settings.web.offloadThreads,
         shutdownMercySec: SHUTDOWN_MERCY_SEC,
       });
       await writeFileAtomic(iniFile, ini, { mode: 0o644 });

@@ -147,6 +147,19 @@ describe('loadSettings', () => {
     ]);
   });
 
+  test('uwsgi: cheaper mode needs fewer processes than UWSGIPROCESSES; threads are bounded', () => {
+    expect(problemsOf({ UWSGIPROCESSES: '4', UWSGICHEAPER: '4' })).toEqual([
+      expect.stringMatching(/^UWSGICHEAPER: expected fewer than UWSGIPROCESSES \(4\)/),
+    ]);
+    expect(problemsOf({ UWSGITHREADS: '0' })).toEqual([expect.stringMatching(/^UWSGITHREADS: /)]);
+    expect(load({ UWSGIPROCESSES: '4', UWSGICHEAPER: '1', UWSGITHREADS: '2' }).web).toMatchObject({
+      processes: 4,
+      cheaper: 1,
+      threads: 2,
+      offloadThreads: 1,
+    });
+  });
+
   test('ports, paths, URLs and cron expressions are validated', () => {
     const problems = problemsOf({
       REDISPORT: '70000',

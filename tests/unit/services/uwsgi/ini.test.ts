@@ -6,6 +6,8 @@ const options = {
   callable: 'app',
   urlRoot: '/',
   processes: 3,
+  threads: 1,
+  offloadThreads: 1,
   shutdownMercySec: 10,
 };
 
@@ -57,3 +59,26 @@ test.each(['/a%d/app.py', '/a$(HOME)/app.py', '/a\n/app.py', '/a@(x)/app.py'])(
     );
   },
 );
+
+test('one thread and no cheaper: fixed processes, no threads line, one offload thread', () => {
+  const ini = renderUwsgiIni(options).split('\n');
+  expect(ini).toContain('processes = 3');
+  expect(ini).toContain('offload-threads = 1');
+  expect(ini.some((l) => l.startsWith('threads') || l.startsWith('cheaper'))).toBe(false);
+});
+
+test('threads, cheaper mode (spare: at least `cheaper`, up to `processes`) and no offload', () => {
+  const ini = renderUwsgiIni({ ...options, processes: 4, threads: 2, cheaper: 1, offloadThreads: 0 }).split('\n');
+  expect(ini).toEqual(
+    expect.arrayContaining([
+      'processes = 4',
+      'threads = 2',
+      'cheaper-algo = spare',
+      'cheaper = 1',
+      'cheaper-initial = 1',
+      'cheaper-step = 1',
+      'cheaper-overload = 3',
+    ]),
+  );
+  expect(ini.some((l) => l.startsWith('offload-threads'))).toBe(false);
+});
