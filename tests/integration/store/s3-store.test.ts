@@ -128,7 +128,9 @@ describe('s3 store specifics', () => {
     const text = JSON.stringify(lines()) + error!.message;
     expect(text).not.toContain('wJalrXUtnFEMIsecretKEY');
     expect(text).not.toContain('AKIAEXAMPLEKEYID');
-    expect(lines().filter((l) => l.msg && String(l.msg).startsWith('store not reachable yet'))).toHaveLength(2);
+    expect(
+      lines().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('store not reachable yet')),
+    ).toHaveLength(2);
   });
 
   test('wrong credentials fail at once (no retries) with advice about the keys', async () => {
