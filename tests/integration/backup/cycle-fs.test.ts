@@ -8,7 +8,18 @@ import { FsStore } from '../../../src/store/fs-store.js';
 import { scanGenerations } from '../../../src/generations/scan.js';
 import { memoryLogger, tempHome } from '../../helpers/env.js';
 import { runCli, type RolevisorProcess } from '../../helpers/rolevisor-process.js';
-import { boot, committed, DBPASSWORD, newCycle, read, stopOrphans, wipe, withDb, write, type Cycle } from './cycle.js';
+import {
+  boot,
+  committed,
+  DBPASSWORD,
+  newCycle,
+  read,
+  stopOrphans,
+  wipe,
+  withDb,
+  write,
+  type Cycle,
+} from '../../helpers/backup-cycle.js';
 
 describe('backup and restore through rolevisor run — local store', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;

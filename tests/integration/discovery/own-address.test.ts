@@ -5,7 +5,14 @@ import type { NetworkInterfaceInfo } from 'node:os';
 import { hostname, networkInterfaces } from 'node:os';
 import { detectOwnAddress } from '../../../src/discovery/own-address.js';
 import { memoryLogger, testSettings } from '../../helpers/env.js';
-import { awsvpcNetworks, ecsHandler, hanging, imdsV2Handler, serve, type FakeServer } from './metadata-servers.js';
+import {
+  awsvpcNetworks,
+  ecsHandler,
+  hanging,
+  imdsV2Handler,
+  serve,
+  type FakeServer,
+} from '../../helpers/metadata-servers.js';
 
 const servers: FakeServer[] = [];
 afterEach(async () => {

@@ -13,8 +13,8 @@ import { beginGeneration } from '../../../src/generations/writer.js';
 import { manifestKey, serializeManifest, type Manifest } from '../../../src/generations/manifest.js';
 import type { Store } from '../../../src/store/store.js';
 import { memoryLogger, tempHome } from '../../helpers/env.js';
-import { startS3rver, type S3rverHandle } from '../store/s3rver-server.js';
-import { randomSource, sha256Of } from '../store/store-contract.js';
+import { startS3rver, type S3rverHandle } from '../../helpers/s3rver.js';
+import { randomSource, sha256Of } from '../../helpers/store-contract.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;

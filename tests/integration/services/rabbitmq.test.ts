@@ -14,7 +14,7 @@ import type { ServiceContext } from '../../../src/services/types.js';
 import { lookupUser } from '../../../src/util/identity.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';
 import { startService, type Running } from '../../helpers/start-service.js';
-import { isRunning, processTree } from './fixtures/process-tree.js';
+import { isRunning, processTree } from '../../helpers/process-tree.js';
 
 /** The process and everything below it (beam's erl_child_setup, inet_gethost...). */
 function ownAddress(): string | undefined {

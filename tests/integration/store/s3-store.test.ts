@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { S3Store } from '../../../src/store/s3-store.js';
 import { freePort, memoryLogger } from '../../helpers/env.js';
-import { startS3rver, type S3rverHandle } from './s3rver-server.js';
-import { describeStoreContract } from './store-contract.js';
+import { startS3rver, type S3rverHandle } from '../../helpers/s3rver.js';
+import { describeStoreContract } from '../../helpers/store-contract.js';
 
 let server: S3rverHandle;
 let bucketCount = 0;
