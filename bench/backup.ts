@@ -21,7 +21,7 @@ import { S3Store } from '../src/store/s3-store.js';
 import { lookupUser } from '../src/util/identity.js';
 import { freePort, tempHome } from '../tests/helpers/env.js';
 import { RolevisorProcess } from '../tests/helpers/rolevisor-process.js';
-import { startS3rver, type S3rverHandle } from '../tests/integration/store/s3rver-server.js';
+import { startS3rver, type S3rverHandle } from '../tests/helpers/s3rver.js';
 
 const MIB = 1024 * 1024;
 
