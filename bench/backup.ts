@@ -15,13 +15,13 @@ import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { createLogger } from '../src/log.js';
-import { backendEnv } from '../src/services/backend-env.js';
+import { backendEnv } from '../src/services/shared/backend-env.js';
 import { postgresBinaries } from '../src/services/postgres/binaries.js';
 import { S3Store } from '../src/store/s3-store.js';
 import { lookupUser } from '../src/util/identity.js';
 import { freePort, tempHome } from '../tests/helpers/env.js';
 import { RolevisorProcess } from '../tests/helpers/rolevisor-process.js';
-import { startS3rver, type S3rverHandle } from '../tests/integration/store/s3rver-server.js';
+import { startS3rver, type S3rverHandle } from '../tests/helpers/s3rver.js';
 
 const MIB = 1024 * 1024;
 
@@ -92,9 +92,9 @@ export async function loadPostgres(port: number, bin: string, password: string, 
     stdin: 'pipe',
   });
   for (const batch of rowBatches(dataBytes)) {
-    if (!copy.stdin!.write(batch)) await new Promise((resolve) => copy.stdin!.once('drain', resolve));
+    if (!copy.stdin.write(batch)) await new Promise((resolve) => copy.stdin.once('drain', resolve));
   }
-  copy.stdin!.end();
+  copy.stdin.end();
   await copy;
   await psql('CREATE INDEX docs_title ON docs (title)');
   await psql('VACUUM ANALYZE docs');
@@ -173,7 +173,7 @@ export async function runBackupBench(options: BenchOptions): Promise<BenchResult
 
     say(`loading ${options.dataMiB} MiB of random text rows and ${options.redisKeys} Redis keys…`);
     started = now();
-    await loadPostgres(ports.db, bin, env.DBPASSWORD!, options.dataMiB * MIB);
+    await loadPostgres(ports.db, bin, env.DBPASSWORD, options.dataMiB * MIB);
     await loadRedis(ports.redis, options.redisKeys);
     const loadSeconds = seconds(started);
     const databaseBytes = Number(
@@ -341,7 +341,7 @@ export async function runBackupBench(options: BenchOptions): Promise<BenchResult
             PGPORT: String(ports.db),
             PGUSER: 'docassemble',
             PGDATABASE: 'docassemble',
-            PGPASSWORD: env.DBPASSWORD!,
+            PGPASSWORD: env.DBPASSWORD,
           }),
           extendEnv: false,
         })

@@ -10,7 +10,7 @@ import { FsStore } from '../src/store/fs-store.js';
 import { S3Store } from '../src/store/s3-store.js';
 import type { Store } from '../src/store/store.js';
 import { tempHome } from '../tests/helpers/env.js';
-import { startS3rver } from '../tests/integration/store/s3rver-server.js';
+import { startS3rver } from '../tests/helpers/s3rver.js';
 
 const MIB = 1024 * 1024;
 const sizeMiB = Number(process.argv[2] ?? 200);
@@ -21,7 +21,7 @@ function source(): { stream: Readable; sha256: () => string } {
   const hash = createHash('sha256');
   async function* chunks() {
     for (let i = 0; i < sizeMiB; i += 1) {
-      const block = blocks[(i * 7) % blocks.length]!;
+      const block = blocks[(i * 7) % blocks.length];
       hash.update(block);
       yield block;
     }

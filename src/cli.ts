@@ -146,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
     case 'run': {
       const code = await runContainer({ settings, catalog });
       // Clients and timers of finished services must not keep a stopped container alive.
-      process.exit(code);
+      return process.exit(code);
     }
     case 'check':
       return checkCommand(settings, catalog, process.stdout);

@@ -219,7 +219,7 @@ export class StateLifecycle {
     const { log } = this.#options;
     try {
       const generation = await engine.restore({ store: this.store, candidates, ctx, log });
-      await recordRestored(ctx.paths.data, generation, { considered: candidates[0]!.id });
+      await recordRestored(ctx.paths.data, generation, { considered: candidates[0].id });
       await clearRestoring(ctx.paths.data);
       held.state = 'restored';
       held.restored = generation;

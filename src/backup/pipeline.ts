@@ -98,7 +98,7 @@ export function startPipeline(steps: Step[], options: PipelineOptions = {}): Pip
   };
 
   if (options.input) {
-    pipeline(options.input, children[0]!.stdin!, (error) => {
+    pipeline(options.input, children[0].stdin!, (error) => {
       if (!error) return;
       // After we killed the steps (an abort, a consumer gone), an EPIPE here is our doing, not a cause.
       if (killedByUs.size === 0) inputError ??= error;
@@ -106,9 +106,9 @@ export function startPipeline(steps: Step[], options: PipelineOptions = {}): Pip
     });
   }
   for (let index = 0; index < steps.length - 1; index += 1) {
-    const from = children[index]!.stdout!;
-    const to = children[index + 1]!.stdin!;
-    const meter = steps[index]!.meter;
+    const from = children[index].stdout!;
+    const to = children[index + 1].stdin!;
+    const meter = steps[index].meter;
     const onError = (error: NodeJS.ErrnoException | null) => {
       if (!error) return;
       if (killedByUs.size === 0) pipeError ??= error;
@@ -120,7 +120,7 @@ export function startPipeline(steps: Step[], options: PipelineOptions = {}): Pip
 
   const onAbort = () => {
     const reason: unknown = options.signal?.reason;
-    abortError ??= reason instanceof Error ? reason : new Error(String(reason ?? 'aborted'));
+    abortError ??= reason instanceof Error ? reason : new Error(typeof reason === 'string' ? reason : 'aborted');
     killAll();
   };
   if (options.signal?.aborted) onAbort();
@@ -133,7 +133,7 @@ export function startPipeline(steps: Step[], options: PipelineOptions = {}): Pip
     if (abortError) throw abortError;
     results.forEach((result, index) => {
       if (killedByUs.has(index) || result.exitCode === 0) return;
-      throw new Error(describeExit(steps[index]!, result.exitCode, result.signal, String(result.stderr ?? '')));
+      throw new Error(describeExit(steps[index], result.exitCode, result.signal, String(result.stderr ?? '')));
     });
     if (inputError) throw inputError;
     if (pipeError)
@@ -149,7 +149,7 @@ export function startPipeline(steps: Step[], options: PipelineOptions = {}): Pip
   done.catch(() => undefined);
 
   if (!wantOutput) return { output: undefined, done };
-  const last = children[steps.length - 1]!.stdout!;
+  const last = children[steps.length - 1].stdout!;
   const gate = new ExitGate(done);
   pipeline(last, gate, (error) => {
     // The consumer went away (a failed upload): stop the programs rather than leave them blocked.

@@ -63,10 +63,10 @@ export function formatGenerations(rows: GenerationRow[], incomplete: number, bro
       r.verified ? `${r.check} ok` : `DAMAGED (${r.check})`,
     ]);
   }
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
   const lines = table.map((row) =>
     row
-      .map((c, i) => c.padEnd(widths[i]!))
+      .map((c, i) => c.padEnd(widths[i]))
       .join('  ')
       .trimEnd(),
   );

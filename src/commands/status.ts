@@ -29,10 +29,10 @@ export function formatStatus(snapshot: StatusSnapshot, now = Date.now()): string
       lastExit,
     ]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const table = rows.map((r) =>
     r
-      .map((c, i) => c.padEnd(widths[i]!))
+      .map((c, i) => c.padEnd(widths[i]))
       .join('  ')
       .trimEnd(),
   );

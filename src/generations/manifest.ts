@@ -89,7 +89,7 @@ export function parseManifest(text: string, id: string): Manifest {
     const issue = result.error.issues[0];
     return fail(`${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'unexpected shape'}`);
   }
-  const manifest = result.data as Manifest;
+  const manifest = result.data;
   if (manifest.id !== id) fail(`it names generation ${manifest.id}`);
   const seen = new Set<string>();
   for (const part of manifest.parts) {

@@ -48,12 +48,12 @@ export class BoundedLineQueue {
     const parts: Buffer[] = [];
     let size = 0;
     while (this.length > 0) {
-      const next = this.items[this.head] as Buffer;
+      const next = this.items[this.head];
       if (parts.length > 0 && size + next.length > maxBytes) break;
       parts.push(this.shift() as Buffer);
       size += next.length;
     }
-    return { data: parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size), lines: parts.length };
+    return { data: parts.length === 1 ? parts[0] : Buffer.concat(parts, size), lines: parts.length };
   }
 
   /** Returns the lines dropped since the last call, and resets that count. */

@@ -26,7 +26,7 @@ function field<T>(expected: string, parse: (raw: string) => T | undefined, fallb
       }
       return value;
     });
-  return { schema: schema as unknown as z.ZodType<T, string | undefined>, expected };
+  return { schema: schema, expected };
 }
 
 export function bool(defaultValue: boolean): Field<boolean> {

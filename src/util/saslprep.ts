@@ -6,12 +6,15 @@
 /** C.1.2: non-ASCII space characters, mapped to U+0020. */
 const NON_ASCII_SPACE = /[\u00A0\u1680\u2000-\u200B\u202F\u205F\u3000]/g;
 /** B.1: characters commonly mapped to nothing. */
+// The RFC's table lists combining marks and variation selectors as single code points, on purpose.
+// eslint-disable-next-line no-misleading-character-class
 const MAPPED_TO_NOTHING = /[\u00AD\u034F\u1806\u180B-\u180D\u200B-\u200D\u2060\uFE00-\uFE0F\uFEFF]/g;
 /**
  * Prohibited after mapping (C.1.2, C.2, C.3, C.4, C.5, C.6, C.7, C.8, C.9), plus code points
  * unassigned in the running Unicode version (an approximation of table A.1).
  */
 const PROHIBITED = new RegExp(
+  // eslint-disable-next-line no-misleading-character-class -- the joiners (U+200C, U+200D) are listed one by one, as in the RFC
   [
     '[\\u00A0\\u1680\\u2000-\\u200B\\u202F\\u205F\\u3000]', // C.1.2
     '\\p{Cc}', // C.2.1, C.2.2 control characters
@@ -28,7 +31,7 @@ const PROHIBITED = new RegExp(
   'u',
 );
 
-const isAscii = (text: string): boolean => /^[\x00-\x7F]*$/.test(text);
+const isAscii = (text: string): boolean => [...text].every((c) => c.charCodeAt(0) < 0x80);
 
 /** The text PostgreSQL feeds to PBKDF2 for `password`. */
 export function saslprep(password: string): string {

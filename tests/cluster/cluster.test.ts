@@ -37,11 +37,11 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
   const expected: AppState = { visits: 0, cache_hits: 0, jobs_done: 0 };
   const timings: string[] = [];
 
-  const address = (host: string) => network.hosts[host]!.address;
+  const address = (host: string) => network.hosts[host].address;
 
   /** `backend2` is the backend's next task on another address (its disk: the backend's, wiped). */
   const isBackend = (host: string) => host === 'backend' || host === 'backend2';
-  const homeOf = (host: string) => homes[isBackend(host) ? 'backend' : host]!.dir;
+  const homeOf = (host: string) => homes[isBackend(host) ? 'backend' : host].dir;
 
   function start(host: string): HostProcess {
     const env: Record<string, string> = isBackend(host)
@@ -62,7 +62,7 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
           DISCOVERYTIMEOUT: String(DISCOVERYTIMEOUT),
           ...store.env,
         };
-    const rv = new HostProcess(network.hosts[host]!, env);
+    const rv = new HostProcess(network.hosts[host], env);
     current[host] = rv;
     return rv;
   }
@@ -109,7 +109,7 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
   }
 
   async function wipeBackendDisk(): Promise<void> {
-    const home = homes.backend!.dir;
+    const home = homes.backend.dir;
     for (const entry of await readdir(home)) await rm(join(home, entry), { recursive: true, force: true });
   }
 
@@ -139,7 +139,7 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
         group.map((host) =>
           current[host]?.running
             ? current[host].stop('SIGTERM', (STOPTIMEOUT + 10) * 1000).catch(() => undefined)
-            : undefined,
+            : Promise.resolve(),
         ),
       );
     }
@@ -231,9 +231,9 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
       expect(await Promise.all(APPS.map(state))).toEqual([expected, expected]);
 
       timings.push(
-        `cycle ${cycle}${wipe ? ' (backend disk wiped)' : ''}: total ${seconds(Date.now() - t.start!)} — ` +
-          `work ${seconds(t.work! - t.start!)}, apps down ${seconds(t.appsDown! - t.work!)}, backend down+backup ${seconds(t.backendDown! - t.appsDown!)}, ` +
-          `backend up+restore ${seconds(t.backendUp! - t.backendDown!)}, apps up ${seconds(t.appsUp! - t.backendUp!)}`,
+        `cycle ${cycle}${wipe ? ' (backend disk wiped)' : ''}: total ${seconds(Date.now() - t.start)} — ` +
+          `work ${seconds(t.work - t.start)}, apps down ${seconds(t.appsDown - t.work)}, backend down+backup ${seconds(t.backendDown - t.appsDown)}, ` +
+          `backend up+restore ${seconds(t.backendUp - t.backendDown)}, apps up ${seconds(t.appsUp - t.backendUp)}`,
       );
     },
     BACKEND_BOOT_MS + 2 * APP_BOOT_MS + 60_000,
@@ -254,7 +254,7 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
         // The services that use the backend restart with the rewritten config.yml.
         for (const service of ['uwsgi', 'celery']) {
           await app.waitFor(
-            (l) => app.lines.indexOf(l) >= from[i]! && l.service === service && / is ready$/.test(l.msg),
+            (l) => app.lines.indexOf(l) >= from[i] && l.service === service && / is ready$/.test(l.msg),
             120_000,
             `${service} ready again`,
           );
@@ -274,7 +274,7 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
       // Log forwarding followed the log server too: the new backend's log role (on the wiped
       // disk, so written since the move) holds the app hosts' Celery lines.
       const celeryLogs = async () => {
-        const logDir = join(homes.backend!.dir, 'log');
+        const logDir = join(homes.backend.dir, 'log');
         const hosts = await readdir(logDir).catch(() => [] as string[]);
         const found = await Promise.all(
           hosts.map((h) =>
@@ -290,7 +290,7 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
       while (!(await celeryLogs()) && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
       expect(await celeryLogs()).toBe(true);
       // One file per program of the app hosts, and nothing else (no file named after a field of a line).
-      const logDir = join(homes.backend!.dir, 'log');
+      const logDir = join(homes.backend.dir, 'log');
       for (const h of await readdir(logDir)) {
         for (const file of await readdir(join(logDir, h)))
           expect(['rolevisor.log', 'nginx.log', 'uwsgi.log', 'celery.log']).toContain(file);

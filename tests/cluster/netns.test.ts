@@ -28,11 +28,11 @@ describe('cluster plumbing: one backend host in a network namespace', () => {
 
   beforeAll(async () => {
     network = await createNetwork(['backend']);
-    address = network.hosts.backend!.address;
+    address = network.hosts.backend.address;
     store = await startClusterStore(network.gateway);
     home = await tempHome('rolevisor-cluster-');
     network.guard({ pids: [store.child.pid!], dirs: [store.dir, home.dir] });
-    backend = new HostProcess(network.hosts.backend!, {
+    backend = new HostProcess(network.hosts.backend, {
       CONTAINERROLE: 'sql:redis:rabbitmq:log',
       ROLEVISOR_HOME: home.dir,
       ADVERTISEADDRESS: address,
@@ -75,7 +75,7 @@ describe('cluster plumbing: one backend host in a network namespace', () => {
     });
     await client.connect();
     const { rows } = await client.query<{ addr: string }>('SELECT host(inet_server_addr()) AS addr');
-    expect(rows[0]!.addr).toBe(address);
+    expect(rows[0].addr).toBe(address);
     await client.end();
 
     const redis = new Redis({
@@ -92,7 +92,7 @@ describe('cluster plumbing: one backend host in a network namespace', () => {
 
   test('rolevisor and every service it started run inside the namespace', async () => {
     const inNs = new Set(
-      (await execa('ip', ['netns', 'pids', network.hosts.backend!.netns], { env: BASE_ENV, extendEnv: false })).stdout
+      (await execa('ip', ['netns', 'pids', network.hosts.backend.netns], { env: BASE_ENV, extendEnv: false })).stdout
         .split('\n')
         .map(Number),
     );
@@ -135,7 +135,7 @@ describe('cluster plumbing: one backend host in a network namespace', () => {
         stderr: 'inherit',
       });
       const first = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout! }).once('line', resolve);
+        createInterface({ input: child.stdout }).once('line', resolve);
         void child.then((r) => reject(new Error(`the fixture exited early (${r.exitCode ?? r.signal})`)));
       });
       const made = JSON.parse(first) as { pid: number; sleeper: number; dir: string; netnses: string[] };

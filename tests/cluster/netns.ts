@@ -82,7 +82,7 @@ async function startJanitor(netnses: string[], links: string[]): Promise<Janitor
       child.kill('SIGKILL');
       reject(new Error('the cluster janitor did not start within 20 s'));
     }, 20_000);
-    createInterface({ input: child.stdout! }).once('line', () => {
+    createInterface({ input: child.stdout }).once('line', () => {
       clearTimeout(timer);
       resolve();
     });
@@ -93,10 +93,10 @@ async function startJanitor(netnses: string[], links: string[]): Promise<Janitor
   });
   return {
     send: (resources) => {
-      child.stdin!.write(`${JSON.stringify(resources)}\n`);
+      child.stdin.write(`${JSON.stringify(resources)}\n`);
     },
     finish: async () => {
-      child.stdin!.end();
+      child.stdin.end();
       const timeout = new Promise<'timeout'>((resolve) => {
         const t = setTimeout(() => resolve('timeout'), 60_000);
         void child.then(() => clearTimeout(t));

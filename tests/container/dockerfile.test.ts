@@ -31,7 +31,7 @@ const BASE = 'node:22-bookworm-slim';
 describe('the stages', () => {
   test(`two stages on ${BASE}: the build stage compiles, the runtime stage takes only dist/ from it`, () => {
     expect(image.stages.map((s) => s.from)).toEqual([BASE, BASE]);
-    const build = image.stages[0]!;
+    const build = image.stages[0];
     expect(build.name).toBe('build');
     expect(runs(build)).toEqual(['npm ci --no-audit --no-fund --loglevel=error', 'npm run build']);
     expect(pkg.scripts.build).toMatch(/^tsc /);
@@ -130,7 +130,7 @@ describe('how the container runs', () => {
     // The check's own deadline is shorter than Docker's, so it fails rather than hangs.
     const seconds = (v: string | undefined) => Number(/^(\d+)s$/.exec(v ?? '')?.[1]);
     expect(seconds(check.flags.timeout) * 1000).toBeGreaterThan(
-      Number(/AbortSignal\.timeout\((\d+)\)/.exec(argv[2]!)?.[1]),
+      Number(/AbortSignal\.timeout\((\d+)\)/.exec(argv[2])?.[1]),
     );
     expect(seconds(check.flags.interval)).toBeGreaterThanOrEqual(5);
     expect(seconds(check.flags['start-period'])).toBeGreaterThanOrEqual(60);

@@ -26,24 +26,24 @@ export function parseDockerfile(text: string): Instruction[] {
   const instructions: Instruction[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const first = lines[i]!.trim();
+    const first = lines[i].trim();
     if (first === '' || first.startsWith('#')) continue;
     const start = i + 1;
     let joined = first;
     while (joined.endsWith('\\') && i + 1 < lines.length) {
       joined = joined.slice(0, -1).trimEnd();
-      let next = lines[++i]!.trim();
-      while (next.startsWith('#') && i + 1 < lines.length) next = lines[++i]!.trim();
+      let next = lines[++i].trim();
+      while (next.startsWith('#') && i + 1 < lines.length) next = lines[++i].trim();
       joined = `${joined} ${next}`;
     }
     const match = /^(\S+)\s*(.*)$/.exec(joined)!;
-    let rest = match[2]!;
+    let rest = match[2];
     const flags: Record<string, string> = {};
     for (let flag = /^--([a-z-]+)=(\S+)\s*/.exec(rest); flag; flag = /^--([a-z-]+)=(\S+)\s*/.exec(rest)) {
-      flags[flag[1]!] = flag[2]!;
+      flags[flag[1]] = flag[2]!;
       rest = rest.slice(flag[0].length);
     }
-    instructions.push({ keyword: match[1]!.toUpperCase(), flags, rest: rest.trim(), line: start });
+    instructions.push({ keyword: match[1].toUpperCase(), flags, rest: rest.trim(), line: start });
   }
   return instructions;
 }
@@ -53,7 +53,7 @@ export function stagesOf(instructions: Instruction[]): Stage[] {
   for (const instruction of instructions) {
     if (instruction.keyword === 'FROM') {
       const [from, as, name] = instruction.rest.split(/\s+/);
-      stages.push({ from: from!, name: as?.toUpperCase() === 'AS' ? name : undefined, instructions: [] });
+      stages.push({ from: from, name: as?.toUpperCase() === 'AS' ? name : undefined, instructions: [] });
     } else if (stages.length > 0) {
       stages.at(-1)!.instructions.push(instruction);
     }
@@ -66,7 +66,7 @@ export function execForm(text: string): string[] {
   const value: unknown = JSON.parse(text);
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
     throw new Error(`not a JSON array of strings: ${text}`);
-  return value as string[];
+  return value;
 }
 
 /** KEY=VALUE pairs as LABEL and ENV take them (double-quoted values may hold spaces). */
@@ -78,7 +78,7 @@ export function keyValues(text: string): Record<string, string> {
     pattern.lastIndex = at;
     const match = pattern.exec(text);
     if (!match) throw new Error(`cannot read KEY=VALUE pairs at "${text.slice(at, at + 30)}"`);
-    pairs[match[1]!] = match[3] !== undefined ? match[3].replace(/\\(.)/g, '$1') : match[2]!;
+    pairs[match[1]] = match[3] !== undefined ? match[3].replace(/\\(.)/g, '$1') : match[2];
     at = pattern.lastIndex;
   }
   return pairs;

@@ -61,7 +61,7 @@ async function buildStage(image: Image, out: string): Promise<(stage: string, pa
     throw new Error('the build stage does not run `npm run build`');
   const workdir = build.instructions.filter((x) => x.keyword === 'WORKDIR').at(-1)!.rest;
   const pkg = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const [tool, ...args] = pkg.scripts.build!.split(' ');
+  const [tool, ...args] = pkg.scripts.build.split(' ');
   if (tool !== 'tsc')
     throw new Error(`the build script is "${pkg.scripts.build}"; this layout knows how to replay tsc only`);
   await run(
@@ -94,10 +94,10 @@ async function replay(
     } else if (words.join(' ') === 'rm -rf /root/.npm') {
       // Image size only; the machine's cache stays.
     } else if (words[0] === 'chmod' && words.length === 3) {
-      await chmod(layout.translate(words[2]!), parseInt(words[1]!, 8));
+      await chmod(layout.translate(words[2]), parseInt(words[1], 8));
     } else if (words[0] === 'ln' && words[1] === '-s' && words.length === 4) {
-      const link = layout.translate(words[3]!);
-      await symlink(relative(dirname(link), layout.translate(words[2]!)), link);
+      const link = layout.translate(words[3]);
+      await symlink(relative(dirname(link), layout.translate(words[2])), link);
     } else {
       throw new Error(`Dockerfile line ${step.line}: teach tests/container/layout.ts to replay "${command.trim()}"`);
     }

@@ -303,7 +303,7 @@ describe("the image's entrypoint as PID 1 (unshare --pid, tini, rolevisor run)",
     // obstacle, and PostgreSQL recovers what was committed.
     const again = await boot();
     const rows = await query<{ n: string }>('SELECT count(*) AS n FROM filler');
-    expect(Number(rows[0]!.n)).toBe(FILLER_ROWS);
+    expect(Number(rows[0].n)).toBe(FILLER_ROWS);
     const generationsBefore = (await generations()).complete.map((g) => g.id);
     again.signal('SIGTERM');
     expect((await again.exited).exitCode).toBe(0);

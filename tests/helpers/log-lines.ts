@@ -75,7 +75,9 @@ export abstract class LogLineCollector {
 
   tail(n = 40): string {
     return [
-      ...this.lines.slice(-n).map((l) => `${l.level} ${l.service ?? l.component ?? ''} ${l.msg}`),
+      ...this.lines
+        .slice(-n)
+        .map((l) => `${l.level} ${l.service ?? (typeof l.component === 'string' ? l.component : '')} ${l.msg}`),
       ...this.stderr.slice(-10),
     ].join('\n');
   }

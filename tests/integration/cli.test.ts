@@ -134,7 +134,7 @@ describe('rolevisor CLI', () => {
       DAHOSTNAME: 'shop.example',
     });
     expect(result.exitCode).toBe(0);
-    const config = yaml.load(result.stdout) as Record<string, any>;
+    const config = yaml.load(result.stdout) as { db: { name: string }; 'external hostname': string };
     expect(config.db.name).toBe('shop');
     expect(config['external hostname']).toBe('shop.example');
   });

@@ -50,7 +50,7 @@ describe('log forwarding between hosts', () => {
     const rabbit = `amqp://app:mq-pw-123@127.0.0.1:${p.RABBITMQPORT}//`;
     const backend = start({
       CONTAINERROLE: 'sql:redis:rabbitmq',
-      ROLEVISOR_HOME: homes[0]!.dir,
+      ROLEVISOR_HOME: homes[0].dir,
       DBPASSWORD: 'db-pw-123',
       RABBITMQ: rabbit,
       DBPORT: String(p.DBPORT),
@@ -60,7 +60,7 @@ describe('log forwarding between hosts', () => {
       EPMDPORT: String(p.EPMDPORT),
       STATUSPORT: String(p.S1),
     });
-    logHome = homes[1]!.dir;
+    logHome = homes[1].dir;
     logEnv = {
       CONTAINERROLE: 'log',
       ROLEVISOR_HOME: logHome,
@@ -72,7 +72,7 @@ describe('log forwarding between hosts', () => {
     await Promise.all([backend.ready(), log.ready()]);
     app = start({
       CONTAINERROLE: 'web:celery',
-      ROLEVISOR_HOME: homes[2]!.dir,
+      ROLEVISOR_HOME: homes[2].dir,
       SERVERHOSTNAME: 'app-host',
       PORT: String(p.PORT),
       STATUSPORT: String(p.S3),
@@ -103,7 +103,7 @@ describe('log forwarding between hosts', () => {
   });
 
   test('with the log host down the app keeps serving; the lines arrive when it returns', async () => {
-    const logHost = processes[1]!;
+    const logHost = processes[1];
     expect((await logHost.stop('SIGTERM')).exitCode).toBe(0);
     const visit = await fetch(`http://127.0.0.1:${p.PORT}/api/visit`, { method: 'POST' });
     expect(visit.status).toBe(200);

@@ -37,8 +37,8 @@ describe('rolevisor run — all roles on one host', () => {
   test('a visit through nginx is counted in Postgres and Redis; a job is done by the worker', async () => {
     const before = (await (await fetch(`${base}/api/state`)).json()) as Record<string, number>;
     const after = await post('/api/visit');
-    expect(after.visits).toBe(before.visits! + 1);
-    expect(after.cache_hits).toBe(before.cache_hits! + 1);
+    expect(after.visits).toBe(before.visits + 1);
+    expect(after.cache_hits).toBe(before.cache_hits + 1);
     const job = await post('/api/job');
     expect(typeof job.task_id).toBe('string');
     const deadline = Date.now() + 30_000;

@@ -1,6 +1,7 @@
 // epmd's NAMES_REQ over TCP (Erlang distribution protocol): two length bytes, then 110 ('n').
 // epmd answers with its own port (4 bytes, big-endian) and one line per registered node,
 // "name <node> at port <port>", then closes.
+import { errorMessage } from '../../errors.js';
 import { connect } from 'node:net';
 
 export interface EpmdNames {
@@ -19,7 +20,7 @@ export function parseNamesReply(reply: Buffer): EpmdNames {
     .split('\n')
     .flatMap((line) => {
       const match = /^name (\S+) at port (\d+)$/.exec(line.trim());
-      return match ? [{ name: match[1] as string, port: Number(match[2]) }] : [];
+      return match ? [{ name: match[1], port: Number(match[2]) }] : [];
     });
   return { epmdPort: reply.readUInt32BE(0), nodes };
 }
@@ -42,7 +43,7 @@ export function epmdNames(host: string, port: number, signal: AbortSignal): Prom
       try {
         resolve(parseNamesReply(Buffer.concat(chunks)));
       } catch (error) {
-        reject(error);
+        reject(error instanceof Error ? error : new Error(errorMessage(error)));
       }
     });
   });

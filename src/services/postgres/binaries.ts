@@ -44,7 +44,7 @@ export function postgresBinaries(wanted: number | undefined, root = POSTGRES_LIB
       `no PostgreSQL found under ${root}; install the Debian package "postgresql" (scripts/bootstrap.sh does)`,
     );
   }
-  const major = wanted ?? (majors[0] as number);
+  const major = wanted ?? majors[0];
   if (!majors.includes(major)) {
     throw new RolevisorError(
       'RV_PREPARE_FAILED',

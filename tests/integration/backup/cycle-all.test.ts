@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { freePortSettings, tempHome } from '../../helpers/env.js';
 import { leftovers } from '../../helpers/processes.js';
 import { RolevisorProcess, runCli } from '../../helpers/rolevisor-process.js';
-import { startS3rver, type S3rverHandle } from '../store/s3rver-server.js';
-import { committed } from './cycle.js';
+import { startS3rver, type S3rverHandle } from '../../helpers/s3rver.js';
+import { committed } from '../../helpers/backup-cycle.js';
 
 interface AppState {
   visits: number;

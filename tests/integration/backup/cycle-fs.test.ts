@@ -8,7 +8,18 @@ import { FsStore } from '../../../src/store/fs-store.js';
 import { scanGenerations } from '../../../src/generations/scan.js';
 import { memoryLogger, tempHome } from '../../helpers/env.js';
 import { runCli, type RolevisorProcess } from '../../helpers/rolevisor-process.js';
-import { boot, committed, DBPASSWORD, newCycle, read, stopOrphans, wipe, withDb, write, type Cycle } from './cycle.js';
+import {
+  boot,
+  committed,
+  DBPASSWORD,
+  newCycle,
+  read,
+  stopOrphans,
+  wipe,
+  withDb,
+  write,
+  type Cycle,
+} from '../../helpers/backup-cycle.js';
 
 describe('backup and restore through rolevisor run — local store', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;
@@ -73,7 +84,7 @@ describe('backup and restore through rolevisor run — local store', () => {
     expect(backup.exitCode).toBe(0);
     const match = /^generation (\S+): [\d.]+ \S+ in [\d.]+ s$/.exec(backup.stdout.trim());
     expect(match).not.toBeNull();
-    generations.push(match![1]!);
+    generations.push(match![1]);
 
     const table = await runCli(['generations'], cycle.env);
     expect(table.exitCode).toBe(0);
@@ -83,7 +94,7 @@ describe('backup and restore through rolevisor run — local store', () => {
       generations: { id: string; parts: { name: string }[] }[];
     };
     expect(json.generations.map((g) => g.id)).toEqual([generations[1], generations[0]]);
-    expect(json.generations[0]!.parts.map((p) => p.name).sort()).toEqual([
+    expect(json.generations[0].parts.map((p) => p.name).sort()).toEqual([
       'postgres.docassemble.dump.zst',
       'redis.rdb.zst',
     ]);
@@ -172,7 +183,7 @@ describe('backup and restore through rolevisor run — local store', () => {
   });
 
   test('rolevisor restore: refuses while running or over data, restores a generation offline', async () => {
-    const running = await runCli(['restore', '--generation', generations[3]!], cycle.env);
+    const running = await runCli(['restore', '--generation', generations[3]], cycle.env);
     expect(running.exitCode).toBe(76);
     expect(running.stderr).toMatch(/RV_RESTORE_FAILED: a rolevisor instance \(pid \d+\) is running/);
     const newest = committed(await stop(), 'stop')!.generation as string;

@@ -8,8 +8,8 @@ import { S3Store } from '../../../src/store/s3-store.js';
 import { scanGenerations } from '../../../src/generations/scan.js';
 import { freePort, memoryLogger, tempHome } from '../../helpers/env.js';
 import { RolevisorProcess } from '../../helpers/rolevisor-process.js';
-import { startS3rver, type S3rverHandle } from '../store/s3rver-server.js';
-import { boot, committed, newCycle, read, stopOrphans, wipe, write, type Cycle } from './cycle.js';
+import { startS3rver, type S3rverHandle } from '../../helpers/s3rver.js';
+import { boot, committed, newCycle, read, stopOrphans, wipe, write, type Cycle } from '../../helpers/backup-cycle.js';
 
 const exists = (path: string) =>
   access(path).then(

@@ -5,7 +5,7 @@ import { FsStore } from '../../../src/store/fs-store.js';
 import { scanGenerations } from '../../../src/generations/scan.js';
 import { memoryLogger, tempHome } from '../../helpers/env.js';
 import { runCli, type RolevisorProcess } from '../../helpers/rolevisor-process.js';
-import { boot, newCycle, stopOrphans, type Cycle } from './cycle.js';
+import { boot, newCycle, stopOrphans, type Cycle } from '../../helpers/backup-cycle.js';
 
 describe('scheduled backups', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;

@@ -6,7 +6,7 @@ import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempHome } from '../../helpers/env.js';
 import { RolevisorProcess } from '../../helpers/rolevisor-process.js';
-import { boot, committed, newCycle, read, stopOrphans, write, type Cycle } from './cycle.js';
+import { boot, committed, newCycle, read, stopOrphans, write, type Cycle } from '../../helpers/backup-cycle.js';
 
 describe('a stale volume against a newer store', () => {
   let store: Awaited<ReturnType<typeof tempHome>>;

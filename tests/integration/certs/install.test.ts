@@ -9,7 +9,7 @@ import { certificatePair, ensureCertificate } from '../../../src/services/nginx/
 import { FsStore } from '../../../src/store/fs-store.js';
 import { S3Store } from '../../../src/store/s3-store.js';
 import { memoryLogger, tempHome, testSettings } from '../../helpers/env.js';
-import { startS3rver, type S3rverHandle } from '../store/s3rver-server.js';
+import { startS3rver, type S3rverHandle } from '../../helpers/s3rver.js';
 
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';

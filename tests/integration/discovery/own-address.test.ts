@@ -5,7 +5,14 @@ import type { NetworkInterfaceInfo } from 'node:os';
 import { hostname, networkInterfaces } from 'node:os';
 import { detectOwnAddress } from '../../../src/discovery/own-address.js';
 import { memoryLogger, testSettings } from '../../helpers/env.js';
-import { awsvpcNetworks, ecsHandler, hanging, imdsV2Handler, serve, type FakeServer } from './metadata-servers.js';
+import {
+  awsvpcNetworks,
+  ecsHandler,
+  hanging,
+  imdsV2Handler,
+  serve,
+  type FakeServer,
+} from '../../helpers/metadata-servers.js';
 
 const servers: FakeServer[] = [];
 afterEach(async () => {
@@ -124,8 +131,8 @@ test('EC2 IMDSv2: token PUT with its TTL header, then GET with the token', async
     'PUT /latest/api/token',
     'GET /latest/meta-data/local-ipv4',
   ]);
-  expect(Number(imds.seen[0]!.headers['x-aws-ec2-metadata-token-ttl-seconds'])).toBeGreaterThan(0);
-  expect(imds.seen[1]!.headers['x-aws-ec2-metadata-token']).toBe('tok-123');
+  expect(Number(imds.seen[0].headers['x-aws-ec2-metadata-token-ttl-seconds'])).toBeGreaterThan(0);
+  expect(imds.seen[1].headers['x-aws-ec2-metadata-token']).toBe('tok-123');
 });
 
 test('EC2: a metadata service that answers 401 (token refused) fails after the retries, then the next source', async () => {

@@ -205,7 +205,7 @@ describe('resolveEndpoints', () => {
     ]);
     const waiting = lines().filter((l) => String(l.msg).startsWith('waiting for the backend'));
     expect(waiting.length).toBeGreaterThanOrEqual(2);
-    expect(waiting[0]!.msg).toMatch(/sql: stale record .* 30\d s old/);
+    expect(waiting[0].msg).toMatch(/sql: stale record .* 30\d s old/);
   });
 
   test('an app started before the backend waits, then joins when the records appear', async () => {
@@ -295,9 +295,9 @@ describe('watchEndpoints', () => {
       expect(changes).toEqual([]);
       await publish('10.1.0.8'); // back, elsewhere
       await until(async () => changes.length > 0);
-      expect(changes[0]!.changed).toEqual(['sql', 'redis', 'rabbitmq', 'log']);
-      expect(changes[0]!.previous).toEqual(initial);
-      expect(changes[0]!.endpoints).toEqual({
+      expect(changes[0].changed).toEqual(['sql', 'redis', 'rabbitmq', 'log']);
+      expect(changes[0].previous).toEqual(initial);
+      expect(changes[0].endpoints).toEqual({
         dbHost: '10.1.0.8',
         dbPort: 5433,
         redisUrl: 'redis://10.1.0.8:6380',
@@ -332,8 +332,8 @@ describe('watchEndpoints', () => {
       await publish('10.1.0.6');
       await until(async () => seen.length > 0);
       expect(calls).toBe(2);
-      expect(seen[0]!.changed).toEqual(['redis', 'rabbitmq', 'log']);
-      expect(seen[0]!.endpoints.dbHost).toBe('db.fixed');
+      expect(seen[0].changed).toEqual(['redis', 'rabbitmq', 'log']);
+      expect(seen[0].endpoints.dbHost).toBe('db.fixed');
     } finally {
       await watcher.stop();
     }

@@ -6,7 +6,7 @@ import { startPublishing } from '../../../src/discovery/publish.js';
 import { loadRoleCatalog } from '../../../src/roles/catalog.js';
 import { S3Store } from '../../../src/store/s3-store.js';
 import { memoryLogger, testSettings } from '../../helpers/env.js';
-import { startS3rver, type S3rverHandle } from '../store/s3rver-server.js';
+import { startS3rver, type S3rverHandle } from '../../helpers/s3rver.js';
 
 let server: S3rverHandle;
 const stores: S3Store[] = [];

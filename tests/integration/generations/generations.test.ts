@@ -13,8 +13,8 @@ import { beginGeneration } from '../../../src/generations/writer.js';
 import { manifestKey, serializeManifest, type Manifest } from '../../../src/generations/manifest.js';
 import type { Store } from '../../../src/store/store.js';
 import { memoryLogger, tempHome } from '../../helpers/env.js';
-import { startS3rver, type S3rverHandle } from '../store/s3rver-server.js';
-import { randomSource, sha256Of } from '../store/store-contract.js';
+import { startS3rver, type S3rverHandle } from '../../helpers/s3rver.js';
+import { randomSource, sha256Of } from '../../helpers/store-contract.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -82,28 +82,28 @@ function describeGenerations(name: string, setup: () => Promise<{ store: Store; 
 
       const listed = await listGenerations(store);
       expect(listed.map((g) => g.id)).toEqual([manifest.id, first.id]);
-      expect(listed[0]!.totalBytes).toBe(12 * 1024 * 1024 + 12);
-      expect(listed[0]!.manifest).toEqual(manifest);
+      expect(listed[0].totalBytes).toBe(12 * 1024 * 1024 + 12);
+      expect(listed[0].manifest).toEqual(manifest);
 
-      const back = await sha256Of(await readPart(store, manifest, manifest.parts[0]!));
+      const back = await sha256Of(await readPart(store, manifest, manifest.parts[0]));
       expect(back).toEqual({ sha256: big.sha256(), size: 12 * 1024 * 1024 });
       expect(await verifyGeneration(store, manifest)).toEqual({ id: manifest.id, ok: true, problems: [] });
     });
 
     test('one changed byte: readPart fails at the end naming generation and part', async () => {
       const manifest = await commitAt(store, new Date(), { 'redis.rdb': 'REDIS0011 the data', 'config.yml': 'a: 1\n' });
-      await rewrite(store, manifest.parts[0]!.key, (b) => {
+      await rewrite(store, manifest.parts[0].key, (b) => {
         b[3] ^= 0x01;
         return b;
       });
-      const error = await drain(await readPart(store, manifest, manifest.parts[0]!)).then(
+      const error = await drain(await readPart(store, manifest, manifest.parts[0])).then(
         () => undefined,
         (e: unknown) => e as Error & { code: string },
       );
       expect(error?.code).toBe('RV_RESTORE_FAILED');
       expect(error?.message).toMatch(
         new RegExp(
-          `^generation ${manifest.id}, part "redis.rdb": sha256 mismatch: read [0-9a-f]{64}, the manifest says ${manifest.parts[0]!.sha256}; the part is damaged$`,
+          `^generation ${manifest.id}, part "redis.rdb": sha256 mismatch: read [0-9a-f]{64}, the manifest says ${manifest.parts[0].sha256}; the part is damaged$`,
         ),
       );
       const verified = await verifyGeneration(store, manifest);
@@ -113,16 +113,16 @@ function describeGenerations(name: string, setup: () => Promise<{ store: Store; 
 
     test('a truncated, an extended and a missing part are reported', async () => {
       const manifest = await commitAt(store, new Date(), { a: 'aaaaaaaa', b: 'bbbbbbbb', c: 'cccccccc' });
-      await rewrite(store, manifest.parts[0]!.key, (b) => b.subarray(0, 4));
-      await rewrite(store, manifest.parts[1]!.key, (b) => Buffer.concat([b, Buffer.from('!')]));
-      await store.delete(manifest.parts[2]!.key);
-      await expect(drain(await readPart(store, manifest, manifest.parts[0]!))).rejects.toThrow(
+      await rewrite(store, manifest.parts[0].key, (b) => b.subarray(0, 4));
+      await rewrite(store, manifest.parts[1].key, (b) => Buffer.concat([b, Buffer.from('!')]));
+      await store.delete(manifest.parts[2].key);
+      await expect(drain(await readPart(store, manifest, manifest.parts[0]))).rejects.toThrow(
         /part "a": size mismatch: read 4 bytes, the manifest says 8/,
       );
-      await expect(drain(await readPart(store, manifest, manifest.parts[1]!))).rejects.toThrow(
+      await expect(drain(await readPart(store, manifest, manifest.parts[1]))).rejects.toThrow(
         /part "b": size mismatch: read 9 bytes/,
       );
-      await expect(readPart(store, manifest, manifest.parts[2]!)).rejects.toThrow(
+      await expect(readPart(store, manifest, manifest.parts[2])).rejects.toThrow(
         /part "c": the object .*\/c is missing from the store/,
       );
       expect((await verifyGeneration(store, manifest)).problems).toHaveLength(3);
@@ -179,7 +179,7 @@ function describeGenerations(name: string, setup: () => Promise<{ store: Store; 
 
     test('a manifest pointing outside its generation is not trusted', async () => {
       const manifest = await commitAt(store, new Date());
-      const tampered = { ...manifest, parts: [{ ...manifest.parts[0]!, key: 'config.yml' }] };
+      const tampered = { ...manifest, parts: [{ ...manifest.parts[0], key: 'config.yml' }] };
       await store.putText(manifestKey(manifest.id), serializeManifest(tampered));
       const scan = await scanGenerations(store);
       expect(scan.complete).toEqual([]);
@@ -207,8 +207,8 @@ function describeGenerations(name: string, setup: () => Promise<{ store: Store; 
       const older = await commitAt(store, new Date(now.getTime() - 20 * DAY));
       const truncated = await commitAt(store, new Date(now.getTime() - 10 * DAY), { 'redis.rdb': 'abcdef' });
       const flipped = await commitAt(store, new Date(now.getTime() - 5 * DAY), { 'redis.rdb': 'abcdef' });
-      await rewrite(store, truncated.parts[0]!.key, (b) => b.subarray(1));
-      await rewrite(store, flipped.parts[0]!.key, (b) => {
+      await rewrite(store, truncated.parts[0].key, (b) => b.subarray(1));
+      await rewrite(store, flipped.parts[0].key, (b) => {
         b[0] ^= 0xff;
         return b;
       });

@@ -10,7 +10,7 @@ import { LogForwarder } from '../../../src/logship/forwarder.js';
 import { createSyslog } from '../../../src/services/syslog/service.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';
 import { startService, type Running } from '../../helpers/start-service.js';
-import { waitFor, waitForText } from '../services/fixtures/syslog-sender.js';
+import { waitFor, waitForText } from '../../helpers/syslog-sender.js';
 
 interface Receiver {
   logDir: string;

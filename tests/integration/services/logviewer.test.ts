@@ -9,7 +9,7 @@ import { createSyslog } from '../../../src/services/syslog/service.js';
 import { lookupUser } from '../../../src/util/identity.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';
 import { startService, type Running } from '../../helpers/start-service.js';
-import { processCredentials, sendTcp, waitForText } from './fixtures/syslog-sender.js';
+import { processCredentials, sendTcp, waitForText } from '../../helpers/syslog-sender.js';
 
 interface Answer {
   status: number;

@@ -14,7 +14,7 @@ import type { ServiceContext } from '../../../src/services/types.js';
 import { lookupUser } from '../../../src/util/identity.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';
 import { startService, type Running } from '../../helpers/start-service.js';
-import { isRunning, processTree } from './fixtures/process-tree.js';
+import { isRunning, processTree } from '../../helpers/process-tree.js';
 
 /** The process and everything below it (beam's erl_child_setup, inet_gethost...). */
 function ownAddress(): string | undefined {
@@ -77,7 +77,7 @@ describe('epmd + rabbitmq services', () => {
   });
 
   test('epmd answers NAMES on its port (nothing registered yet)', async () => {
-    const names = await epmdNames('127.0.0.1', ports.epmd as number, AbortSignal.timeout(2000));
+    const names = await epmdNames('127.0.0.1', ports.epmd, AbortSignal.timeout(2000));
     expect(names).toEqual({ epmdPort: ports.epmd, nodes: [] });
   });
 
@@ -98,7 +98,7 @@ describe('epmd + rabbitmq services', () => {
 
     // The broker is the supervised PID itself (no shell in between), registered with our epmd.
     expect((await readFile(`/proc/${rabbit?.child.pid}/comm`, 'utf8')).trim()).toBe('beam.smp');
-    const names = await epmdNames('127.0.0.1', ports.epmd as number, AbortSignal.timeout(2000));
+    const names = await epmdNames('127.0.0.1', ports.epmd, AbortSignal.timeout(2000));
     expect(names.nodes).toEqual([{ name: 'rabbit', port: ports.dist }]);
 
     const rabbitmqUser = await lookupUser('rabbitmq');

@@ -8,7 +8,7 @@ import type { ServiceContext } from '../../../src/services/types.js';
 import { lookupUser } from '../../../src/util/identity.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';
 import { startService, type Running } from '../../helpers/start-service.js';
-import { freePrivilegedPort, processCredentials, sendTcp, sendUdp, waitForText } from './fixtures/syslog-sender.js';
+import { freePrivilegedPort, processCredentials, sendTcp, sendUdp, waitForText } from '../../helpers/syslog-sender.js';
 
 const CAP_NET_BIND_SERVICE = 1n << 10n;
 

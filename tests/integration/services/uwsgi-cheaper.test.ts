@@ -7,8 +7,8 @@ import { createUwsgi, uwsgiSocketPath } from '../../../src/services/uwsgi/servic
 import { uwsgiGet } from '../../../src/services/uwsgi/request.js';
 import { memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';
 import { startService, type Running } from '../../helpers/start-service.js';
-import { writeConfigFile } from './fixtures/config-file.js';
-import { processTree } from './fixtures/process-tree.js';
+import { writeConfigFile } from '../../helpers/config-file.js';
+import { processTree } from '../../helpers/process-tree.js';
 
 const SLOW_APP = `import time
 

@@ -7,8 +7,8 @@ import { uwsgiGet } from '../../../src/services/uwsgi/request.js';
 import { configFilePath } from '../../../src/settings/paths.js';
 import { memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';
 import { startService } from '../../helpers/start-service.js';
-import { writeConfigFile } from './fixtures/config-file.js';
-import { isRunning, processTree } from './fixtures/process-tree.js';
+import { writeConfigFile } from '../../helpers/config-file.js';
+import { isRunning, processTree } from '../../helpers/process-tree.js';
 
 const SLOW_APP = `import time
 

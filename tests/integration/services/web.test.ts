@@ -22,9 +22,9 @@ import { certsDir } from '../../../src/settings/paths.js';
 import type { Settings } from '../../../src/settings/types.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../helpers/env.js';
 import { startService, type Running } from '../../helpers/start-service.js';
-import { writeConfigFile } from './fixtures/config-file.js';
-import { json, send } from './fixtures/http.js';
-import { isRunning, processTree } from './fixtures/process-tree.js';
+import { writeConfigFile } from '../../helpers/config-file.js';
+import { json, send } from '../../helpers/https.js';
+import { isRunning, processTree } from '../../helpers/process-tree.js';
 
 interface State {
   visits: number;

@@ -4,7 +4,7 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsStore } from '../../../src/store/fs-store.js';
 import { memoryLogger, tempHome } from '../../helpers/env.js';
-import { describeStoreContract, failingSource } from './store-contract.js';
+import { describeStoreContract, failingSource } from '../../helpers/store-contract.js';
 
 async function fsFixture() {
   const home = await tempHome('rolevisor-fs-store-');

@@ -9,8 +9,8 @@ import { HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { retryBudget } from '../../../src/backup/store-check.js';
 import { S3Store } from '../../../src/store/s3-store.js';
 import { freePort, memoryLogger } from '../../helpers/env.js';
-import { startS3rver, type S3rverHandle } from './s3rver-server.js';
-import { describeStoreContract } from './store-contract.js';
+import { startS3rver, type S3rverHandle } from '../../helpers/s3rver.js';
+import { describeStoreContract } from '../../helpers/store-contract.js';
 
 let server: S3rverHandle;
 let bucketCount = 0;
@@ -130,7 +130,9 @@ describe('s3 store specifics', () => {
     const text = JSON.stringify(lines()) + error!.message;
     expect(text).not.toContain('wJalrXUtnFEMIsecretKEY');
     expect(text).not.toContain('AKIAEXAMPLEKEYID');
-    expect(lines().filter((l) => l.msg && String(l.msg).startsWith('store not reachable yet'))).toHaveLength(2);
+    expect(
+      lines().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('store not reachable yet')),
+    ).toHaveLength(2);
   });
 
   test('a server that accepts and never answers: check() gives up within the whole bound, attempts included', async () => {

@@ -19,7 +19,7 @@ async function journalOf(path: string): Promise<{ t: number; name: string; event
     .filter(Boolean)
     .map((l) => {
       const [t, name, event] = l.split(' ');
-      return { t: Number(t), name: name as string, event: event as string };
+      return { t: Number(t), name: name, event: event };
     });
 }
 
@@ -104,7 +104,7 @@ describe('Supervisor with real processes', () => {
   test('a killed child is restarted and becomes ready again', async () => {
     const { supervisor, children } = await make([{ plan: toyPlan('db') }]);
     await supervisor.start();
-    const db = children[0]!;
+    const db = children[0];
     const firstPid = db.status().pid!;
     process.kill(firstPid, 'SIGKILL');
     await until(() => db.status().restarts === 1 && db.isReady);
@@ -142,7 +142,7 @@ describe('Supervisor with real processes', () => {
       { plan: toyPlan('stubborn', { stop_timeout: 1 }), env: { TOY_IGNORE_TERM: '1', TOY_ORPHANS: '2' } },
     ]);
     await supervisor.start();
-    const pid = children[0]!.status().pid!;
+    const pid = children[0].status().pid!;
     const started = Date.now();
     await supervisor.stop({ deadline: Date.now() + 10_000 });
     const took = Date.now() - started;

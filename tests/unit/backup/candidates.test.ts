@@ -52,7 +52,7 @@ test('newest first, only generations holding the kind', () => {
     'postgres',
   );
   expect(list.usable.map((c) => c.id)).toEqual(['g2', 'g1']);
-  expect(list.usable[0]!.parts.map((p) => p.name)).toEqual(['postgres.a.dump.zst']);
+  expect(list.usable[0].parts.map((p) => p.name)).toEqual(['postgres.a.dump.zst']);
   expect(list.skipped).toEqual([]);
 });
 

@@ -4,12 +4,18 @@ import { buildConfig, renderConfig } from '../../../src/config/render.js';
 import { loadRoleCatalog } from '../../../src/roles/catalog.js';
 import { loadSettings } from '../../../src/settings/load.js';
 
+/** config.yml as parsed: each test looks at the keys it checks. */
+interface Rendered {
+  db: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
 const settingsOf = (env: Record<string, string>) => loadSettings(env, loadRoleCatalog());
 const render = (env: Record<string, string>) => {
   const settings = settingsOf(env);
   return yaml.load(
     renderConfig({ settings, endpoints: localEndpoints(settings), secretKey: 'k'.repeat(43) }),
-  ) as Record<string, any>;
+  ) as Rendered;
 };
 
 test('docassemble keys from the environment', () => {

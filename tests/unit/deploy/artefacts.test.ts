@@ -41,7 +41,7 @@ const yamlDocs = (rel: string) => yaml.loadAll(read(rel)).filter((d): d is Obj =
 function commandProbe(command: string[]): { port: number; path: string } {
   const match = /http:\/\/127\.0\.0\.1:(\d+)(\/[a-z]+)/.exec(command.join(' '));
   if (!match) throw new Error(`health check without a loopback URL: ${command.join(' ')}`);
-  return { port: Number(match[1]), path: match[2]! };
+  return { port: Number(match[1]), path: match[2] };
 }
 
 function ecsContainers(rel: string): Container[] {
@@ -73,7 +73,7 @@ function durationSec(value: string): number {
 }
 
 function composeContainers(rel: string): Container[] {
-  const doc = yamlDocs(rel)[0]!;
+  const doc = yamlDocs(rel)[0];
   return Object.entries(doc.services as Obj).map(([name, s]: [string, Obj]) => ({
     where: `${rel} ${name}`,
     env: Object.fromEntries(Object.entries(s.environment as Obj).map(([k, v]) => [k, interpolate(k, String(v))])),
@@ -181,21 +181,21 @@ test("ECS: stopTimeout is within Fargate's 120 s, and the backend backs up insid
     const task = JSON.parse(read(rel)) as Obj;
     for (const c of task.containerDefinitions as Obj[]) {
       expect(c.stopTimeout).toBeLessThanOrEqual(120);
-      if (rel.includes('backend')) expect(loadSettings(ecsContainers(rel)[0]!.env, catalog).stopTimeoutSec).toBe(110);
+      if (rel.includes('backend')) expect(loadSettings(ecsContainers(rel)[0].env, catalog).stopTimeoutSec).toBe(110);
     }
   }
-  const app = ecsContainers('ecs/app-task.json')[0]!;
+  const app = ecsContainers('ecs/app-task.json')[0];
   // The seeds' layout: an app task is told only its roles and the bucket (and the DB password).
   expect(Object.keys(app.env).sort()).toEqual(['CONTAINERROLE', 'DBPASSWORD', 'S3BUCKET']);
 });
 
 test('Kubernetes: the backend is a one-replica StatefulSet with a volume at ROLEVISOR_HOME; apps are probed on /readyz and /healthz', () => {
   const [service, set] = yamlDocs('kubernetes/backend.yaml');
-  expect(set!.kind).toBe('StatefulSet');
-  expect(set!.spec.replicas).toBe(1);
-  expect(set!.spec.serviceName).toBe(service!.metadata.name);
-  const claim = set!.spec.volumeClaimTemplates[0].metadata.name;
-  const container = set!.spec.template.spec.containers[0];
+  expect(set.kind).toBe('StatefulSet');
+  expect(set.spec.replicas).toBe(1);
+  expect(set.spec.serviceName).toBe(service.metadata.name);
+  const claim = set.spec.volumeClaimTemplates[0].metadata.name;
+  const container = set.spec.template.spec.containers[0];
   const home = (container.env as Obj[]).find((e) => e.name === 'ROLEVISOR_HOME')?.value;
   expect(container.volumeMounts).toEqual([{ name: claim, mountPath: home }]);
   const deployment = yamlDocs('kubernetes/app.yaml').find((d) => d.kind === 'Deployment')!;

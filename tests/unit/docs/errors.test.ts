@@ -25,7 +25,7 @@ test('each catalogued code has a section with its exit code', () => {
 test('every code used in the sources is catalogued and documented', () => {
   const used = new Set<string>();
   for (const file of sourceFiles(join(root, 'src'))) {
-    for (const match of readFileSync(file, 'utf8').matchAll(/['"](RV_[A-Z_]+)['"]/g)) used.add(match[1]!);
+    for (const match of readFileSync(file, 'utf8').matchAll(/['"](RV_[A-Z_]+)['"]/g)) used.add(match[1]);
   }
   expect(used.size).toBeGreaterThan(5);
   for (const code of used) {

@@ -19,7 +19,7 @@ describe('forwardingStream', () => {
       ['rolevisor', 'debug', 'detail'],
     ]);
     expect(passed).toHaveLength(3);
-    expect(JSON.parse(passed[0] as string).msg).toBe('slow start');
+    expect(JSON.parse(passed[0]).msg).toBe('slow start');
   });
 
   test('a sink that throws does not stop the local copy', () => {

@@ -45,6 +45,6 @@ describe('SwitchableSink', () => {
       ['b:514', ['rolevisor: to b'], false],
     ]);
     await sink.close(100);
-    expect(made[1]!.closed).toBe(true);
+    expect(made[1].closed).toBe(true);
   });
 });

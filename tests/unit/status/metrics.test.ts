@@ -19,8 +19,8 @@ async function served(): Promise<string> {
 describe('/metrics', () => {
   it('serves every metric the docs list, and the docs list every rolevisor metric of its own', async () => {
     const text = await served();
-    const names = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
-    const documented = [...page.matchAll(/^\| `(rolevisor_[a-z_]+)` \|/gm)].map((m) => m[1]!);
+    const names = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    const documented = [...page.matchAll(/^\| `(rolevisor_[a-z_]+)` \|/gm)].map((m) => m[1]);
     expect(documented.length).toBeGreaterThan(10);
     for (const name of documented) expect(names).toContain(name);
     const own = [...names].filter((n) => !/^rolevisor_(process|nodejs)_/.test(n));

@@ -18,7 +18,7 @@ describe('nodeEntryCommand', () => {
     expect(command.args[0]).toBe('--import');
     expect(command.args[1]).toMatch(/^file:\/\/.*\/node_modules\/tsx\/.*\.mjs$/);
     expect(command.args[2]).toMatch(/\/src\/logviewer\/main\.ts$/);
-    expect(existsSync(command.args[2] as string)).toBe(true);
+    expect(existsSync(command.args[2])).toBe(true);
     expect(command.args[3]).toBe('--x');
   });
 

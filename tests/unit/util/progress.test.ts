@@ -48,7 +48,7 @@ describe('progress meter', () => {
     const summary = lines().filter((l) => l.done);
     expect(summary).toHaveLength(1);
     expect(summary[0]).toMatchObject({ op: 'put', bytes: total, level: 'info' });
-    expect(summary[0]!.durationMs as number).toBeGreaterThanOrEqual(300);
+    expect(summary[0].durationMs as number).toBeGreaterThanOrEqual(300);
     expect(meter.bytes).toBe(total);
   });
 

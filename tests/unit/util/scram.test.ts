@@ -5,7 +5,7 @@ import { parseScramVerifier, scramSha256Verifier, scramVerifierMatches } from '.
 import { saslprep } from '../../../src/util/saslprep.js';
 
 const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
-const xor = (a: Buffer, b: Buffer) => Buffer.from(a.map((byte, i) => byte ^ (b[i] as number)));
+const xor = (a: Buffer, b: Buffer) => Buffer.from(a.map((byte, i) => byte ^ b[i]));
 
 describe('scramSha256Verifier', () => {
   // RFC 7677 section 3: user "user", password "pencil".

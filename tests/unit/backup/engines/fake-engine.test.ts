@@ -44,8 +44,8 @@ function notesEngine(kind: string, service: string, restoreAt: StateEngine['rest
       return { version: `${kind}-1.0` };
     },
     async restore({ store, candidates, ctx }) {
-      const candidate = candidates[0]!;
-      const body = await text(await readPart(store, candidate.summary.manifest, candidate.parts[0]!));
+      const candidate = candidates[0];
+      const body = await text(await readPart(store, candidate.summary.manifest, candidate.parts[0]));
       await mkdir(ctx.paths.data, { recursive: true });
       await writeFile(join(ctx.paths.data, NOTES), body);
       return candidate.id;

@@ -6,10 +6,10 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../helpers/env.js';
-import type { S3Settings } from '../../../src/settings/types.js';
+import { freePort } from './env.js';
+import type { S3Settings } from '../../src/settings/types.js';
 
-const S3RVER_BIN = fileURLToPath(new URL('../../../node_modules/s3rver/bin/s3rver.js', import.meta.url));
+const S3RVER_BIN = fileURLToPath(new URL('../../node_modules/s3rver/bin/s3rver.js', import.meta.url));
 
 export interface S3rverHandle {
   endpoint: string;

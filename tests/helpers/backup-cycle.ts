@@ -5,8 +5,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { freePort } from '../../helpers/env.js';
-import { RolevisorProcess, type LogLine } from '../../helpers/rolevisor-process.js';
+import { freePort } from './env.js';
+import { RolevisorProcess, type LogLine } from './rolevisor-process.js';
 
 export const DBPASSWORD = 'cycle-db-pass-1';
 export const REDISPASSWORD = 'cycle-redis-pass-1';

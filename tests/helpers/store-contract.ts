@@ -1,8 +1,8 @@
 // One behaviour, two stores: every store implementation runs this same suite.
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { RolevisorError } from '../../../src/errors.js';
-import { StoreNotFoundError, type Store } from '../../../src/store/store.js';
+import { RolevisorError } from '../../src/errors.js';
+import { StoreNotFoundError, type Store } from '../../src/store/store.js';
 
 export interface StoreFixture {
   store: Store;
