@@ -20,6 +20,10 @@ import { BackupRunner } from './runner.js';
 import { BackupSchedule } from './schedule.js';
 import { closeStore, openStoreAtBoot } from './store-check.js';
 import type { BackupTarget } from './take-backup.js';
+import { ContinuousEngines } from './engines/continuous.js';
+import { POSTGRES_KIND } from './engines/postgres/part-names.js';
+import { BASE_BACKUP_KIND } from './wal/base-backup.js';
+import { PostgresWalEngine } from './wal/engine.js';
 
 export interface LifecycleOptions {
   settings: Settings;
@@ -54,7 +58,11 @@ export class StateLifecycle {
   readonly #targets: BackupTarget[];
   readonly #runner: BackupRunner | undefined;
   readonly #schedule: BackupSchedule | undefined;
+  /** The logical dumps on their own schedule (DUMPSCHEDULE), never on the stop path. */
+  readonly #dumpSchedule: BackupSchedule | undefined;
   #problem: string | undefined;
+  readonly continuous: ContinuousEngines;
+  readonly wal: PostgresWalEngine | undefined;
 
   private constructor(options: LifecycleOptions, store: Store | undefined, problem: string | undefined) {
     this.#options = options;
@@ -62,9 +70,37 @@ export class StateLifecycle {
     this.#problem = problem;
     const { settings, built, log, state, version } = options;
     this.#held = heldStates(built).map((held) => ({ ...held, state: 'nothing' }));
-    this.#targets = this.#held
+    const all = this.#held
       .filter((h) => h.engine.backsUp(settings))
       .map((h) => ({ engine: h.engine, ctx: h.built.ctx }));
+    const base = all.find((t) => t.engine.kind === BASE_BACKUP_KIND);
+    // With a base backup (and the WAL), the dumps leave the generations of the schedule and the stop.
+    const dumps = base ? all.filter((t) => t.engine.kind === POSTGRES_KIND) : [];
+    this.#targets = all.filter((t) => !dumps.includes(t));
+    this.continuous = new ContinuousEngines(log.child({ component: 'continuous' }));
+    if (store && base) {
+      this.wal = new PostgresWalEngine(store, base.ctx, log.child({ component: 'wal' }));
+      this.continuous.add(this.wal);
+    }
+    if (store && dumps.length > 0) {
+      const dumpRunner = new BackupRunner({
+        store,
+        targets: dumps,
+        settings,
+        state,
+        log: log.child({ component: 'dump' }),
+        version,
+        lastBackupFile: lastBackupFile(settings),
+        blocked: () => this.blocked(),
+      });
+      this.#dumpSchedule = new BackupSchedule(
+        settings.dumpSchedule,
+        settings.timezone,
+        dumpRunner,
+        state,
+        log.child({ component: 'dump' }),
+      );
+    }
     if (store && this.#targets.length > 0) {
       this.#runner = new BackupRunner({
         store,
@@ -91,6 +127,8 @@ export class StateLifecycle {
     const { store, problem } = await openStoreAtBoot(options.settings, options.log, options.signal);
     const lifecycle = new StateLifecycle(options, store, problem);
     if (store && lifecycle.#held.length > 0) await lifecycle.#prepareRestore(store);
+    // Before PostgreSQL starts: its first archive_command finds rolevisor listening.
+    await lifecycle.wal?.listen();
     return lifecycle;
   }
 
@@ -141,6 +179,11 @@ export class StateLifecycle {
     const { log } = this.#options;
     const { engine, built } = held;
     const data = built.ctx.paths.data;
+    // One state per service: once its base backup restored (or its data is kept), the dumps have nothing to do.
+    if (this.#held.some((h) => h !== held && h.built === built && (h.state === 'restored' || h.state === 'kept'))) {
+      held.state = 'kept';
+      return;
+    }
     if (engine.restoreAt === 'after-ready') await discardUnfinishedRestore(data, log);
     if (await engine.hasLocalData(built.ctx)) {
       const newest = candidatesFor(scan, engine.kind).usable[0];
@@ -152,7 +195,14 @@ export class StateLifecycle {
       );
       return;
     }
-    const list = this.#candidates(scan, engine.kind, engine.label);
+    // No base backup yet (a store of format-1 generations): the dumps of the same service restore.
+    const later = this.#held.some(
+      (h) => h !== held && h.built === built && this.#held.indexOf(h) > this.#held.indexOf(held),
+    );
+    const list =
+      later && candidatesFor(scan, engine.kind).usable.length === 0
+        ? { usable: [], skipped: [] }
+        : this.#candidates(scan, engine.kind, engine.label);
     const newest = list.usable[0];
     if (!newest) return;
     if (engine.restoreAt === 'after-ready') {
@@ -170,6 +220,7 @@ export class StateLifecycle {
       held.state = 'restored';
     } catch (error) {
       held.state = 'failed';
+      if (error instanceof RolevisorError && error.code === 'RV_WAL_GAP') throw error;
       this.#restoreFailed(engine.label, error);
     }
   }
@@ -211,6 +262,17 @@ export class StateLifecycle {
     for (const held of this.#held) {
       if (held.engine.service === child.service.kind && held.pending) await this.#restoreNow(held, held.pending);
     }
+    if (this.blocked()) return;
+    await this.continuous.serviceReady(child.service.kind);
+    const base = this.#targets.find((t) => t.engine.kind === BASE_BACKUP_KIND);
+    if (base && base.engine.service === child.service.kind && this.#runner && this.store) {
+      const scan = await scanGenerations(this.store).catch(() => undefined);
+      // Without a base backup the archived WAL restores nothing: take one now (the first boot on an empty store).
+      if (scan && candidatesFor(scan, BASE_BACKUP_KIND).usable.length === 0) {
+        this.#options.log.info('the store holds no base backup of this cluster yet: taking one now');
+        void this.#runner.run('schedule', { targets: [base] });
+      }
+    }
   };
 
   async #restoreNow(held: Holding, candidates: Candidate[]): Promise<void> {
@@ -251,6 +313,7 @@ export class StateLifecycle {
 
   startSchedule(): void {
     this.#schedule?.start();
+    this.#dumpSchedule?.start();
   }
 
   /** A backup now (the control endpoint's POST /backup). */
@@ -273,6 +336,7 @@ export class StateLifecycle {
   stopPhase(deadline: number, services: () => ChildStatus[]): () => Promise<void> {
     return async () => {
       this.#schedule?.stop();
+      this.#dumpSchedule?.stop();
       if (this.#targets.length === 0) return;
       const { log } = this.#options;
       const blocked = this.blocked();
@@ -296,14 +360,22 @@ export class StateLifecycle {
       const backupDeadline = deadline - BACK_STOP_RESERVE_MS;
       log.info(
         { secondsLeft: Math.round((backupDeadline - Date.now()) / 100) / 10 },
-        `backing up before stopping the back services (${((backupDeadline - Date.now()) / 1000).toFixed(1)} s available)`,
+        `sending the tails to the store before stopping the back services (${((backupDeadline - Date.now()) / 1000).toFixed(1)} s available)`,
       );
-      await this.#runner.run('stop', { deadline: backupDeadline });
+      // A base backup still running is dropped: the WAL covers everything since the last one.
+      await this.#runner.abortRunning('the container is stopping');
+      // PostgreSQL's current WAL segment, switched and archived; then the other engines' tails. No dump.
+      await this.continuous.flushAll(backupDeadline);
+      const continuousServices = new Set(this.continuous.engines.map((e) => e.serviceKind));
+      const rest = this.#targets.filter((t) => !continuousServices.has(t.engine.service));
+      if (rest.length > 0) await this.#runner.run('stop', { deadline: backupDeadline, targets: rest });
     };
   }
 
   close(): void {
     this.#schedule?.stop();
+    this.#dumpSchedule?.stop();
+    void this.continuous.stopAll();
     closeStore(this.store);
   }
 }

@@ -98,10 +98,12 @@ export function deriveSettings(
     backupDir: str(raw, 'BACKUPDIR') ?? `${home}/backup`,
     stopTimeoutSec: num(raw, 'STOPTIMEOUT'),
     backupSchedule: str(raw, 'BACKUPSCHEDULE') as string,
+    dumpSchedule: str(raw, 'DUMPSCHEDULE') as string,
     backupKeep: num(raw, 'BACKUPKEEP'),
     backupDays: num(raw, 'DABACKUPDAYS'),
     storeCheckTimeoutSec: num(raw, 'STORECHECKTIMEOUT'),
     allowFreshStart: flag(raw, 'ALLOWFRESHSTART'),
+    acceptOlderState: flag(raw, 'ACCEPTOLDERSTATE'),
     environmentTakesPrecedence: flag(raw, 'ENVIRONMENT_TAKES_PRECEDENCE'),
     logLevel: str(raw, 'LOGLEVEL') as string,
     db: {
@@ -119,6 +121,7 @@ export function deriveSettings(
         rootCert: str(raw, 'DBSSLROOTCERT'),
       },
       backup: flag(raw, 'DBBACKUP'),
+      archiveSeconds: num(raw, 'ARCHIVESECONDS'),
     },
     redis: { url: str(raw, 'REDIS'), port: num(raw, 'REDISPORT') },
     rabbitmq: {

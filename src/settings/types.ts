@@ -11,6 +11,8 @@ export interface DbSettings {
   tablePrefix: string | undefined;
   ssl: { mode?: string; cert?: string; key?: string; rootCert?: string };
   backup: boolean;
+  /** The bound on PostgreSQL commits lost with the host (WAL switched and archived this often). */
+  archiveSeconds: number;
 }
 
 export interface S3Settings {
@@ -34,11 +36,15 @@ export interface Settings {
   backupDir: string;
   stopTimeoutSec: number;
   backupSchedule: string;
+  /** When the logical dumps are taken (their own schedule). */
+  dumpSchedule: string;
   backupKeep: number;
   backupDays: number;
   /** How long boot retries a store it cannot read (STORECHECKTIMEOUT). */
   storeCheckTimeoutSec: number;
   allowFreshStart: boolean;
+  /** Start from an older state when the archived WAL breaks (ACCEPTOLDERSTATE). */
+  acceptOlderState: boolean;
   environmentTakesPrecedence: boolean;
   logLevel: string;
   db: DbSettings;
