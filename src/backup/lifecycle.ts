@@ -82,6 +82,7 @@ export class StateLifecycle {
       this.wal = new PostgresWalEngine(store, base.ctx, log.child({ component: 'wal' }));
       this.continuous.add(this.wal);
     }
+    state.continuous = () => this.continuous.status();
     if (store && dumps.length > 0) {
       const dumpRunner = new BackupRunner({
         store,
@@ -184,6 +185,11 @@ export class StateLifecycle {
       held.state = 'kept';
       return;
     }
+    // No state of this kind in the store (no base backup yet: format-1 generations of dumps):
+    // the next engine of the same service decides.
+    const later = this.#held.slice(this.#held.indexOf(held) + 1).some((h) => h.built === built);
+    const mine = candidatesFor(scan, engine.kind);
+    if (later && mine.usable.length === 0 && mine.skipped.length === 0) return;
     if (engine.restoreAt === 'after-ready') await discardUnfinishedRestore(data, log);
     if (await engine.hasLocalData(built.ctx)) {
       const newest = candidatesFor(scan, engine.kind).usable[0];
@@ -195,14 +201,7 @@ export class StateLifecycle {
       );
       return;
     }
-    // No base backup yet (a store of format-1 generations): the dumps of the same service restore.
-    const later = this.#held.some(
-      (h) => h !== held && h.built === built && this.#held.indexOf(h) > this.#held.indexOf(held),
-    );
-    const list =
-      later && candidatesFor(scan, engine.kind).usable.length === 0
-        ? { usable: [], skipped: [] }
-        : this.#candidates(scan, engine.kind, engine.label);
+    const list = this.#candidates(scan, engine.kind, engine.label);
     const newest = list.usable[0];
     if (!newest) return;
     if (engine.restoreAt === 'after-ready') {

@@ -173,9 +173,9 @@ export const VARIABLES: readonly Variable[] = [
   v(
     'ARCHIVESECONDS',
     'database',
-    f.requiredInt(5, 2, 3600, 'seconds'),
+    f.requiredInt(5, 0, 3600, 'seconds'),
     '5',
-    'At most this many seconds of PostgreSQL commits are lost when a host dies without warning: the WAL is switched and archived to the store at least this often while there are writes (sql role, DBBACKUP=true).',
+    'At most this many seconds of PostgreSQL commits are lost when a host dies without warning: the WAL is switched and archived to the store at least this often while there are writes (sql role, DBBACKUP=true). 0 turns continuous archiving off: every generation then holds logical dumps, taken at the stop too.',
   ),
 
   v(

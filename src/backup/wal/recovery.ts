@@ -55,7 +55,11 @@ async function writeRecoveryConf(options: RecoveryOptions): Promise<string> {
     "restore_command = '/bin/false'",
     `recovery_target_timeline = '${options.timeline}'`,
     ...(options.targetTime
-      ? [`recovery_target_time = ${confString(options.targetTime.toISOString())}`, "recovery_target_inclusive = 'true'"]
+      ? [
+          // PostgreSQL's own timestamp syntax (it refuses the ISO 'T' and 'Z').
+          `recovery_target_time = ${confString(options.targetTime.toISOString().replace('T', ' ').replace('Z', '+00'))}`,
+          "recovery_target_inclusive = 'true'",
+        ]
       : []),
     "recovery_target_action = 'promote'",
     'archive_mode = on',

@@ -209,6 +209,11 @@ async function restoreOne(
   if (got.fetched < chain.segments.length && chain.segments[got.fetched]!.segno <= segnoOfLsn(parseLsn(range.end) - 1))
     throw new Error(`WAL segment ${got.damaged}, needed to make base backup ${id} consistent, is damaged`);
   const password = (await ensureSuperuserPassword(ctx.paths)).value;
+  // A target after the newest archived segment is "everything": PostgreSQL would refuse a
+  // target it never reaches.
+  const newestArchived = chain.segments.at(-1)?.modified.getTime() ?? 0;
+  const replayTarget =
+    options.targetTime && options.targetTime.getTime() < newestArchived ? options.targetTime : undefined;
   const replayed = await replayWal({
     bin: postgresBinaries(clusterMajor(staging)).bin,
     dataDir: staging,
@@ -216,7 +221,7 @@ async function restoreOne(
     port: ctx.settings.db.port,
     identity: ctx.identity,
     timeline: chain.timeline,
-    targetTime: options.targetTime,
+    targetTime: replayTarget,
     superuserPassword: password,
     log,
   });

@@ -71,12 +71,13 @@ export const createPostgres: ServiceFactory = (ctx: ServiceContext): Service => 
 
   async function renderConfig(): Promise<void> {
     const owner = ctx.identity;
-    const archive = settings.db.backup
-      ? {
-          command: archiveCommand(process.execPath, WAL_ARCHIVE_SCRIPT, walSocketPath(paths)),
-          timeoutSec: archiveTimeoutSec(settings.db.archiveSeconds),
-        }
-      : undefined;
+    const archive =
+      settings.db.backup && settings.db.archiveSeconds > 0
+        ? {
+            command: archiveCommand(process.execPath, WAL_ARCHIVE_SCRIPT, walSocketPath(paths)),
+            timeoutSec: archiveTimeoutSec(settings.db.archiveSeconds),
+          }
+        : undefined;
     await writeFileAtomic(
       configFile,
       renderPostgresConf({ dataDir, runDir: paths.run, hbaFile, listen: bind, port, archive }),

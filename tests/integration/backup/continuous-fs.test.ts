@@ -9,7 +9,7 @@ import { FsStore } from '../../../src/store/fs-store.js';
 import { scanGenerations } from '../../../src/generations/scan.js';
 import { listWal } from '../../../src/backup/wal/restore-base.js';
 import { memoryLogger, tempHome } from '../../helpers/env.js';
-import type { RolevisorProcess } from '../../helpers/rolevisor-process.js';
+import { runCli, type RolevisorProcess } from '../../helpers/rolevisor-process.js';
 import { boot, DBPASSWORD, newCycle, read, wipe, withDb, write, type Cycle } from './cycle.js';
 
 /** SIGKILL of rolevisor and of every process group it started: the host is gone at once. */
@@ -45,6 +45,8 @@ describe('continuous archiving through rolevisor run — local store', () => {
   beforeAll(async () => {
     home = await tempHome();
     cycle = await newCycle(home.dir, {});
+    delete cycle.env.ARCHIVESECONDS; // the default
+
     store = new FsStore({ root: join(home.dir, 'backup'), log: memoryLogger().log });
   });
 
@@ -132,6 +134,35 @@ describe('continuous archiving through rolevisor run — local store', () => {
     rv = await boot(cycle);
     const { rows } = await read(cycle);
     expect(rows).toEqual(expect.objectContaining({ a: 100, b: 7 }));
+  }, 400_000);
+
+  it('rolevisor restore --time brings back a dropped table', async () => {
+    await withDb(cycle, async (c) => {
+      await c.query('CREATE TABLE precious (id int PRIMARY KEY)');
+      await c.query('INSERT INTO precious SELECT generate_series(1, 50)');
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    const noted = new Date();
+    await new Promise((r) => setTimeout(r, 1500));
+    await withDb(cycle, (c) => c.query('DROP TABLE precious'));
+    expect((await rv!.stop()).exitCode).toBe(0);
+    await wipe(cycle);
+    const restore = await runCli(['restore', '--time', noted.toISOString()], cycle.env);
+    expect({ code: restore.exitCode, stderr: restore.stderr }).toEqual({ code: 0, stderr: '' });
+    rv = await boot(cycle);
+    const count = await withDb(
+      cycle,
+      async (c) => (await c.query<{ n: string }>('SELECT count(*) AS n FROM precious')).rows[0]!.n,
+    );
+    expect(Number(count)).toBe(50);
+    const { rows } = await read(cycle);
+    expect(rows).toEqual(expect.objectContaining({ a: 100, b: 7 }));
     expect((await rv.stop()).exitCode).toBe(0);
   }, 400_000);
+
+  it('rejects a --time that is not ISO 8601 with a usage error', async () => {
+    const result = await runCli(['restore', '--time', 'yesterday'], cycle.env);
+    expect(result.exitCode).toBe(64);
+    expect(String(result.stderr)).toMatch(/--time "yesterday" is not an ISO 8601 time/);
+  }, 60_000);
 });

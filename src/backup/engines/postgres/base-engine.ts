@@ -17,7 +17,7 @@ export const postgresBaseEngine: StateEngine = {
   restoreAt: 'before-start',
   partNames: 'postgres.base.tar.zst (a base backup; the WAL under wal/)',
 
-  backsUp: (settings) => settings.db.backup,
+  backsUp: (settings) => settings.db.backup && settings.db.archiveSeconds > 0,
 
   hasLocalData: async (ctx) => clusterMajor(ctx.paths.data) !== undefined || !(await isEmptyDir(ctx.paths.data)),
 
