@@ -123,7 +123,7 @@ export function deriveSettings(
       backup: flag(raw, 'DBBACKUP'),
       archiveSeconds: num(raw, 'ARCHIVESECONDS'),
     },
-    redis: { url: str(raw, 'REDIS'), port: num(raw, 'REDISPORT') },
+    redis: { url: str(raw, 'REDIS'), port: num(raw, 'REDISPORT'), snapshotSeconds: num(raw, 'REDISSNAPSHOTSECONDS') },
     rabbitmq: {
       url: str(raw, 'RABBITMQ'),
       port: num(raw, 'RABBITMQPORT'),
@@ -146,6 +146,7 @@ export function deriveSettings(
       urlRoot: str(raw, 'POSTURLROOT') as string,
       wsgiApp: str(raw, 'WSGIAPP'),
       processes: num(raw, 'UWSGIPROCESSES'),
+      filesDir: str(raw, 'FILESDIR') ?? `${home}/data/files`,
     },
     celery: { app: str(raw, 'CELERYAPP'), appDir: str(raw, 'CELERYAPPDIR'), workers, maxWorkers },
     s3:

@@ -48,7 +48,8 @@ export interface Settings {
   environmentTakesPrecedence: boolean;
   logLevel: string;
   db: DbSettings;
-  redis: { url: string | undefined; port: number };
+  /** snapshotSeconds: REDISSNAPSHOTSECONDS, the bound on Redis writes (and file changes) lost. */
+  redis: { url: string | undefined; port: number; snapshotSeconds: number };
   rabbitmq: { url: string | undefined; port: number; distPort: number; epmdPort: number };
   /** keepDays: files idle this long are deleted on the log host (LOGKEEPDAYS; 0 keeps them). */
   log: { server: string | undefined; forwardingDisabled: boolean; port: number; viewPort: number; keepDays: number };
@@ -61,6 +62,8 @@ export interface Settings {
     urlRoot: string;
     wsgiApp: string | undefined;
     processes: number;
+    /** FILESDIR: the app's uploaded files, kept in the store. */
+    filesDir: string;
   };
   celery: {
     app: string | undefined;

@@ -187,6 +187,13 @@ export const VARIABLES: readonly Variable[] = [
     true,
   ),
   v('REDISPORT', 'redis', f.port(6379), '6379', 'Port the redis role listens on.'),
+  v(
+    'REDISSNAPSHOTSECONDS',
+    'redis',
+    f.requiredInt(60, 1, 3600, 'seconds'),
+    '60',
+    'At most this many seconds of Redis writes (and of FILESDIR changes) are lost when a host vanishes: a snapshot (and a files sync) this often, only when something changed.',
+  ),
 
   v(
     'RABBITMQ',
@@ -249,6 +256,13 @@ export const VARIABLES: readonly Variable[] = [
     f.absolutePath(undefined),
     'the bundled demo app',
     'WSGI file uwsgi runs (callable "app" or "application").',
+  ),
+  v(
+    'FILESDIR',
+    'web',
+    f.absolutePath(undefined),
+    '$ROLEVISOR_HOME/data/files',
+    "Where the app keeps its uploaded files (config.yml's uploads; docassemble's is /usr/share/docassemble/files); the web role keeps it in the store.",
   ),
   v('UWSGIPROCESSES', 'web', f.requiredInt(2, 1, 256), '2', 'uwsgi worker processes.'),
 
