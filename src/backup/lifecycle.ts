@@ -20,6 +20,7 @@ import { BackupRunner } from './runner.js';
 import { BackupSchedule } from './schedule.js';
 import { closeStore, openStoreAtBoot } from './store-check.js';
 import type { BackupTarget } from './take-backup.js';
+import { ContinuousHost } from './continuous-host.js';
 import { ContinuousEngines } from './engines/continuous.js';
 import { POSTGRES_KIND } from './engines/postgres/part-names.js';
 import { BASE_BACKUP_KIND } from './wal/base-backup.js';
@@ -62,6 +63,8 @@ export class StateLifecycle {
   readonly #dumpSchedule: BackupSchedule | undefined;
   #problem: string | undefined;
   readonly continuous: ContinuousEngines;
+  /** Redis snapshots and the app's files, shipped continuously (undefined without a store). */
+  readonly shipping: ContinuousHost | undefined;
   readonly wal: PostgresWalEngine | undefined;
 
   private constructor(options: LifecycleOptions, store: Store | undefined, problem: string | undefined) {
@@ -78,6 +81,8 @@ export class StateLifecycle {
     const dumps = base ? all.filter((t) => t.engine.kind === POSTGRES_KIND) : [];
     this.#targets = all.filter((t) => !dumps.includes(t));
     this.continuous = new ContinuousEngines(log.child({ component: 'continuous' }));
+    // Redis snapshots and the app's files join the same engines (flushed after the WAL).
+    this.shipping = store && new ContinuousHost({ ...options, store, engines: this.continuous });
     if (store && base) {
       this.wal = new PostgresWalEngine(store, base.ctx, log.child({ component: 'wal' }));
       this.continuous.add(this.wal);
@@ -128,6 +133,11 @@ export class StateLifecycle {
     const { store, problem } = await openStoreAtBoot(options.settings, options.log, options.signal);
     const lifecycle = new StateLifecycle(options, store, problem);
     if (store && lifecycle.#held.length > 0) await lifecycle.#prepareRestore(store);
+    try {
+      await lifecycle.shipping?.restoreFiles();
+    } catch (error) {
+      lifecycle.#restoreFailed('the files', error);
+    }
     // Before PostgreSQL starts: its first archive_command finds rolevisor listening.
     await lifecycle.wal?.listen();
     return lifecycle;
@@ -201,6 +211,11 @@ export class StateLifecycle {
       );
       return;
     }
+    if (
+      engine.service === 'redis' &&
+      (await this.#restoreRedisSnapshot(held, candidatesFor(scan, engine.kind).usable[0]))
+    )
+      return;
     const list = this.#candidates(scan, engine.kind, engine.label);
     const newest = list.usable[0];
     if (!newest) return;
@@ -221,6 +236,34 @@ export class StateLifecycle {
       held.state = 'failed';
       if (error instanceof RolevisorError && error.code === 'RV_WAL_GAP') throw error;
       this.#restoreFailed(engine.label, error);
+    }
+  }
+
+  /**
+   * Redis from its newest continuous snapshot when that is newer than the newest generation's
+   * part; false to restore from the generation. Every snapshot damaged and no generation: fail closed.
+   */
+  async #restoreRedisSnapshot(held: Holding, generation: Candidate | undefined): Promise<boolean> {
+    const engine = this.shipping?.redis;
+    if (!engine) return false;
+    const plan = await engine.plan(undefined);
+    if (!plan || (generation && generation.summary.time.getTime() > plan.reachable.getTime())) return false;
+    try {
+      const restored = await engine.restore(undefined);
+      if (!restored) return false;
+      // Snapshot ids sort with generation ids by time: the stale check compares them alike.
+      await recordRestored(held.built.ctx.paths.data, restored.id);
+      held.state = 'restored';
+      held.restored = restored.id;
+      return true;
+    } catch (error) {
+      if (!generation) {
+        held.state = 'failed';
+        this.#restoreFailed('Redis', error);
+        return true;
+      }
+      this.#options.log.error(`${message(error)}; restoring Redis from generation ${generation.id} instead`);
+      return false;
     }
   }
 
@@ -261,8 +304,10 @@ export class StateLifecycle {
     for (const held of this.#held) {
       if (held.engine.service === child.service.kind && held.pending) await this.#restoreNow(held, held.pending);
     }
-    if (this.blocked()) return;
+    // Shipping waits for nothing but a failed restore (another service's restore may still be pending).
+    if (this.#problem || this.#held.some((h) => h.state === 'failed')) return;
     await this.continuous.serviceReady(child.service.kind);
+    this.shipping?.startRetention();
     const base = this.#targets.find((t) => t.engine.kind === BASE_BACKUP_KIND);
     if (base && base.engine.service === child.service.kind && this.#runner && this.store) {
       const scan = await scanGenerations(this.store).catch(() => undefined);
@@ -336,7 +381,11 @@ export class StateLifecycle {
     return async () => {
       this.#schedule?.stop();
       this.#dumpSchedule?.stop();
-      if (this.#targets.length === 0) return;
+      if (this.#targets.length === 0) {
+        // A web host: the last files sync (the app is already stopped).
+        await this.continuous.flushAll(deadline - BACK_STOP_RESERVE_MS);
+        return;
+      }
       const { log } = this.#options;
       const blocked = this.blocked();
       if (blocked) {
@@ -375,6 +424,7 @@ export class StateLifecycle {
     this.#schedule?.stop();
     this.#dumpSchedule?.stop();
     void this.continuous.stopAll();
+    this.shipping?.close();
     closeStore(this.store);
   }
 }

@@ -9,7 +9,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { generationTime, isGenerationId, newGenerationId } from '../../store/generation-id.js';
+import { generationTime, isGenerationId, newGenerationId } from '../../generations/id.js';
 import type { ListedObject, Store } from '../../store/store.js';
 
 export const FILES_PREFIX = 'appfiles/';

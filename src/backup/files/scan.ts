@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { HashingStream } from '../../store/digest.js';
+import { HashingStream } from '../../generations/digest.js';
 import { filePathProblem, type FileEntry } from './layout.js';
 import { Writable } from 'node:stream';
 

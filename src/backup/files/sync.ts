@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Logger } from '../../log.js';
-import { verifyingStream } from '../../store/digest.js';
+import { verifyingStream } from '../../generations/digest.js';
 import type { Store } from '../../store/store.js';
 import { formatBytes } from '../../util/progress.js';
 import {

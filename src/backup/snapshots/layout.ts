@@ -5,7 +5,7 @@
 //   redis/snapshots/<id>.json      { format, id, time, size, sha256, rdbBytes, ... }
 // <id> is a generation-style id (UTC time, fixed width, random tail): ids sort in time order.
 import { z } from 'zod';
-import { generationTime, isGenerationId, newGenerationId } from '../../store/generation-id.js';
+import { generationTime, isGenerationId, newGenerationId } from '../../generations/id.js';
 import type { ListedObject, Store } from '../../store/store.js';
 
 export const REDIS_SNAPSHOTS_PREFIX = 'redis/snapshots/';

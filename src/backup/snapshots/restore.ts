@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { RolevisorError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { ensureServiceDir } from '../../services/backend-dirs.js';
+import { ensureServiceDir } from '../../services/shared/backend-dirs.js';
 import type { ServiceContext } from '../../services/types.js';
-import { verifyingStream } from '../../store/digest.js';
+import { verifyingStream } from '../../generations/digest.js';
 import type { Store } from '../../store/store.js';
 import { formatBytes } from '../../util/progress.js';
 import { startPipeline } from '../pipeline.js';
-import { RDB_FILE } from '../redis-snapshot.js';
-import { ZSTD, ZSTD_DECOMPRESS_ARGS, zstdEnv } from '../tools.js';
+import { RDB_FILE } from '../engines/redis/snapshot.js';
+import { ZSTD, ZSTD_DECOMPRESS_ARGS, zstdEnv } from '../zstd.js';
 import {
   listSnapshots,
   readSnapshotRecord,

@@ -8,7 +8,7 @@ import type { Logger } from '../../log.js';
 import type { ServiceContext } from '../../services/types.js';
 import type { Store } from '../../store/store.js';
 import { formatBytes } from '../../util/progress.js';
-import { connectRedis, parseInfo } from '../redis-snapshot.js';
+import { connectRedis, parseInfo } from '../engines/redis/snapshot.js';
 import type { SnapshotRecord } from './layout.js';
 import { takeSnapshot } from './take.js';
 

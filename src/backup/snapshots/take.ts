@@ -6,11 +6,11 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { ServiceContext } from '../../services/types.js';
-import { HashingStream } from '../../store/digest.js';
+import { HashingStream } from '../../generations/digest.js';
 import type { Store } from '../../store/store.js';
 import { startPipeline } from '../pipeline.js';
-import { parseInfo, RDB_FILE, saveFinished, saveProgress } from '../redis-snapshot.js';
-import { ZSTD, ZSTD_COMPRESS_ARGS, zstdEnv } from '../tools.js';
+import { parseInfo, RDB_FILE, saveFinished, saveProgress } from '../engines/redis/snapshot.js';
+import { ZSTD, ZSTD_COMPRESS_ARGS, zstdEnv } from '../zstd.js';
 import {
   newSnapshotId,
   serializeSnapshotRecord,

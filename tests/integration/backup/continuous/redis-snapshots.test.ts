@@ -9,7 +9,7 @@ import { listSnapshots, readSnapshotRecord, snapshotDataKey } from '../../../../
 import { pruneRedisSnapshots } from '../../../../src/backup/snapshots/prune.js';
 import { restoreRedisSnapshot } from '../../../../src/backup/snapshots/restore.js';
 import { RedisSnapshotShipper } from '../../../../src/backup/snapshots/shipper.js';
-import { createRedis } from '../../../../src/services/redis.js';
+import { createRedis } from '../../../../src/services/redis/service.js';
 import type { ServiceContext } from '../../../../src/services/types.js';
 import { FsStore } from '../../../../src/store/fs-store.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../../helpers/env.js';
