@@ -2,7 +2,8 @@
 // store while the app runs (files/sync.ts), the stop's tail one last sync once the app is
 // stopped, and restored into an empty FILESDIR before the web services start (files/restore.ts).
 import { hostname } from 'node:os';
-import { chown, mkdir, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { ensureServiceDir } from '../../services/backend-dirs.js';
 import type { Logger } from '../../log.js';
 import type { Identity } from '../../util/identity.js';
 import type { Store } from '../../store/store.js';
@@ -43,8 +44,7 @@ export function filesEngine(options: {
     root,
 
     async prepare() {
-      await mkdir(root, { recursive: true, mode: 0o750 });
-      if (identity) await chown(root, identity.uid, identity.gid);
+      await ensureServiceDir(root, 0o750, identity);
       return { hasLocalData: (await readdir(root)).length > 0 };
     },
 

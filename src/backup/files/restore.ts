@@ -82,6 +82,7 @@ export async function restoreFiles(
   const { log, identity, target } = options;
   const indexes = (await listIndexes(store)).filter((i) => !target || i.time.getTime() <= target.getTime());
   if (indexes.length === 0) return undefined;
+  await mkdir(dirname(root), { recursive: true }); // parents stay traversable, as ensureServiceDir does
   await mkdir(root, { recursive: true, mode: 0o750 });
   if ((await readdir(root)).length > 0) throw new Error(`restoreFiles needs an empty ${root}`);
   if (identity) await chown(root, identity.uid, identity.gid);
