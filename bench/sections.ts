@@ -1,6 +1,7 @@
 // The bench sections, in page order. A new benchmark is one file exporting a BenchSection
 // plus one line here.
 import { backupSection } from './backup-section.js';
+import { redisFilesSection } from './redis-files-section.js';
 
 export interface BenchContext {
   /** Prints a progress line with the elapsed time. */
@@ -16,4 +17,4 @@ export interface BenchSection {
   run: (context: BenchContext) => Promise<string>;
 }
 
-export const SECTIONS: readonly BenchSection[] = [backupSection];
+export const SECTIONS: readonly BenchSection[] = [backupSection, redisFilesSection];

@@ -66,6 +66,8 @@ export class RedisSnapshotShipper {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
+  /** Ends a tick in flight when the shipper is closed: its snapshot then never gets a record. */
+  readonly #abort = new AbortController();
   /** Redis after our last snapshot that reached the store (undefined: none yet). */
   #shipped: Observation | undefined;
   /** A snapshot was taken (Redis reset its change counter) but did not reach the store. */
@@ -99,7 +101,7 @@ export class RedisSnapshotShipper {
   #schedule(): void {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
-      this.#running = this.tick().then(
+      this.#running = this.tick(this.#abort.signal).then(
         () => undefined,
         () => undefined,
       );
@@ -205,6 +207,7 @@ export class RedisSnapshotShipper {
 
   close(): void {
     this.#stopped = true;
+    this.#abort.abort(new Error('the Redis snapshot shipper was closed'));
     if (this.#timer) clearTimeout(this.#timer);
     this.#redis?.disconnect();
     this.#redis = undefined;
