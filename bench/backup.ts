@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { createLogger } from '../src/log.js';
-import { backendEnv } from '../src/services/backend-env.js';
+import { backendEnv } from '../src/services/shared/backend-env.js';
 import { postgresBinaries } from '../src/services/postgres/binaries.js';
 import { S3Store } from '../src/store/s3-store.js';
 import { lookupUser } from '../src/util/identity.js';

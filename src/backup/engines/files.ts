@@ -3,7 +3,7 @@
 // stopped, and restored into an empty FILESDIR before the web services start (files/restore.ts).
 import { hostname } from 'node:os';
 import { readdir } from 'node:fs/promises';
-import { ensureServiceDir } from '../../services/backend-dirs.js';
+import { ensureServiceDir } from '../../services/shared/backend-dirs.js';
 import type { Logger } from '../../log.js';
 import type { Identity } from '../../util/identity.js';
 import type { Store } from '../../store/store.js';

@@ -8,7 +8,7 @@ import { restoreFiles } from '../../../../src/backup/files/restore.js';
 import { FilesSync } from '../../../../src/backup/files/sync.js';
 import { restoreRedisSnapshot } from '../../../../src/backup/snapshots/restore.js';
 import { RedisSnapshotShipper } from '../../../../src/backup/snapshots/shipper.js';
-import { createRedis } from '../../../../src/services/redis.js';
+import { createRedis } from '../../../../src/services/redis/service.js';
 import type { ServiceContext } from '../../../../src/services/types.js';
 import { S3Store } from '../../../../src/store/s3-store.js';
 import { freePort, memoryLogger, serviceContext, tempHome, testSettings } from '../../../helpers/env.js';
