@@ -24,6 +24,7 @@ import { heldStates, stateServiceKinds, type HeldState } from './engines/registr
 import { recordRestored } from './lineage.js';
 import { clearRestoring, discardUnfinishedRestore, markRestoring } from './restore-marker.js';
 import { closeStore, retryBudget } from './store-check.js';
+import { restoreRedisSnapshot, snapshotsAtOrBefore } from './snapshots/restore.js';
 import { BASE_BACKUP_KIND } from './wal/base-backup.js';
 
 const STOP_TIMEOUT_MS = 60_000;
@@ -160,6 +161,19 @@ export async function restoreOffline(
       const usable = time ? list.usable.filter((c) => atOrBefore(c, engine.kind, time)) : list.usable;
       if (usable.length === 0 && fallback) continue;
       if (!time && list.skipped[0]) throw refuse(`generation ${generationId}: ${list.skipped[0].reason}`);
+      // Redis ships continuous snapshots: the newest verified one at or before the time, when newer than a generation's.
+      if (time && engine.service === 'redis') {
+        const snapshot = (await snapshotsAtOrBefore(store, time))[0];
+        if (snapshot && (!usable[0] || snapshot.time.getTime() >= usable[0].summary.time.getTime())) {
+          const placed = await restoreRedisSnapshot(store, service.ctx, log, time);
+          if (placed) {
+            await recordRestored(service.ctx.paths.data, placed.id, { chosen: true });
+            done.add(service);
+            restored.push(engine.kind);
+            continue;
+          }
+        }
+      }
       if (time && usable.length === 0)
         throw refuse(`the store holds no ${engine.label} state from at or before ${time.toISOString()}`);
       const candidate = only(usable, generationId, engine.label);
