@@ -38,7 +38,8 @@ export class ContinuousHost {
     this.#log = options.log.child({ component: 'continuous' });
     this.engines = options.engines;
     const redis = built.find((b) => b.service.kind === 'redis');
-    if (redis) {
+    // ARCHIVESECONDS=0 turns continuous shipping off: Redis goes into generations, as before.
+    if (redis && settings.db.archiveSeconds > 0) {
       this.redisDataDir = redis.ctx.paths.data;
       this.redis = redisSnapshotEngine({ store, ctx: redis.ctx, log: this.#log });
       this.engines.add(this.redis);
