@@ -4,6 +4,7 @@ import { backupSection } from './backup-section.js';
 import { bootSection } from './boot-section.js';
 import { webSection } from './web-section.js';
 import { imageSection } from './image-section.js';
+import { redisFilesSection } from './redis-files-section.js';
 
 export interface BenchContext {
   /** Prints a progress line with the elapsed time. */
@@ -19,4 +20,4 @@ export interface BenchSection {
   run: (context: BenchContext) => Promise<string>;
 }
 
-export const SECTIONS: readonly BenchSection[] = [backupSection, bootSection, webSection, imageSection];
+export const SECTIONS: readonly BenchSection[] = [backupSection, redisFilesSection, bootSection, webSection, imageSection];

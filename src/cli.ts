@@ -27,6 +27,7 @@ Usage:
   rolevisor backup                           back up the running instance now
   rolevisor generations [--verify] [--json]  list the backup generations in the store
   rolevisor restore --generation ID          restore one generation into empty data directories (offline)
+  rolevisor restore --time ISO8601           restore the host's state at that moment (PostgreSQL by WAL replay)
   rolevisor COMMAND --help                   help for one command
 
 The environment is read as docker run --env-file would pass it; --env-file FILE adds
@@ -67,7 +68,11 @@ Lists the backup generations in the store (S3 or BACKUPDIR), newest first: id, t
 size, parts and whether they are verified. Without --verify each stored part's size is
 compared with the manifest (no download); --verify reads every part and checks its sha256.
 --json prints the same for scripts. Exit 0, or 76 when --verify found a damaged generation.`,
-  restore: `Usage: rolevisor restore --generation ID [--env-file FILE]
+  restore: `Usage: rolevisor restore (--generation ID | --time ISO8601) [--env-file FILE]
+
+--time brings the host back to one moment: PostgreSQL from the newest base backup that
+ended before it plus the archived WAL replayed up to that time, Redis from its newest
+snapshot at or before it. rolevisor generations shows the restorable window.
 
 Restores one generation (see rolevisor generations) into the EMPTY data directories of the
 sql and redis roles in CONTAINERROLE, with no instance running: Redis gets its dump.rdb,
@@ -109,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean' },
         verify: { type: 'boolean' },
         generation: { type: 'string' },
+        time: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -128,11 +134,30 @@ async function main(argv: string[]): Promise<number> {
       `--verify is an option of "rolevisor generations" only; see rolevisor ${command} --help`,
     );
   }
-  if ((parsed.values.generation !== undefined) !== (command === 'restore') && !parsed.values.help) {
+  if (parsed.values.time !== undefined && command !== 'restore') {
+    throw new RolevisorError(
+      'RV_USAGE',
+      `--time is an option of "rolevisor restore" only; see rolevisor ${command} --help`,
+    );
+  }
+  if (command === 'restore' && parsed.values.time !== undefined && parsed.values.generation !== undefined) {
+    throw new RolevisorError('RV_USAGE', 'rolevisor restore takes --generation ID or --time ISO8601, not both');
+  }
+  const time = parsed.values.time === undefined ? undefined : new Date(parsed.values.time);
+  if (time && (Number.isNaN(time.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(parsed.values.time ?? ''))) {
+    throw new RolevisorError(
+      'RV_USAGE',
+      `--time ${JSON.stringify(parsed.values.time)} is not an ISO 8601 time; write e.g. 2026-12-01T14:30:00Z`,
+    );
+  }
+  if (
+    (parsed.values.generation !== undefined || time !== undefined) !== (command === 'restore') &&
+    !parsed.values.help
+  ) {
     throw new RolevisorError(
       'RV_USAGE',
       command === 'restore'
-        ? 'rolevisor restore needs --generation ID (rolevisor generations lists them); see rolevisor restore --help'
+        ? 'rolevisor restore needs --generation ID or --time ISO8601 (rolevisor generations lists them and the restorable window); see rolevisor restore --help'
         : `--generation is an option of "rolevisor restore" only; see rolevisor ${command} --help`,
     );
   }
@@ -168,7 +193,12 @@ async function main(argv: string[]): Promise<number> {
     case 'restore': {
       registerSecrets(settings.secrets);
       const log = createLogger({ level: settings.logLevel });
-      return restoreCommand(settings, catalog, parsed.values.generation as string, log);
+      return restoreCommand(
+        settings,
+        catalog,
+        time ? { time } : { generation: parsed.values.generation as string },
+        log,
+      );
     }
     default:
       return renderConfigCommand(settings, process.stdout);

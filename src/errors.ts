@@ -16,6 +16,7 @@ export const EXIT = {
   serviceUnavailable: 69,
   serviceFailed: 70,
   backupFailed: 73,
+  walGap: 74,
   storeUnreachable: 75,
   restoreFailed: 76,
   permission: 77,
@@ -56,6 +57,10 @@ export const ERRORS = {
   RV_LOCAL_DATA_STALE: {
     exitCode: EXIT.restoreFailed,
     summary: 'Local data is older than a generation another host wrote to the store since.',
+  },
+  RV_WAL_GAP: {
+    exitCode: EXIT.walGap,
+    summary: 'The archived WAL has a gap or a damaged segment: PostgreSQL would come back older than the store holds.',
   },
   RV_BACKUP_FAILED: { exitCode: EXIT.backupFailed, summary: 'A backup could not be completed.' },
   RV_DISCOVERY_TIMEOUT: {

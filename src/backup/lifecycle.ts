@@ -20,6 +20,11 @@ import { BackupRunner } from './runner.js';
 import { BackupSchedule } from './schedule.js';
 import { closeStore, openStoreAtBoot } from './store-check.js';
 import type { BackupTarget } from './take-backup.js';
+import { ContinuousHost } from './continuous-host.js';
+import { ContinuousEngines } from './engines/continuous.js';
+import { POSTGRES_KIND } from './engines/postgres/part-names.js';
+import { BASE_BACKUP_KIND } from './wal/base-backup.js';
+import { PostgresWalEngine } from './wal/engine.js';
 
 export interface LifecycleOptions {
   settings: Settings;
@@ -52,7 +57,13 @@ export class StateLifecycle {
   readonly #targets: BackupTarget[];
   readonly #runner: BackupRunner | undefined;
   readonly #schedule: BackupSchedule | undefined;
+  /** The logical dumps on their own schedule (DUMPSCHEDULE), never on the stop path. */
+  readonly #dumpSchedule: BackupSchedule | undefined;
   #problem: string | undefined;
+  readonly continuous: ContinuousEngines;
+  /** Redis snapshots and the app's files, shipped continuously (undefined without a store). */
+  readonly shipping: ContinuousHost | undefined;
+  readonly wal: PostgresWalEngine | undefined;
 
   private constructor(options: LifecycleOptions, store: Store | undefined, problem: string | undefined) {
     this.#options = options;
@@ -60,9 +71,40 @@ export class StateLifecycle {
     this.#problem = problem;
     const { settings, built, log, state, version } = options;
     this.#held = heldStates(built).map((held) => ({ ...held, state: 'nothing' }));
-    this.#targets = this.#held
+    const all = this.#held
       .filter((h) => h.engine.backsUp(settings))
       .map((h) => ({ engine: h.engine, ctx: h.built.ctx }));
+    const base = all.find((t) => t.engine.kind === BASE_BACKUP_KIND);
+    // With a base backup (and the WAL), the dumps leave the generations of the schedule and the stop.
+    const dumps = base ? all.filter((t) => t.engine.kind === POSTGRES_KIND) : [];
+    this.#targets = all.filter((t) => !dumps.includes(t));
+    this.continuous = new ContinuousEngines(log.child({ component: 'continuous' }));
+    // Redis snapshots and the app's files join the same engines (flushed after the WAL).
+    this.shipping = store && new ContinuousHost({ ...options, store, engines: this.continuous });
+    if (store && base) {
+      this.wal = new PostgresWalEngine(store, base.ctx, log.child({ component: 'wal' }));
+      this.continuous.add(this.wal);
+    }
+    state.continuous = () => this.continuous.status();
+    if (store && dumps.length > 0) {
+      const dumpRunner = new BackupRunner({
+        store,
+        targets: dumps,
+        settings,
+        state,
+        log: log.child({ component: 'dump' }),
+        version,
+        lastBackupFile: lastBackupFile(settings),
+        blocked: () => this.blocked(),
+      });
+      this.#dumpSchedule = new BackupSchedule(
+        settings.dumpSchedule,
+        settings.timezone,
+        dumpRunner,
+        state,
+        log.child({ component: 'dump' }),
+      );
+    }
     if (store && this.#targets.length > 0) {
       this.#runner = new BackupRunner({
         store,
@@ -89,6 +131,13 @@ export class StateLifecycle {
     const { store, problem } = await openStoreAtBoot(options.settings, options.log, options.signal);
     const lifecycle = new StateLifecycle(options, store, problem);
     if (store && lifecycle.#held.length > 0) await lifecycle.#prepareRestore(store);
+    try {
+      await lifecycle.shipping?.restoreFiles();
+    } catch (error) {
+      lifecycle.#restoreFailed('the files', error);
+    }
+    // Before PostgreSQL starts: its first archive_command finds rolevisor listening.
+    await lifecycle.wal?.listen();
     return lifecycle;
   }
 
@@ -139,6 +188,16 @@ export class StateLifecycle {
     const { log } = this.#options;
     const { engine, built } = held;
     const data = built.ctx.paths.data;
+    // One state per service: once its base backup restored (or its data is kept), the dumps have nothing to do.
+    if (this.#held.some((h) => h !== held && h.built === built && (h.state === 'restored' || h.state === 'kept'))) {
+      held.state = 'kept';
+      return;
+    }
+    // No state of this kind in the store (no base backup yet: format-1 generations of dumps):
+    // the next engine of the same service decides.
+    const later = this.#held.slice(this.#held.indexOf(held) + 1).some((h) => h.built === built);
+    const mine = candidatesFor(scan, engine.kind);
+    if (later && mine.usable.length === 0 && mine.skipped.length === 0) return;
     if (engine.restoreAt === 'after-ready') await discardUnfinishedRestore(data, log);
     if (await engine.hasLocalData(built.ctx)) {
       const newest = candidatesFor(scan, engine.kind).usable[0];
@@ -150,6 +209,11 @@ export class StateLifecycle {
       );
       return;
     }
+    if (
+      engine.service === 'redis' &&
+      (await this.#restoreRedisSnapshot(held, candidatesFor(scan, engine.kind).usable[0]))
+    )
+      return;
     const list = this.#candidates(scan, engine.kind, engine.label);
     const newest = list.usable[0];
     if (!newest) return;
@@ -168,7 +232,36 @@ export class StateLifecycle {
       held.state = 'restored';
     } catch (error) {
       held.state = 'failed';
+      if (error instanceof RolevisorError && error.code === 'RV_WAL_GAP') throw error;
       this.#restoreFailed(engine.label, error);
+    }
+  }
+
+  /**
+   * Redis from its newest continuous snapshot when that is newer than the newest generation's
+   * part; false to restore from the generation. Every snapshot damaged and no generation: fail closed.
+   */
+  async #restoreRedisSnapshot(held: Holding, generation: Candidate | undefined): Promise<boolean> {
+    const engine = this.shipping?.redis;
+    if (!engine) return false;
+    const plan = await engine.plan(undefined);
+    if (!plan || (generation && generation.summary.time.getTime() > plan.reachable.getTime())) return false;
+    try {
+      const restored = await engine.restore(undefined);
+      if (!restored) return false;
+      // Snapshot ids sort with generation ids by time: the stale check compares them alike.
+      await recordRestored(held.built.ctx.paths.data, restored.id);
+      held.state = 'restored';
+      held.restored = restored.id;
+      return true;
+    } catch (error) {
+      if (!generation) {
+        held.state = 'failed';
+        this.#restoreFailed('Redis', error);
+        return true;
+      }
+      this.#options.log.error(`${errorMessage(error)}; restoring Redis from generation ${generation.id} instead`);
+      return false;
     }
   }
 
@@ -208,6 +301,19 @@ export class StateLifecycle {
   readonly afterReady = async (child: Child): Promise<void> => {
     for (const held of this.#held) {
       if (held.engine.service === child.service.kind && held.pending) await this.#restoreNow(held, held.pending);
+    }
+    // Shipping waits for nothing but a failed restore (another service's restore may still be pending).
+    if (this.#problem || this.#held.some((h) => h.state === 'failed')) return;
+    await this.continuous.serviceReady(child.service.kind);
+    this.shipping?.startRetention();
+    const base = this.#targets.find((t) => t.engine.kind === BASE_BACKUP_KIND);
+    if (base && base.engine.service === child.service.kind && this.#runner && this.store) {
+      const scan = await scanGenerations(this.store).catch(() => undefined);
+      // Without a base backup the archived WAL restores nothing: take one now (the first boot on an empty store).
+      if (scan && candidatesFor(scan, BASE_BACKUP_KIND).usable.length === 0) {
+        this.#options.log.info('the store holds no base backup of this cluster yet: taking one now');
+        void this.#runner.run('schedule', { targets: [base] });
+      }
     }
   };
 
@@ -249,6 +355,7 @@ export class StateLifecycle {
 
   startSchedule(): void {
     this.#schedule?.start();
+    this.#dumpSchedule?.start();
   }
 
   /** A backup now (the control endpoint's POST /backup). */
@@ -271,7 +378,12 @@ export class StateLifecycle {
   stopPhase(deadline: number, services: () => ChildStatus[]): () => Promise<void> {
     return async () => {
       this.#schedule?.stop();
-      if (this.#targets.length === 0) return;
+      this.#dumpSchedule?.stop();
+      if (this.#targets.length === 0) {
+        // A web host: the last files sync (the app is already stopped).
+        await this.continuous.flushAll(deadline - BACK_STOP_RESERVE_MS);
+        return;
+      }
       const { log } = this.#options;
       const blocked = this.blocked();
       if (blocked) {
@@ -294,14 +406,23 @@ export class StateLifecycle {
       const backupDeadline = deadline - BACK_STOP_RESERVE_MS;
       log.info(
         { secondsLeft: Math.round((backupDeadline - Date.now()) / 100) / 10 },
-        `backing up before stopping the back services (${((backupDeadline - Date.now()) / 1000).toFixed(1)} s available)`,
+        `sending the tails to the store before stopping the back services (${((backupDeadline - Date.now()) / 1000).toFixed(1)} s available)`,
       );
-      await this.#runner.run('stop', { deadline: backupDeadline });
+      // A base backup still running is dropped: the WAL covers everything since the last one.
+      await this.#runner.abortRunning('the container is stopping');
+      // PostgreSQL's current WAL segment, switched and archived; then the other engines' tails. No dump.
+      await this.continuous.flushAll(backupDeadline);
+      const continuousServices = new Set(this.continuous.engines.map((e) => e.serviceKind));
+      const rest = this.#targets.filter((t) => !continuousServices.has(t.engine.service));
+      if (rest.length > 0) await this.#runner.run('stop', { deadline: backupDeadline, targets: rest });
     };
   }
 
   close(): void {
     this.#schedule?.stop();
+    this.#dumpSchedule?.stop();
+    void this.continuous.stopAll();
+    this.shipping?.close();
     closeStore(this.store);
   }
 }

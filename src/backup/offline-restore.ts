@@ -24,6 +24,8 @@ import { heldStates, stateServiceKinds, type HeldState } from './engines/registr
 import { recordRestored } from './lineage.js';
 import { clearRestoring, discardUnfinishedRestore, markRestoring } from './restore-marker.js';
 import { closeStore, retryBudget } from './store-check.js';
+import { restoreRedisSnapshot, snapshotsAtOrBefore } from './snapshots/restore.js';
+import { BASE_BACKUP_KIND } from './wal/base-backup.js';
 
 const STOP_TIMEOUT_MS = 60_000;
 
@@ -85,12 +87,23 @@ function stateRoles(settings: Settings, catalog: RoleCatalog): string[] {
   return settings.roles.filter((r) => catalog.get(r)?.services.some((s) => kinds.includes(s.kind)));
 }
 
+/** One generation by id, or the host's state at one moment (`--time`: every service at or before it). */
+export type RestoreChoice = { generation: string } | { time: Date };
+
+/** Whether a generation's state of this kind is from at or before `time` (a base backup: its end). */
+function atOrBefore(candidate: Candidate, kind: string, time: Date): boolean {
+  const wal = candidate.summary.manifest.wal;
+  const when = kind === BASE_BACKUP_KIND && wal ? wal.endTime : candidate.summary.manifest.time;
+  return new Date(when).getTime() <= time.getTime();
+}
+
 export async function restoreOffline(
   settings: Settings,
   catalog: RoleCatalog,
-  generationId: string,
+  choice: RestoreChoice,
   log: Logger,
 ): Promise<string[]> {
+  const generationId = 'generation' in choice ? choice.generation : choice.time.toISOString();
   const roles = stateRoles(settings, catalog);
   if (roles.length === 0) {
     const kinds = stateServiceKinds();
@@ -119,7 +132,7 @@ export async function restoreOffline(
   try {
     await store.check();
     const scan = await scanGenerations(store);
-    const summary = scan.complete.find((g) => g.id === generationId);
+    const summary = 'time' in choice ? scan.complete[0] : scan.complete.find((g) => g.id === generationId);
     if (!summary) {
       const broken = scan.broken.find((g) => g.id === generationId);
       throw refuse(
@@ -133,19 +146,49 @@ export async function restoreOffline(
             })`,
       );
     }
-    const one = { complete: [summary], broken: [], incomplete: [] };
+    const one = 'time' in choice ? scan : { complete: [summary], broken: [], incomplete: [] };
     const restored: string[] = [];
+    const done = new Set<HeldState['built']>();
     await ensureDir(settings.home, { mode: 0o755 });
     for (const sub of ['data', 'conf', 'run']) await ensureDir(`${settings.home}/${sub}`, { mode: 0o755 });
     for (const entry of held) {
       const { engine, built: service } = entry;
+      if (done.has(service)) continue;
+      // Another engine of the same service after this one (PostgreSQL: the dumps after the base backups).
+      const fallback = held.slice(held.indexOf(entry) + 1).some((h) => h.built === service);
       const list = candidatesFor(one, engine.kind);
-      if (list.skipped[0]) throw refuse(`generation ${generationId}: ${list.skipped[0].reason}`);
-      const candidate = only(list.usable, generationId, engine.label);
+      const time = 'time' in choice ? choice.time : undefined;
+      const usable = time ? list.usable.filter((c) => atOrBefore(c, engine.kind, time)) : list.usable;
+      if (usable.length === 0 && fallback) continue;
+      if (!time && list.skipped[0]) throw refuse(`generation ${generationId}: ${list.skipped[0].reason}`);
+      // Redis ships continuous snapshots: the newest verified one at or before the time, when newer than a generation's.
+      if (time && engine.service === 'redis') {
+        const snapshot = (await snapshotsAtOrBefore(store, time))[0];
+        if (snapshot && (!usable[0] || snapshot.time.getTime() >= usable[0].summary.time.getTime())) {
+          const placed = await restoreRedisSnapshot(store, service.ctx, log, time);
+          if (placed) {
+            await recordRestored(service.ctx.paths.data, placed.id, { chosen: true });
+            done.add(service);
+            restored.push(engine.kind);
+            continue;
+          }
+        }
+      }
+      if (time && usable.length === 0)
+        throw refuse(`the store holds no ${engine.label} state from at or before ${time.toISOString()}`);
+      const candidate = only(usable, generationId, engine.label);
       if (engine.restoreAt === 'after-ready') await restoreIntoRunningService(entry, candidate, store, log);
-      else await engine.restore({ store, candidates: [candidate], ctx: service.ctx, log });
+      else
+        await engine.restore({
+          store,
+          candidates: time ? usable : [candidate],
+          ctx: service.ctx,
+          log,
+          targetTime: time,
+        });
       // Chosen on purpose (maybe an older one): the next boot keeps it rather than call it stale.
-      await recordRestored(service.ctx.paths.data, generationId, { chosen: true });
+      await recordRestored(service.ctx.paths.data, candidate.id, { chosen: true });
+      done.add(service);
       restored.push(engine.kind);
     }
     return restored;

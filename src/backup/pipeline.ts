@@ -19,6 +19,8 @@ export interface Step {
   cwd?: string;
   /** A pass-through (e.g. a progress meter) between this step's stdout and the next. */
   meter?: Transform;
+  /** Receives the step's whole stderr once it exited 0 (e.g. pg_basebackup's WAL positions). */
+  onStderr?: (text: string) => void;
 }
 
 export interface PipelineOptions {
@@ -132,6 +134,7 @@ export function startPipeline(steps: Step[], options: PipelineOptions = {}): Pip
     options.signal?.removeEventListener('abort', onAbort);
     if (abortError) throw abortError;
     results.forEach((result, index) => {
+      if (result.exitCode === 0) steps[index]!.onStderr?.(String(result.stderr ?? ''));
       if (killedByUs.has(index) || result.exitCode === 0) return;
       throw new Error(describeExit(steps[index], result.exitCode, result.signal, String(result.stderr ?? '')));
     });

@@ -12,6 +12,7 @@ import { formatBytes } from '../util/progress.js';
 import { saveLastBackup } from './last-backup.js';
 import { recordBackedUp, recordPending } from './lineage.js';
 import { takeBackup, type BackupTarget } from './take-backup.js';
+import { pruneWal } from './wal/retention.js';
 
 export type Trigger = BackupRecord['trigger'];
 
@@ -30,6 +31,8 @@ export interface RunnerOptions {
 export interface RunOptions {
   /** Absolute time (ms) by which the backup must be done (the stop deadline). */
   deadline?: number;
+  /** Only these (e.g. Redis alone at the stop: PostgreSQL's WAL is continuous). */
+  targets?: BackupTarget[];
 }
 
 /** Retention at stop runs only if this much time is left. */
@@ -96,7 +99,7 @@ export class BackupRunner {
       );
     }
     try {
-      const manifest = await takeBackup(this.options.store, this.options.targets, {
+      const manifest = await takeBackup(this.options.store, runOptions.targets ?? this.options.targets, {
         roles: settings.roles,
         versions: { rolevisor: this.options.version },
         signal: abort.signal,
@@ -154,6 +157,7 @@ export class BackupRunner {
     }
     try {
       const result = await pruneGenerations(store, { keep: settings.backupKeep, maxAgeDays: settings.backupDays });
+      await pruneWal(store, log);
       for (const deleted of result.deleted)
         log.info(
           { generation: deleted.id, reason: deleted.reason },

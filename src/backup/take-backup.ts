@@ -3,7 +3,7 @@
 // deadline's abort signal, stops everything and removes what was written: a failed backup
 // never becomes a generation, and the previous ones are untouched.
 import { errorMessage, RolevisorError } from '../errors.js';
-import { beginGeneration, type GenerationWriter } from '../generations/writer.js';
+import { beginGeneration, type GenerationMeta, type GenerationWriter } from '../generations/writer.js';
 import type { Manifest } from '../generations/manifest.js';
 import type { Logger } from '../log.js';
 import type { ServiceContext } from '../services/types.js';
@@ -33,6 +33,7 @@ async function backUpOne(
   target: BackupTarget,
   versions: Record<string, string>,
   options: WriteOptions,
+  meta: GenerationMeta,
 ): Promise<void> {
   const { engine, ctx } = target;
   const output = await engine.backUp({
@@ -42,17 +43,19 @@ async function backUpOne(
     log: options.log,
   });
   if (output.version !== undefined) versions[engine.kind] = output.version;
+  if (output.wal) meta.wal = output.wal;
 }
 
 export async function takeBackup(store: Store, targets: BackupTarget[], options: WriteOptions): Promise<Manifest> {
   const versions: Record<string, string> = { ...(options.versions ?? {}) };
-  const writer = beginGeneration(store, { roles: options.roles, versions });
+  const meta: GenerationMeta = { roles: options.roles, versions };
+  const writer = beginGeneration(store, meta);
   options.log.info(
     { generation: writer.id, store: store.describe(), parts: targets.map((t) => t.engine.partNames) },
     `backup ${writer.id} started`,
   );
   try {
-    const tasks = targets.map((target) => backUpOne(writer, target, versions, options));
+    const tasks = targets.map((target) => backUpOne(writer, target, versions, options, meta));
     // The first failure fails the backup at once; the abort below stops the other parts.
     await Promise.all(tasks);
     options.signal?.throwIfAborted();

@@ -9,6 +9,7 @@ import { scanGenerations, type GenerationSummary } from '../generations/scan.js'
 import { createStore } from '../store/create.js';
 import { closeStore } from '../backup/store-check.js';
 import { formatBytes } from '../util/progress.js';
+import { formatWindow, restorableWindow } from '../backup/wal/window.js';
 
 export interface GenerationRow {
   id: string;
@@ -90,12 +91,15 @@ export async function generationsCommand(
     const scan = await scanGenerations(store);
     const rows: GenerationRow[] = [];
     for (const summary of scan.complete) rows.push(await rowOf(summary, options.verify, store));
+    const window = await restorableWindow(store, scan);
     if (options.json) {
       out.write(
-        `${JSON.stringify({ store: store.describe(), generations: rows, incomplete: scan.incomplete.map((g) => g.id), broken: scan.broken.map((g) => ({ id: g.id, reason: g.reason })) }, null, 2)}\n`,
+        `${JSON.stringify({ store: store.describe(), window, generations: rows, incomplete: scan.incomplete.map((g) => g.id), broken: scan.broken.map((g) => ({ id: g.id, reason: g.reason })) }, null, 2)}\n`,
       );
     } else {
-      out.write(`store: ${store.describe()}\n${formatGenerations(rows, scan.incomplete.length, scan.broken.length)}`);
+      out.write(
+        `store: ${store.describe()}\n${formatGenerations(rows, scan.incomplete.length, scan.broken.length)}${formatWindow(window)}`,
+      );
     }
     return options.verify && rows.some((r) => !r.verified) ? EXIT.restoreFailed : EXIT.ok;
   } finally {

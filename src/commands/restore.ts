@@ -1,5 +1,5 @@
 // `rolevisor restore --generation ID`: an offline restore into empty data directories.
-import { restoreOffline } from '../backup/offline-restore.js';
+import { restoreOffline, type RestoreChoice } from '../backup/offline-restore.js';
 import { EXIT } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RoleCatalog } from '../roles/catalog.js';
@@ -8,14 +8,15 @@ import type { Settings } from '../settings/types.js';
 export async function restoreCommand(
   settings: Settings,
   catalog: RoleCatalog,
-  generation: string,
+  choice: RestoreChoice,
   log: Logger,
 ): Promise<number> {
   const started = Date.now();
-  const restored = await restoreOffline(settings, catalog, generation, log);
+  const restored = await restoreOffline(settings, catalog, choice, log);
+  const what = 'generation' in choice ? `generation ${choice.generation}` : `the state at ${choice.time.toISOString()}`;
   log.info(
-    { generation, services: restored, durationMs: Date.now() - started },
-    `restored ${restored.join(' and ')} from generation ${generation} in ${((Date.now() - started) / 1000).toFixed(1)} s; "rolevisor run" keeps this data`,
+    { ...choice, services: restored, durationMs: Date.now() - started },
+    `restored ${restored.join(' and ')} from ${what} in ${((Date.now() - started) / 1000).toFixed(1)} s; "rolevisor run" keeps this data`,
   );
   return EXIT.ok;
 }

@@ -53,6 +53,8 @@ export function buildConfig({ settings, endpoints, secretKey }: ConfigInputs): R
       ...(settings.celery.maxWorkers ? { 'max workers': settings.celery.maxWorkers } : {}),
     },
     'backup days': settings.backupDays,
+    // docassemble's key for where uploaded files live; rolevisor keeps that directory in the store.
+    uploads: web.filesDir,
   };
   return config;
 }

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { errorMessage, RolevisorError } from '../errors.js';
 
 export const MANIFEST_FORMAT = 1;
+/** Format 2: a generation with a PostgreSQL base backup (its WAL range). Older rolevisors refuse it (fail closed). */
+export const MANIFEST_FORMAT_BASE_BACKUP = 2;
 export const GENERATIONS_PREFIX = 'generations/';
 export const MANIFEST_NAME = 'manifest.json';
 
@@ -18,8 +20,20 @@ export interface PartInfo {
   kind?: string;
 }
 
+/** Where a base backup sits in the WAL: replay must reach `end` before the cluster is consistent. */
+export interface WalRange {
+  timeline: number;
+  /** LSNs as PostgreSQL prints them, e.g. "0/2000028". */
+  start: string;
+  end: string;
+  startSegment: string;
+  endSegment: string;
+  /** When the base backup ended (ISO 8601): the oldest moment it can restore. */
+  endTime: string;
+}
+
 export interface Manifest {
-  format: typeof MANIFEST_FORMAT;
+  format: typeof MANIFEST_FORMAT | typeof MANIFEST_FORMAT_BASE_BACKUP;
   id: string;
   /** When the backup started (ISO 8601, UTC). */
   time: string;
@@ -29,6 +43,7 @@ export interface Manifest {
   versions: Record<string, string>;
   parts: PartInfo[];
   durationMs: number;
+  wal?: WalRange;
 }
 
 /** Part names are one safe path segment, e.g. "postgres.docassemble.dump", "redis.rdb". */
@@ -55,7 +70,7 @@ const partSchema = z.object({
 });
 
 const manifestSchema = z.object({
-  format: z.literal(MANIFEST_FORMAT),
+  format: z.union([z.literal(MANIFEST_FORMAT), z.literal(MANIFEST_FORMAT_BASE_BACKUP)]),
   id: z.string(),
   time: z.string(),
   host: z.string(),
@@ -63,6 +78,16 @@ const manifestSchema = z.object({
   versions: z.record(z.string(), z.string()),
   parts: z.array(partSchema),
   durationMs: z.number().nonnegative(),
+  wal: z
+    .object({
+      timeline: z.number().int().positive(),
+      start: z.string().regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/),
+      end: z.string().regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/),
+      startSegment: z.string().regex(/^[0-9A-F]{24}$/),
+      endSegment: z.string().regex(/^[0-9A-F]{24}$/),
+      endTime: z.string(),
+    })
+    .optional(),
 });
 
 export function serializeManifest(manifest: Manifest): string {

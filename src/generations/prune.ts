@@ -53,6 +53,17 @@ export async function pruneGenerations(store: Store, options: PruneOptions): Pro
     if (protectedIds.size >= options.keep) break;
     if (await passes(store, summary, options.verify ?? 'sizes')) protectedIds.add(summary.id);
   }
+  // The newest `keep` base backups too, even behind newer generations without one (Redis at a
+  // stop): the WAL and PostgreSQL's restore hang on them.
+  let bases = 0;
+  for (const summary of scan.complete) {
+    if (bases >= options.keep) break;
+    if (!summary.manifest.wal) continue;
+    if (protectedIds.has(summary.id) || (await passes(store, summary, options.verify ?? 'sizes'))) {
+      protectedIds.add(summary.id);
+      bases += 1;
+    }
+  }
   result.kept = [...protectedIds];
 
   for (const summary of scan.complete) {

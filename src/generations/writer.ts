@@ -17,6 +17,8 @@ import {
   type Compression,
   type Manifest,
   type PartInfo,
+  type WalRange,
+  MANIFEST_FORMAT_BASE_BACKUP,
 } from './manifest.js';
 import type { Store } from '../store/store.js';
 
@@ -25,6 +27,8 @@ export interface GenerationMeta {
   /** Defaults to the OS host name. */
   host?: string;
   versions?: Record<string, string>;
+  /** Set once a base backup ended (the manifest is then format 2). */
+  wal?: WalRange;
   /** The clock (tests); defaults to new Date(). */
   now?: () => Date;
 }
@@ -120,7 +124,7 @@ export class GenerationWriter {
       throw this.#fail(`not committed: part "${failed.name}" failed: ${errorMessage(failed.error)}`, failed.error);
     }
     const manifest: Manifest = {
-      format: MANIFEST_FORMAT,
+      format: this.#meta.wal ? MANIFEST_FORMAT_BASE_BACKUP : MANIFEST_FORMAT,
       id: this.id,
       time: this.started.toISOString(),
       host: this.#meta.host ?? hostname(),
@@ -128,6 +132,7 @@ export class GenerationWriter {
       versions: { ...(this.#meta.versions ?? {}) },
       parts: this.#parts.map((p) => p.info as PartInfo),
       durationMs: Math.max(0, this.#now().getTime() - this.started.getTime()),
+      ...(this.#meta.wal ? { wal: this.#meta.wal } : {}),
     };
     try {
       await this.#store.putText(manifestKey(this.id), serializeManifest(manifest));

@@ -12,6 +12,8 @@ export interface DbSettings {
   tablePrefix: string | undefined;
   ssl: { mode?: string; cert?: string; key?: string; rootCert?: string };
   backup: boolean;
+  /** The bound on PostgreSQL commits lost with the host (WAL switched and archived this often). */
+  archiveSeconds: number;
 }
 
 export interface S3Settings {
@@ -35,17 +37,22 @@ export interface Settings {
   backupDir: string;
   stopTimeoutSec: number;
   backupSchedule: string;
+  /** When the logical dumps are taken (their own schedule). */
+  dumpSchedule: string;
   backupKeep: number;
   backupDays: number;
   /** How long boot retries a store it cannot read (STORECHECKTIMEOUT). */
   storeCheckTimeoutSec: number;
   allowFreshStart: boolean;
+  /** Start from an older state when the archived WAL breaks (ACCEPTOLDERSTATE). */
+  acceptOlderState: boolean;
   environmentTakesPrecedence: boolean;
   logLevel: string;
   /** LOGFORMAT: json, pretty, or auto (pretty on a terminal). */
   logFormat: LogFormat;
   db: DbSettings;
-  redis: { url: string | undefined; port: number };
+  /** snapshotSeconds: REDISSNAPSHOTSECONDS, the bound on Redis writes (and file changes) lost. */
+  redis: { url: string | undefined; port: number; snapshotSeconds: number };
   rabbitmq: { url: string | undefined; port: number; distPort: number; epmdPort: number };
   /** keepDays: files idle this long are deleted on the log host (LOGKEEPDAYS; 0 keeps them). */
   log: { server: string | undefined; forwardingDisabled: boolean; port: number; viewPort: number; keepDays: number };
@@ -62,6 +69,8 @@ export interface Settings {
     /** Cheaper mode's fewest processes; undefined: always `processes`. */
     cheaper: number | undefined;
     offloadThreads: number;
+    /** FILESDIR: the app's uploaded files, kept in the store. */
+    filesDir: string;
   };
   celery: {
     app: string | undefined;

@@ -78,6 +78,13 @@ export const VARIABLES: readonly Variable[] = [
     'When to back up while running (cron expression, in TIMEZONE).',
   ),
   v(
+    'DUMPSCHEDULE',
+    'state',
+    f.cron('@daily'),
+    '@daily',
+    "When to take PostgreSQL's logical dumps (cron, in TIMEZONE): what a later PostgreSQL major version restores from. Never at the stop.",
+  ),
+  v(
     'BACKUPKEEP',
     'state',
     f.requiredInt(3, 1, 1000),
@@ -104,6 +111,13 @@ export const VARIABLES: readonly Variable[] = [
     f.bool(false),
     'false',
     'Start with empty data even though the store cannot be read or the restore failed.',
+  ),
+  v(
+    'ACCEPTOLDERSTATE',
+    'state',
+    f.bool(false),
+    'false',
+    'Start from an older state when the archived WAL has a gap or a damaged segment (otherwise the boot stops with exit 74); every service is then restored to that time.',
   ),
   v(
     'ENVIRONMENT_TAKES_PRECEDENCE',
@@ -163,6 +177,13 @@ export const VARIABLES: readonly Variable[] = [
   v('DBSSLKEY', 'database', f.optionalText(), '(none)', 'Client key file name for the database connection.'),
   v('DBSSLROOTCERT', 'database', f.optionalText(), '(none)', 'Root certificate file name for the database connection.'),
   v('DBBACKUP', 'database', f.bool(true), 'true', 'Back up the database (sql role).'),
+  v(
+    'ARCHIVESECONDS',
+    'database',
+    f.requiredInt(5, 0, 3600, 'seconds'),
+    '5',
+    'At most this many seconds of PostgreSQL commits are lost when a host dies without warning: the WAL is switched and archived to the store at least this often while there are writes (sql role, DBBACKUP=true). 0 turns continuous archiving off: every generation then holds logical dumps, taken at the stop too.',
+  ),
 
   v(
     'REDIS',
@@ -173,6 +194,13 @@ export const VARIABLES: readonly Variable[] = [
     true,
   ),
   v('REDISPORT', 'redis', f.port(6379), '6379', 'Port the redis role listens on.'),
+  v(
+    'REDISSNAPSHOTSECONDS',
+    'redis',
+    f.requiredInt(60, 1, 3600, 'seconds'),
+    '60',
+    'At most this many seconds of Redis writes (and of FILESDIR changes) are lost when a host vanishes: a snapshot (and a files sync) this often, only when something changed.',
+  ),
 
   v(
     'RABBITMQ',
@@ -235,6 +263,13 @@ export const VARIABLES: readonly Variable[] = [
     f.absolutePath(undefined),
     'the bundled demo app',
     'WSGI file uwsgi runs (callable "app" or "application").',
+  ),
+  v(
+    'FILESDIR',
+    'web',
+    f.absolutePath(undefined),
+    '$ROLEVISOR_HOME/data/files',
+    "Where the app keeps its uploaded files (config.yml's uploads; docassemble's is /usr/share/docassemble/files); the web role keeps it in the store.",
   ),
   v(
     'UWSGIPROCESSES',

@@ -43,6 +43,32 @@ export function createMetrics(state: RuntimeState): Registry {
         else this.set(v);
       },
     });
+  const perEngine = (
+    name: string,
+    help: string,
+    value: (s: ReturnType<RuntimeState['continuous']>[number]) => number | undefined,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['engine'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of state.continuous()) {
+          const v = value(s);
+          if (v !== undefined) this.set({ engine: s.engine }, v);
+        }
+      },
+    });
+  perEngine('rolevisor_archive_lag_seconds', 'Age of the oldest change not yet in the store', (s) => s.lagSeconds);
+  perEngine('rolevisor_archive_lag_bytes', 'Bytes written locally and not yet in the store', (s) => s.lagBytes);
+  perEngine(
+    'rolevisor_archive_last_timestamp_seconds',
+    'When the last object (e.g. WAL segment) reached the store',
+    (s) => (s.lastShipped ? s.lastShipped.at / 1000 : undefined),
+  );
+  perEngine('rolevisor_archive_failing', '1 while shipping to the store fails', (s) => (s.error ? 1 : 0));
   scalar('rolevisor_ready', '1 when every service is ready and the instance is not stopping', () =>
     state.ready() ? 1 : 0,
   );

@@ -1,6 +1,7 @@
 // What the running instance knows about itself, shared by the status server, the metrics
 // and `rolevisor status`: the phase, the services, the store and the backups.
 import type { ChildStatus } from '../supervisor/child.js';
+import type { ShippingStatus } from '../backup/engines/continuous.js';
 
 export type Phase = 'booting' | 'running' | 'stopping' | 'stopped';
 
@@ -30,6 +31,8 @@ export interface StatusSnapshot {
   nextBackupAt: number | undefined;
   backupFailures: number;
   storeErrors: number;
+  /** What each continuous engine has not yet put in the store (PostgreSQL's WAL, ...). */
+  continuous: ShippingStatus[];
 }
 
 export class RuntimeState {
@@ -42,6 +45,7 @@ export class RuntimeState {
   storeErrors = 0;
   services: () => ChildStatus[] = () => [];
   allReady: () => boolean = () => false;
+  continuous: () => ShippingStatus[] = () => [];
 
   constructor(
     readonly roles: string[],
@@ -73,6 +77,7 @@ export class RuntimeState {
       nextBackupAt: this.nextBackupAt,
       backupFailures: this.backupFailures,
       storeErrors: this.storeErrors,
+      continuous: this.continuous(),
     };
   }
 }

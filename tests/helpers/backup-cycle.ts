@@ -33,6 +33,8 @@ export async function newCycle(home: string, extra: Record<string, string>): Pro
       DBPASSWORD,
       STOPTIMEOUT: '30',
       BACKUPSCHEDULE: '0 0 1 1 *',
+      // These cycles test generations of logical dumps (continuous archiving: continuous-fs.test.ts).
+      ARCHIVESECONDS: '0',
       ...extra,
     },
   };

@@ -18,6 +18,8 @@ export interface S3rverHandle {
   dir: string;
   settings: (bucket: string) => S3Settings;
   stop: () => Promise<void>;
+  /** Stops the server but keeps its objects: startS3rver({ port, dir }) brings it back (an outage). */
+  halt: () => Promise<void>;
 }
 
 async function waitForPort(port: number, deadlineMs: number): Promise<void> {
@@ -37,9 +39,9 @@ async function waitForPort(port: number, deadlineMs: number): Promise<void> {
   }
 }
 
-export async function startS3rver(): Promise<S3rverHandle> {
-  const dir = await mkdtemp(join(tmpdir(), 'rolevisor-s3rver-'));
-  const port = await freePort();
+export async function startS3rver(options: { port?: number; dir?: string } = {}): Promise<S3rverHandle> {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'rolevisor-s3rver-')));
+  const port = options.port ?? (await freePort());
   const child: ResultPromise = execa(
     process.execPath,
     [S3RVER_BIN, '-d', dir, '-p', String(port), '-a', '127.0.0.1', '--silent'],
@@ -77,6 +79,10 @@ export async function startS3rver(): Promise<S3rverHandle> {
       child.kill('SIGTERM');
       await child;
       await rm(dir, { recursive: true, force: true });
+    },
+    halt: async () => {
+      child.kill('SIGKILL');
+      await child;
     },
   };
 }

@@ -4,6 +4,7 @@ import redis
 from flask import Flask, jsonify, render_template_string, request
 
 import demo_db
+import demo_files
 import tasks
 from demo_config import CONFIG, broker_url, redis_url, url_root, where
 
@@ -53,6 +54,7 @@ def index():
         client=request.remote_addr,
         database=f"{db.get('name')}@{db.get('host')}:{db.get('port')}",
         cache=where(redis_url()),
+        files=demo_files.listing(),
         broker=where(broker_url()),
     )
 
@@ -67,6 +69,25 @@ def visit():
     demo_db.record_visit(request.remote_addr)
     _cache().incr(CACHE_HITS_KEY)
     return jsonify(_state())
+
+
+@app.get('/api/files')
+def files():
+    return jsonify({'files': demo_files.listing()})
+
+
+@app.post('/api/files')
+def upload():
+    """A multipart form field "file", or the raw body with ?name=."""
+    try:
+        if 'file' in request.files:
+            upload = request.files['file']
+            saved = demo_files.save(upload.filename, upload.stream)
+        else:
+            saved = demo_files.save(request.args.get('name'), request.stream)
+    except ValueError as error:
+        return jsonify({'error': str(error)}), 400
+    return jsonify(saved), 201
 
 
 @app.post('/api/job')
@@ -107,6 +128,8 @@ PAGE = """<!doctype html>
   button.secondary { background: #fff; color: var(--accent); border: 1px solid #bfd3fb; }
   button:disabled { opacity: .6; cursor: progress; }
   #status { color: var(--muted); align-self: center; font-size: 14px; }
+  .files h2 { font-size: 18px; margin: 8px 0; } .files .what { font-size: 13px; color: var(--muted); font-weight: 400; }
+  .files ul { padding-left: 20px; color: var(--muted); font-size: 14px; }
   footer { border-top: 1px solid var(--line); padding-top: 16px; color: var(--muted); font-size: 13px; }
   code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; }
   @media (max-width: 640px) { .cards { grid-template-columns: 1fr; } }
@@ -132,6 +155,11 @@ PAGE = """<!doctype html>
     <button id="job" class="secondary">Run a background job</button>
     <span id="status"></span>
   </div>
+  <section class="files">
+    <h2>Files <span class="what">kept in the store (FILESDIR)</span></h2>
+    <form id="upload"><input type="file" name="file" required> <button>Upload</button></form>
+    <ul id="files">{% for f in files %}<li><code>{{ f.name }}</code> {{ f.size }} bytes <code title="sha256">{{ f.sha256[:12] }}</code></li>{% endfor %}</ul>
+  </section>
   <footer>Served over <strong id="scheme">{{ scheme }}</strong> to <strong id="client">{{ client }}</strong>
     &middot; app root <code>{{ request.script_root or '/' }}</code></footer>
 </main>
@@ -154,6 +182,15 @@ PAGE = """<!doctype html>
     show(await call("POST", "/api/visit"));
     status.textContent = "Visit recorded.";
   });
+  document.getElementById("upload").onsubmit = async (event) => {
+    event.preventDefault();
+    const response = await fetch(api("/api/files"), { method: "POST", body: new FormData(event.target) });
+    const saved = await response.json();
+    status.textContent = response.ok ? "Stored " + saved.name + " (" + saved.size + " bytes)." : saved.error;
+    const { files } = await call("GET", "/api/files");
+    document.getElementById("files").innerHTML = files.map((f) => "<li><code></code> " + f.size + " bytes</li>").join("");
+    document.querySelectorAll("#files code").forEach((code, i) => { code.textContent = files[i].name; });
+  };
   document.getElementById("job").onclick = (event) => busy(event.target, async () => {
     const before = Number(document.getElementById("jobs_done").textContent);
     const { task_id } = await call("POST", "/api/job");

@@ -61,3 +61,11 @@ def where(url):
     """host:port of a service URL, without credentials (safe to show on a page)."""
     parts = urlsplit(url)
     return f'{parts.hostname}:{parts.port}' if parts.port else str(parts.hostname)
+
+
+def files_dir():
+    """Where uploaded files live (config.yml's `uploads`, FILESDIR): rolevisor keeps it in the store."""
+    path = CONFIG.get('uploads')
+    if not path:
+        raise RuntimeError('config.yml has no "uploads" entry; re-render it with rolevisor render-config')
+    return path

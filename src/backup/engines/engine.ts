@@ -6,7 +6,7 @@
 // New capabilities join as OPTIONAL members (e.g. a continuous shipper started when the
 // service is ready and flushed at stop, a restore to a target time, the window it can
 // restore): the lifecycle calls them where an engine has them and carries on without.
-import type { PartInfo, Compression } from '../../generations/manifest.js';
+import type { PartInfo, Compression, WalRange } from '../../generations/manifest.js';
 import type { Logger } from '../../log.js';
 import type { ServiceContext } from '../../services/types.js';
 import type { Settings } from '../../settings/types.js';
@@ -46,6 +46,8 @@ export interface BackupInput {
 export interface BackupOutput {
   /** The program's version, recorded in the manifest under the engine's kind. */
   version?: string;
+  /** A base backup's place in the WAL (the manifest is then format 2). */
+  wal?: WalRange;
 }
 
 export interface RestoreInput {
@@ -54,6 +56,8 @@ export interface RestoreInput {
   candidates: Candidate[];
   ctx: ServiceContext;
   log: Logger;
+  /** The host's target time (`rolevisor restore --time`): the newest state at or before it. */
+  targetTime?: Date;
 }
 
 export interface StateEngine {

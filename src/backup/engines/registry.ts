@@ -3,10 +3,13 @@
 // host holds: those whose service kind runs here.
 import type { BuiltService } from '../../supervisor/build.js';
 import type { StateEngine } from './engine.js';
+import { postgresBaseEngine } from './postgres/base-engine.js';
 import { postgresDumpEngine } from './postgres/engine.js';
 import { redisRdbEngine } from './redis/engine.js';
 
-const ENGINES: StateEngine[] = [redisRdbEngine, postgresDumpEngine];
+// PostgreSQL's base backup before its dumps: a physical restore (before the start) wins;
+// the dumps restore only when the store holds no base backup (format-1 generations).
+const ENGINES: StateEngine[] = [redisRdbEngine, postgresBaseEngine, postgresDumpEngine];
 
 export function stateEngines(): readonly StateEngine[] {
   return ENGINES;

@@ -8,6 +8,26 @@ export interface PostgresConfInput {
   hbaFile: string;
   listen: string;
   port: number;
+  /** Continuous archiving into the store (DBBACKUP=true). */
+  archive?: { command: string; timeoutSec: number };
+}
+
+/** One word for /bin/sh (archive_command runs through it): single-quoted, % doubled for PostgreSQL. */
+const shellWord = (value: string): string => `'${value.replace(/'/g, "'\\''").replace(/%/g, '%%')}'`;
+
+/** archive_command: the rolevisor client that hands %f to the running rolevisor (src/backup/wal/archiver.ts). */
+export const archiveCommand = (node: string, script: string, socket: string): string =>
+  `${[node, script, socket].map(shellWord).join(' ')} %f`;
+
+function archiveLines(archive: PostgresConfInput['archive']): string[] {
+  if (!archive) return [];
+  return [
+    "wal_level = 'replica'",
+    'archive_mode = on',
+    `archive_command = ${confString(archive.command)}`,
+    // A segment with commits in it is switched at least this often, so an upload fits in ARCHIVESECONDS.
+    `archive_timeout = ${archive.timeoutSec}`,
+  ];
 }
 
 /** A postgresql.conf string literal: single-quoted, ' doubled and \ escaped. */
@@ -26,6 +46,7 @@ export function renderPostgresConf(input: PostgresConfInput): string {
     "log_destination = 'stderr'",
     'logging_collector = off',
     "log_line_prefix = '[%p] %q%u@%d '",
+    ...archiveLines(input.archive),
     '',
   ].join('\n');
 }
@@ -39,6 +60,8 @@ export function renderPgHba(): string {
     '# Rendered by rolevisor at every boot; edits are overwritten.',
     '# TYPE  DATABASE  USER      ADDRESS  METHOD',
     'local   all       all                scram-sha-256',
+    // pg_basebackup streams base backups over the local socket, as the superuser only.
+    'local   replication postgres         scram-sha-256',
     'host    all       postgres  all      reject',
     'host    all       all       all      scram-sha-256',
     '',

@@ -6,6 +6,7 @@ import { RolevisorError } from '../../errors.js';
 import { servicePaths } from '../../settings/paths.js';
 import type { Settings } from '../../settings/types.js';
 import { ensureDir, writeFileAtomic } from '../../util/fsx.js';
+import { ensureServiceDir } from '../shared/backend-dirs.js';
 import { assertConfigReadable, demoAppDir, pythonAppEnv } from '../shared/python-app.js';
 import type { Service, ServiceContext } from '../types.js';
 import { renderUwsgiIni, wsgiCallable } from './ini.js';
@@ -31,7 +32,7 @@ export function createUwsgi(ctx: ServiceContext): Service {
     // With the hook in uwsgi.ini, SIGTERM is graceful: workers finish their request, then exit.
     stopSignal: 'SIGTERM',
     listeners: () => [],
-    dataDirs: () => [],
+    dataDirs: () => [settings.web.filesDir],
 
     async prepare() {
       await assertConfigReadable(ctx);
@@ -42,6 +43,8 @@ export function createUwsgi(ctx: ServiceContext): Service {
         );
       });
       await ensureDir(ctx.paths.conf, { mode: 0o755 });
+      // FILESDIR: the app's uploads, its user's (rolevisor keeps it in the store).
+      await ensureServiceDir(settings.web.filesDir, 0o750, ctx.identity);
       // 0750: nginx's workers (same user) reach the socket, other users do not. The parent
       // first, so that mkdir -p does not give it 0750 too.
       await ensureDir(dirname(dirname(socket)));

@@ -27,6 +27,7 @@ describe('formatStatus', () => {
     startedAt: now - 3_600_000,
     ready: true,
     waitingFor: undefined,
+    continuous: [],
     store: 'the local directory /b',
     services: [
       { name: 'postgres', role: 'sql', state: 'ready', pid: 11, startedAt: now - 60_000, restarts: 0 },
