@@ -48,6 +48,16 @@ export function buildConfig({ settings, endpoints, secretKey }: ConfigInputs): R
           ...(s3.accessKeyId ? { 'access key id': s3.accessKeyId, 'secret access key': s3.secretAccessKey } : {}),
         }
       : { enable: false },
+    // The app keeps uploads in the same container, as docassemble's does.
+    azure: settings.azure
+      ? {
+          enable: true,
+          container: settings.azure.container,
+          ...(settings.azure.accountName ? { 'account name': settings.azure.accountName } : {}),
+          ...(settings.azure.accountKey ? { 'account key': settings.azure.accountKey } : {}),
+          ...(settings.azure.connectionString ? { 'connection string': settings.azure.connectionString } : {}),
+        }
+      : { enable: false },
     celery: {
       ...(settings.celery.workers ? { workers: settings.celery.workers } : {}),
       ...(settings.celery.maxWorkers ? { 'max workers': settings.celery.maxWorkers } : {}),

@@ -1,6 +1,7 @@
 // Typed values → Settings: defaults that depend on other variables, role expansion and the
 // checks that involve more than one variable. Problems are appended to `problems`.
 import type { RoleCatalog } from '../roles/catalog.js';
+import { deriveAzure } from './azure.js';
 import { problemLine } from './problems.js';
 import type { Settings } from './types.js';
 
@@ -89,6 +90,8 @@ export function deriveSettings(
     );
   }
 
+  const azure = deriveAzure(raw, given, s3Enabled, problems);
+
   const logServer = str(raw, 'LOGSERVER');
   const settings: Settings = {
     rolesRaw,
@@ -157,6 +160,7 @@ export function deriveSettings(
             sseKmsKeyId: str(raw, 'S3_SSE_KMS_KEY_ID'),
           }
         : undefined,
+    azure,
     network: {
       ec2: flag(raw, 'EC2'),
       kubernetes: flag(raw, 'KUBERNETES'),
@@ -177,6 +181,8 @@ export function deriveSettings(
       str(raw, 'DBPASSWORD'),
       accessKey,
       secretKey,
+      azure?.accountKey,
+      azure?.connectionString,
       ...credentialsOf(str(raw, 'REDIS')),
       ...credentialsOf(str(raw, 'RABBITMQ')),
     ].filter((x): x is string => x !== undefined && x.length > 0),

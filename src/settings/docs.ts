@@ -12,6 +12,7 @@ const GROUP_TITLES: Record<Group, string> = {
   web: 'Web (web role: nginx + uwsgi)',
   celery: 'Celery (celery role)',
   s3: 'S3 store (instead of the local BACKUPDIR)',
+  azure: 'Azure Blob Storage store (instead of the local BACKUPDIR)',
   network: 'Own address and discovery',
   status: 'Status server',
   locale: 'Time zone and locale',

@@ -23,6 +23,15 @@ export interface S3Settings {
   sseKmsKeyId: string | undefined;
 }
 
+export interface AzureSettings {
+  container: string;
+  accountName: string | undefined;
+  /** Secret. With accountName, when there is no connection string. */
+  accountKey: string | undefined;
+  /** Secret. Wins over name and key; may name a BlobEndpoint (Azurite). */
+  connectionString: string | undefined;
+}
+
 export interface Settings {
   /** The roles as the user wrote them, e.g. "sql:redis". */
   rolesRaw: string;
@@ -64,6 +73,8 @@ export interface Settings {
   };
   /** undefined: the local-directory store (BACKUPDIR). */
   s3: S3Settings | undefined;
+  /** undefined unless AZUREENABLE (or account, key and container are all set). */
+  azure: AzureSettings | undefined;
   network: {
     ec2: boolean;
     kubernetes: boolean;

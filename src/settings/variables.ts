@@ -14,6 +14,7 @@ export type Group =
   | 'web'
   | 'celery'
   | 's3'
+  | 'azure'
   | 'network'
   | 'status'
   | 'locale';
@@ -268,6 +269,25 @@ export const VARIABLES: readonly Variable[] = [
     'Server-side encryption of stored objects.',
   ),
   v('S3_SSE_KMS_KEY_ID', 's3', f.optionalText(), '(none)', 'KMS key for aws:kms encryption.'),
+
+  v(
+    'AZUREENABLE',
+    'azure',
+    f.bool(false),
+    'true when AZUREACCOUNTNAME, AZUREACCOUNTKEY and AZURECONTAINER are set',
+    'Use the Azure Blob Storage container AZURECONTAINER as the store (not together with S3).',
+  ),
+  v('AZURECONTAINER', 'azure', f.optionalText(), '(none)', 'Container of the store; created if missing.'),
+  v('AZUREACCOUNTNAME', 'azure', f.optionalText(), '(none)', 'Storage account name (with AZUREACCOUNTKEY).'),
+  v('AZUREACCOUNTKEY', 'azure', f.optionalText(), '(none)', 'Storage account key.', true),
+  v(
+    'AZURECONNECTIONSTRING',
+    'azure',
+    f.optionalText(),
+    '(none)',
+    'Connection string instead of name and key; may name a BlobEndpoint (e.g. the Azurite emulator).',
+    true,
+  ),
 
   v('EC2', 'network', f.bool(false), 'false', 'Learn the own address from EC2 instance metadata (IMDSv2).'),
   v('KUBERNETES', 'network', f.bool(false), 'false', 'Learn the own address from the pod IP.'),
