@@ -3,6 +3,8 @@
 // starts, or right after it is ready and before anything that depends on it); while
 // running, scheduled and manual backups; at stop, the backup between the front and the
 // back services. A boot whose restore failed or did not finish never writes a generation.
+import { Adoption } from '../adopt/adoption.js';
+import { configIsDocassembles } from '../adopt/record.js';
 import { errorMessage, RolevisorError } from '../errors.js';
 import { scanGenerations, type GenerationScan } from '../generations/scan.js';
 import type { Logger } from '../log.js';
@@ -40,6 +42,8 @@ interface Holding extends HeldState {
   pending?: Candidate[];
   /** The generation restored from. */
   restored?: string;
+  /** Waiting for its service to adopt docassemble's copy of this state (adopt/). */
+  adopting?: boolean;
 }
 
 /** Time left after the backup at stop for stopping the back services (the databases, the broker). */
@@ -53,6 +57,9 @@ export class StateLifecycle {
   readonly #runner: BackupRunner | undefined;
   readonly #schedule: BackupSchedule | undefined;
   #problem: string | undefined;
+  /** A docassemble deployment to adopt: the store holds no generation yet (adopt/). */
+  #adoption: Adoption | undefined;
+  #keepStoreConfig = false;
 
   private constructor(options: LifecycleOptions, store: Store | undefined, problem: string | undefined) {
     this.#options = options;
@@ -89,6 +96,7 @@ export class StateLifecycle {
     const { store, problem } = await openStoreAtBoot(options.settings, options.log, options.signal);
     const lifecycle = new StateLifecycle(options, store, problem);
     if (store && lifecycle.#held.length > 0) await lifecycle.#prepareRestore(store);
+    if (store) lifecycle.#keepStoreConfig = await configIsDocassembles(store);
     return lifecycle;
   }
 
@@ -103,6 +111,12 @@ export class StateLifecycle {
         `cannot list the backup generations in the ${store.describe()}: ${errorMessage(error)}; check the store's permissions (list and read)`,
         { cause: error },
       );
+    }
+    // No rolevisor generation at all: a docassemble deployment in the store (or ADOPTFROM) is adopted.
+    if (scan.complete.length === 0 && scan.broken.length === 0) {
+      this.#adoption = await Adoption.find(settings, store, log);
+      await this.#adoption?.seedConfig(store);
+      await this.#adoption?.record(store);
     }
     for (const broken of scan.broken)
       log.error({ generation: broken.id }, `generation ${broken.id} is unusable: ${broken.reason}`);
@@ -132,6 +146,8 @@ export class StateLifecycle {
       });
 
     for (const held of this.#held) await this.#prepareOne(store, scan, held);
+    if (this.#adoption && (settings.roles.includes('web') || settings.roles.includes('celery')))
+      await this.#adoption.copyFiles(settings);
   }
 
   /** Keeps local data (unless it is stale), restores an empty one now, or schedules it for when its service is ready. */
@@ -152,7 +168,10 @@ export class StateLifecycle {
     }
     const list = this.#candidates(scan, engine.kind, engine.label);
     const newest = list.usable[0];
-    if (!newest) return;
+    if (!newest) {
+      if (this.#adoption?.covers(engine.kind)) await this.#prepareAdoption(held);
+      return;
+    }
     if (engine.restoreAt === 'after-ready') {
       held.state = 'pending';
       held.pending = list.usable;
@@ -180,7 +199,7 @@ export class StateLifecycle {
         { generation: skipped.id },
         `generation ${skipped.id} cannot restore ${service}: ${skipped.reason}; skipping it`,
       );
-    if (list.usable.length === 0 && list.skipped.length === 0)
+    if (list.usable.length === 0 && list.skipped.length === 0 && !this.#adoption?.covers(kind))
       log.info(`no generation in the store holds ${service} data: ${service} starts empty`);
     if (list.usable.length === 0 && list.skipped.length > 0)
       this.#restoreFailed(
@@ -208,8 +227,44 @@ export class StateLifecycle {
   readonly afterReady = async (child: Child): Promise<void> => {
     for (const held of this.#held) {
       if (held.engine.service === child.service.kind && held.pending) await this.#restoreNow(held, held.pending);
+      if (held.engine.service === child.service.kind && held.adopting) await this.#adoptNow(held);
     }
   };
+
+  /** docassemble's copy of this state: placed now, or once its service is ready (as a restore would be). */
+  async #prepareAdoption(held: Holding): Promise<void> {
+    const data = held.built.ctx.paths.data;
+    if (held.engine.restoreAt === 'after-ready') {
+      held.state = 'pending';
+      held.adopting = true;
+      await markRestoring(data, 'docassemble');
+      this.#options.log.info(
+        `${held.engine.label}'s data directory is empty: docassemble's copy is adopted as soon as it has started, before anything that uses it`,
+      );
+      return;
+    }
+    await this.#adoptNow(held);
+  }
+
+  async #adoptNow(held: Holding): Promise<void> {
+    held.adopting = false;
+    const { ctx } = held.built;
+    try {
+      await this.#adoption!.restore(held.engine.kind, ctx);
+      await clearRestoring(ctx.paths.data);
+      held.state = 'restored';
+    } catch (error) {
+      held.state = 'failed';
+      if (!this.#options.settings.allowFreshStart) throw error; // the marker stays: the next boot adopts again
+      await clearRestoring(ctx.paths.data);
+      this.#restoreFailed(held.engine.label, error);
+    }
+  }
+
+  /** The store's config.yml is still docassemble's own object (adopted): it is never rewritten. */
+  get keepStoreConfig(): boolean {
+    return this.#keepStoreConfig;
+  }
 
   async #restoreNow(held: Holding, candidates: Candidate[]): Promise<void> {
     if (!this.store) return;

@@ -8,6 +8,7 @@ import type { Settings } from '../settings/types.js';
 import { buildServices } from '../supervisor/build.js';
 import { checkPortConflicts } from '../supervisor/ports.js';
 import { describeStore } from '../store/describe.js';
+import { adoptionLines } from '../adopt/check-lines.js';
 import { lookupPlan, SETTING_FOR } from '../discovery/lookup-plan.js';
 import type { DiscoveredService } from '../discovery/record.js';
 
@@ -78,6 +79,7 @@ export async function checkCommand(
   lines.push(
     `stop:      ${settings.stopTimeoutSec} s grace (STOPTIMEOUT); backups ${settings.backupSchedule}, keep ${settings.backupKeep}, ${settings.backupDays} days`,
   );
+  lines.push(...(await adoptionLines(settings, silent)));
   for (const w of settings.warnings) lines.push(`warning:   ${w}`);
   lines.push('settings are valid');
   out.write(`${lines.join('\n')}\n`);

@@ -105,6 +105,7 @@ export function deriveSettings(
     backupDays: num(raw, 'DABACKUPDAYS'),
     storeCheckTimeoutSec: num(raw, 'STORECHECKTIMEOUT'),
     allowFreshStart: flag(raw, 'ALLOWFRESHSTART'),
+    adoptFrom: str(raw, 'ADOPTFROM'),
     environmentTakesPrecedence: flag(raw, 'ENVIRONMENT_TAKES_PRECEDENCE'),
     logLevel: str(raw, 'LOGLEVEL') as string,
     db: {

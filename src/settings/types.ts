@@ -48,6 +48,8 @@ export interface Settings {
   /** How long boot retries a store it cannot read (STORECHECKTIMEOUT). */
   storeCheckTimeoutSec: number;
   allowFreshStart: boolean;
+  /** A mounted docassemble backup folder to adopt from on the first boot (ADOPTFROM). */
+  adoptFrom: string | undefined;
   environmentTakesPrecedence: boolean;
   logLevel: string;
   db: DbSettings;

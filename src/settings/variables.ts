@@ -107,6 +107,13 @@ export const VARIABLES: readonly Variable[] = [
     'Start with empty data even though the store cannot be read or the restore failed.',
   ),
   v(
+    'ADOPTFROM',
+    'state',
+    f.absolutePath(undefined),
+    '(none: the store itself)',
+    'A mounted docassemble backup folder (its /usr/share/docassemble/backup: postgres/, redis.rdb, config.yml, files/) adopted on the first boot, while the store holds no rolevisor generation; only read.',
+  ),
+  v(
     'ENVIRONMENT_TAKES_PRECEDENCE',
     'state',
     f.bool(false),
