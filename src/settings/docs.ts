@@ -1,5 +1,6 @@
 // docs/configuration.md and env.example.list are generated from VARIABLES, so the docs
 // cannot drift from the schema (a test compares them; `npm run docs` rewrites them).
+import { docassembleTableMarkdown } from './docassemble-variables.js';
 import { VARIABLES, type Group } from './variables.js';
 
 const GROUP_TITLES: Record<Group, string> = {
@@ -43,6 +44,7 @@ export function configurationMarkdown(): string {
     }
     out.push('');
   }
+  out.push(...docassembleTableMarkdown());
   return out.join('\n');
 }
 

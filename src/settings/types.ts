@@ -94,6 +94,12 @@ export interface Settings {
   status: { port: number; bind: string };
   timezone: string;
   locale: string;
+  /** The app's secret key (DASECRETKEY); undefined: one generated once and kept. */
+  secretKey: string | undefined;
+  /** Variables set in the environment (ENVIRONMENT_TAKES_PRECEDENCE overlays exactly these). */
+  explicit: string[];
+  /** config.yml keys from docassemble variables rolevisor only passes to the app. */
+  appConfig: { key: string[]; value: unknown }[];
   /** Values never to be logged (passwords, keys, URLs with credentials). */
   secrets: string[];
   /** Non-fatal observations made while validating, logged at boot. */

@@ -121,6 +121,14 @@ export const VARIABLES: readonly Variable[] = [
     'The environment wins over a config.yml found in the store.',
   ),
   v(
+    'DASECRETKEY',
+    'state',
+    f.optionalText(),
+    '(generated once, kept in ROLEVISOR_HOME)',
+    "The app's secret key, written to config.yml as `secretkey`.",
+    true,
+  ),
+  v(
     'LOGLEVEL',
     'state',
     f.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, 'info'),

@@ -61,3 +61,32 @@ test('check with an empty store: nothing to adopt', async () => {
   expect(result.exitCode).toBe(0);
   expect(result.stdout).toMatch(/^adoption: {2}nothing to adopt \(the store holds no docassemble/m);
 });
+
+test('check on a docassemble env.list names each variable rolevisor does not support, in one line', async () => {
+  const envFile = join(home.dir, 'docassemble.env.list');
+  await writeFile(
+    envFile,
+    [
+      'CONTAINERROLE=all',
+      `ROLEVISOR_HOME=${home.dir}`,
+      `BACKUPDIR=${join(home.dir, 'empty-2')}`,
+      'DAWEBSERVER=apache',
+      'PACKAGES=docassemble.missouri',
+      'DAGOOGLEFONTS=Roboto',
+      'DAEXPOSEWEBSOCKETS=true',
+      'DBHOST=null',
+      'DAHOSTNAME=none',
+      'DASUPERVISORPASSWORD=supervisor-secret-value',
+      '',
+    ].join('\n'),
+  );
+  const result = await runCli(['check', '--env-file', envFile], {});
+  expect(result.exitCode).toBe(0);
+  const warnings = result.stdout.split('\n').filter((l) => /not supported by rolevisor/.test(l));
+  expect(warnings).toEqual([
+    expect.stringMatching(
+      /^warning: {3}docassemble variables not supported by rolevisor, ignored: DAWEBSERVER, PACKAGES, DAGOOGLEFONTS, DASUPERVISORPASSWORD \(/,
+    ),
+  ]);
+  expect(result.stdout + result.stderr).not.toContain('supervisor-secret-value');
+});
