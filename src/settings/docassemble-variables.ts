@@ -47,7 +47,7 @@ export const DOCASSEMBLE_VARIABLES: readonly DocassembleVariable[] = [
   h('DBBACKUP', 'false: this host backs up no PostgreSQL (the database lives elsewhere)'),
   h(
     'DABACKUPDAYS',
-    'generations older than this many days are pruned (BACKUPKEEP newest always kept); 0 = no age limit',
+    'docassemble keeps that many daily `backup/MM-DD` copies; rolevisor prunes generations older than that many days, the BACKUPKEEP newest always kept; 0 (docassemble: no rolling copies) keeps only the BACKUPKEEP newest',
   ),
   h('REDIS', 'config.yml `redis`; a password in it is required by the redis role; `null` = unset'),
   h('RABBITMQ', 'config.yml `rabbitmq`; its user is created by the rabbitmq role; `null` = unset'),

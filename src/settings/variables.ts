@@ -90,7 +90,7 @@ export const VARIABLES: readonly Variable[] = [
     'state',
     f.requiredInt(14, 0, 36500, 'days'),
     '14',
-    'Generations older than this many days are deleted (0 keeps only BACKUPKEEP).',
+    "Generations older than this many days are deleted, the BACKUPKEEP newest always kept; 0 keeps only those (docassemble's 0: no rolling daily copies).",
   ),
   v(
     'STORECHECKTIMEOUT',
