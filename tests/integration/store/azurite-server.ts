@@ -50,7 +50,18 @@ export async function startAzurite(): Promise<AzuriteHandle> {
   const accountKey = randomBytes(32).toString('base64');
   const child: ResultPromise = execa(
     process.execPath,
-    [AZURITE_BLOB, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', dir, '--silent', '--disableTelemetry', '--skipApiVersionCheck'],
+    [
+      AZURITE_BLOB,
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      String(port),
+      '--location',
+      dir,
+      '--silent',
+      '--disableTelemetry',
+      '--skipApiVersionCheck',
+    ],
     {
       env: { AZURITE_ACCOUNTS: `${accountName}:${accountKey}`, HOME: dir },
       extendEnv: false,
