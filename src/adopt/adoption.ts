@@ -7,6 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { POSTGRES_KIND } from '../backup/engines/postgres/part-names.js';
 import { REDIS_KIND } from '../backup/engines/redis/engine.js';
+import { RolevisorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ServiceContext } from '../services/types.js';
 import type { Settings } from '../settings/types.js';
@@ -58,10 +59,19 @@ export class Adoption {
   }
 
   /** Brings docassemble's copy of this kind of state in (PostgreSQL: into the running, empty cluster). */
-  restore(kind: string, ctx: ServiceContext): Promise<void> {
-    if (kind === POSTGRES_KIND) return adoptPostgres(this.source, this.layout, ctx, this.log);
-    if (kind === REDIS_KIND) return adoptRedis(this.source, this.layout.redis!, ctx, this.log);
-    return Promise.reject(new Error(`docassemble left no state of kind ${kind}`));
+  async restore(kind: string, ctx: ServiceContext): Promise<void> {
+    try {
+      if (kind === POSTGRES_KIND) await adoptPostgres(this.source, this.layout, ctx, this.log);
+      else if (kind === REDIS_KIND) await adoptRedis(this.source, this.layout.redis!, ctx, this.log);
+      else throw new Error(`docassemble left no state of kind ${kind}`);
+    } catch (error) {
+      const what = kind === POSTGRES_KIND ? 'PostgreSQL dumps' : 'Redis snapshot';
+      throw new RolevisorError(
+        'RV_RESTORE_FAILED',
+        `adopting docassemble's ${what} from the ${this.layout.where} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}; docassemble's objects are unchanged: replace the damaged one (a good docassemble stop writes it again), or set ALLOWFRESHSTART=true to start empty (that boot writes no backup)`,
+        { cause: error },
+      );
+    }
   }
 
   /** Uploaded files are copied only from a folder: with S3 or Azure the app reads them in the bucket. */

@@ -9,7 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { S3Store } from '../../../src/store/s3-store.js';
 import { tempHome, memoryLogger } from '../../helpers/env.js';
-import type { RolevisorProcess } from '../../helpers/rolevisor-process.js';
+import { RolevisorProcess } from '../../helpers/rolevisor-process.js';
 import { boot, committed, newCycle, read, stopOrphans, wipe, write } from '../backup/cycle.js';
 import { startAzurite, type AzuriteHandle } from '../store/azurite-server.js';
 import { startS3rver, type S3rverHandle } from '../store/s3rver-server.js';
@@ -84,6 +84,28 @@ describe('adopting a docassemble deployment', () => {
         await Promise.all([...da.objects.keys()].map(async (k) => [k, await readFile(join(folder, k))] as const)),
       );
     await adoptionRoundTrip('folder', { ADOPTFROM: folder }, readBack);
+  });
+
+  test('a truncated docassemble dump stops the boot (exit 76): nothing served, no generation written, the folder unchanged', async () => {
+    const folder = join(home.dir, 'da-backup-truncated');
+    const objects = new Map(da.objects);
+    const dump = objects.get('postgres/docassemble')!;
+    objects.set('postgres/docassemble', dump.subarray(0, Math.floor(dump.length / 2)));
+    for (const [key, bytes] of objects) {
+      await mkdir(dirname(join(folder, key)), { recursive: true });
+      await writeFile(join(folder, key), bytes);
+    }
+    const cycle = await newCycle(join(home.dir, 'truncated'), { ADOPTFROM: folder });
+    const failing = new RolevisorProcess(['run'], cycle.env);
+    expect(await failing.exit()).toBe(76);
+    expect(failing.lines.some((l) => /^adopting docassemble's database "docassemble"/.test(l.msg))).toBe(true);
+    expect(failing.lines.some((l) => /^started (uwsgi|nginx|celery)/.test(l.msg))).toBe(false);
+    expect(failing.lines.some((l) => /^backup \S+ committed/.test(l.msg))).toBe(false);
+    expect(failing.lines.at(-1)?.msg).toMatch(/RV_RESTORE_FAILED|pg_restore/);
+    const after = new Map(
+      await Promise.all([...objects.keys()].map(async (k) => [k, await readFile(join(folder, k))] as const)),
+    );
+    expect(digests(after)).toEqual(digests(objects));
   });
 
   describe('from an S3 bucket', () => {
