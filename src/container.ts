@@ -135,7 +135,11 @@ async function boot(container: Container): Promise<Booted> {
   state.waitingFor = 'the services to start';
   await forwarding?.point(endpoints.logServer);
   if (endpoints.logServer) log.info(`forwarding logs to ${endpoints.logServer}`);
-  const hostConfig = await prepareHome(settings, homeFacts(catalog, built, store, endpoints), log);
+  const hostConfig = await prepareHome(
+    settings,
+    { ...homeFacts(catalog, built, store, endpoints), keepStoreConfig: lifecycle.keepStoreConfig },
+    log,
+  );
 
   const supervisor = new Supervisor(
     built.map(

@@ -3,6 +3,8 @@
 // starts, or right after it is ready and before anything that depends on it); while
 // running, scheduled and manual backups; at stop, the backup between the front and the
 // back services. A boot whose restore failed or did not finish never writes a generation.
+import { Adoption } from '../adopt/adoption.js';
+import { configIsDocassembles } from '../adopt/record.js';
 import { errorMessage, RolevisorError } from '../errors.js';
 import { scanGenerations, type GenerationScan } from '../generations/scan.js';
 import type { Logger } from '../log.js';
@@ -45,6 +47,8 @@ interface Holding extends HeldState {
   pending?: Candidate[];
   /** The generation restored from. */
   restored?: string;
+  /** Waiting for its service to adopt docassemble's copy of this state (adopt/). */
+  adopting?: boolean;
 }
 
 /** Time left after the backup at stop for stopping the back services (the databases, the broker). */
@@ -64,6 +68,9 @@ export class StateLifecycle {
   /** Redis snapshots and the app's files, shipped continuously (undefined without a store). */
   readonly shipping: ContinuousHost | undefined;
   readonly wal: PostgresWalEngine | undefined;
+  /** A docassemble deployment to adopt: the store holds no generation yet (adopt/). */
+  #adoption: Adoption | undefined;
+  #keepStoreConfig = false;
 
   private constructor(options: LifecycleOptions, store: Store | undefined, problem: string | undefined) {
     this.#options = options;
@@ -138,6 +145,7 @@ export class StateLifecycle {
     }
     // Before PostgreSQL starts: its first archive_command finds rolevisor listening.
     await lifecycle.wal?.listen();
+    if (store) lifecycle.#keepStoreConfig = await configIsDocassembles(store);
     return lifecycle;
   }
 
@@ -152,6 +160,12 @@ export class StateLifecycle {
         `cannot list the backup generations in the ${store.describe()}: ${errorMessage(error)}; check the store's permissions (list and read)`,
         { cause: error },
       );
+    }
+    // No rolevisor generation at all: a docassemble deployment in the store (or ADOPTFROM) is adopted.
+    if (scan.complete.length === 0 && scan.broken.length === 0) {
+      this.#adoption = await Adoption.find(settings, store, log);
+      await this.#adoption?.seedConfig(store);
+      await this.#adoption?.record(store);
     }
     for (const broken of scan.broken)
       log.error({ generation: broken.id }, `generation ${broken.id} is unusable: ${broken.reason}`);
@@ -181,6 +195,8 @@ export class StateLifecycle {
       });
 
     for (const held of this.#held) await this.#prepareOne(store, scan, held);
+    if (this.#adoption && (settings.roles.includes('web') || settings.roles.includes('celery')))
+      await this.#adoption.copyFiles(settings);
   }
 
   /** Keeps local data (unless it is stale), restores an empty one now, or schedules it for when its service is ready. */
@@ -216,7 +232,10 @@ export class StateLifecycle {
       return;
     const list = this.#candidates(scan, engine.kind, engine.label);
     const newest = list.usable[0];
-    if (!newest) return;
+    if (!newest) {
+      if (this.#adoption?.covers(engine.kind)) await this.#prepareAdoption(held);
+      return;
+    }
     if (engine.restoreAt === 'after-ready') {
       held.state = 'pending';
       held.pending = list.usable;
@@ -273,7 +292,7 @@ export class StateLifecycle {
         { generation: skipped.id },
         `generation ${skipped.id} cannot restore ${service}: ${skipped.reason}; skipping it`,
       );
-    if (list.usable.length === 0 && list.skipped.length === 0)
+    if (list.usable.length === 0 && list.skipped.length === 0 && !this.#adoption?.covers(kind))
       log.info(`no generation in the store holds ${service} data: ${service} starts empty`);
     if (list.usable.length === 0 && list.skipped.length > 0)
       this.#restoreFailed(
@@ -301,6 +320,7 @@ export class StateLifecycle {
   readonly afterReady = async (child: Child): Promise<void> => {
     for (const held of this.#held) {
       if (held.engine.service === child.service.kind && held.pending) await this.#restoreNow(held, held.pending);
+      if (held.engine.service === child.service.kind && held.adopting) await this.#adoptNow(held);
     }
     // Shipping waits for nothing but a failed restore (another service's restore may still be pending).
     if (this.#problem || this.#held.some((h) => h.state === 'failed')) return;
@@ -316,6 +336,41 @@ export class StateLifecycle {
       }
     }
   };
+
+  /** docassemble's copy of this state: placed now, or once its service is ready (as a restore would be). */
+  async #prepareAdoption(held: Holding): Promise<void> {
+    const data = held.built.ctx.paths.data;
+    if (held.engine.restoreAt === 'after-ready') {
+      held.state = 'pending';
+      held.adopting = true;
+      await markRestoring(data, 'docassemble');
+      this.#options.log.info(
+        `${held.engine.label}'s data directory is empty: docassemble's copy is adopted as soon as it has started, before anything that uses it`,
+      );
+      return;
+    }
+    await this.#adoptNow(held);
+  }
+
+  async #adoptNow(held: Holding): Promise<void> {
+    held.adopting = false;
+    const { ctx } = held.built;
+    try {
+      await this.#adoption!.restore(held.engine.kind, ctx);
+      await clearRestoring(ctx.paths.data);
+      held.state = 'restored';
+    } catch (error) {
+      held.state = 'failed';
+      if (!this.#options.settings.allowFreshStart) throw error; // the marker stays: the next boot adopts again
+      await clearRestoring(ctx.paths.data);
+      this.#restoreFailed(held.engine.label, error);
+    }
+  }
+
+  /** The store's config.yml is still docassemble's own object (adopted): it is never rewritten. */
+  get keepStoreConfig(): boolean {
+    return this.#keepStoreConfig;
+  }
 
   async #restoreNow(held: Holding, candidates: Candidate[]): Promise<void> {
     if (!this.store) return;

@@ -9,6 +9,7 @@ import type { Settings } from '../settings/types.js';
 import { buildServices } from '../supervisor/build.js';
 import { checkPortConflicts } from '../supervisor/ports.js';
 import { describeStore } from '../store/describe.js';
+import { adoptionLines } from '../adopt/check-lines.js';
 import { lookupPlan, SETTING_FOR } from '../discovery/lookup-plan.js';
 import type { DiscoveredService } from '../discovery/record.js';
 
@@ -84,6 +85,7 @@ export async function checkCommand(
   lines.push(
     `           the runtime must wait at least ${settings.stopTimeoutSec} s before SIGKILL (docker run --stop-timeout ${settings.stopTimeoutSec}, compose stop_grace_period, ECS stopTimeout; Docker's default is 10 s); last backup: ${last ? `${(last.durationMs / 1000).toFixed(1)} s (${last.ok ? 'ok' : 'FAILED'}, ${last.trigger}, ${new Date(last.startedAt).toISOString()})` : 'none recorded here yet'}`,
   );
+  lines.push(...(await adoptionLines(settings, silent)));
   for (const w of settings.warnings) lines.push(`warning:   ${w}`);
   lines.push('settings are valid');
   out.write(`${lines.join('\n')}\n`);

@@ -37,6 +37,8 @@ export class HostConfig {
     owner: Identity | undefined,
     log: Logger,
     authorities: Authority[] = [],
+    /** Why the store's config.yml must not be rewritten (it is docassemble's own object, adopted). */
+    keepStoreCopy?: string,
   ): Promise<HostConfig> {
     const rendered = renderConfig({ settings, endpoints, secretKey: await stableSecretKey(settings) });
     const chosen = store
@@ -45,7 +47,13 @@ export class HostConfig {
     let content = chosen.content;
     if (store && chosen.source === 'store' && authorities.length > 0) {
       const adopted = adoptAuthoritative(content, rendered, authorities);
-      if (adopted.changed.length > 0) {
+      if (adopted.changed.length > 0 && keepStoreCopy) {
+        content = adopted.content;
+        log.warn(
+          { changed: adopted.changed },
+          `this host's config.yml uses its own credentials for ${adopted.changed.join(', ')} (${adopted.changed.map((c) => SETTINGS_OF[c]).join(', ')}); the store's ${CONFIG_KEY} is left as it is: ${keepStoreCopy}`,
+        );
+      } else if (adopted.changed.length > 0) {
         await store.putText(CONFIG_KEY, adopted.content);
         content = adopted.content;
         log.warn(

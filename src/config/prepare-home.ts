@@ -24,12 +24,17 @@ export interface HomeOptions {
   authorities: Authority[];
   store: Store | undefined;
   endpoints: Endpoints;
+  /** The store's config.yml is docassemble's own object (adopted): never rewritten. */
+  keepStoreConfig?: boolean;
 }
 
 /** config.yml and the certificates. */
 export async function prepareHome(settings: Settings, options: HomeOptions, log: Logger): Promise<HostConfig> {
   const { appOwner, authorities, store, endpoints } = options;
-  const config = await HostConfig.choose(settings, endpoints, store, appOwner, log, authorities);
+  const keep = options.keepStoreConfig
+    ? "it is docassemble's own object (adopted), and rolevisor never changes those"
+    : undefined;
+  const config = await HostConfig.choose(settings, endpoints, store, appOwner, log, authorities, keep);
   const path = await config.write(endpoints);
   log.info({ path, source: config.source }, 'config.yml written');
   if (store) await installCertificates(store, certsDir(settings), log);

@@ -46,17 +46,49 @@ export function buildConfig({ settings, endpoints, secretKey }: ConfigInputs): R
           region: s3.region,
           ...(s3.endpointUrl ? { 'endpoint url': s3.endpointUrl } : {}),
           ...(s3.accessKeyId ? { 'access key id': s3.accessKeyId, 'secret access key': s3.secretAccessKey } : {}),
+          ...(s3.sseAlgorithm
+            ? {
+                'server side encryption': {
+                  algorithm: s3.sseAlgorithm,
+                  ...(s3.sseKmsKeyId ? { 'KMS key ID': s3.sseKmsKeyId } : {}),
+                },
+              }
+            : {}),
         }
       : { enable: false },
-    celery: {
-      ...(settings.celery.workers ? { workers: settings.celery.workers } : {}),
-      ...(settings.celery.maxWorkers ? { 'max workers': settings.celery.maxWorkers } : {}),
-    },
+    // The app keeps uploads in the same container, as docassemble's does.
+    azure: settings.azure
+      ? {
+          enable: true,
+          container: settings.azure.container,
+          ...(settings.azure.accountName ? { 'account name': settings.azure.accountName } : {}),
+          ...(settings.azure.accountKey ? { 'account key': settings.azure.accountKey } : {}),
+          ...(settings.azure.connectionString ? { 'connection string': settings.azure.connectionString } : {}),
+        }
+      : { enable: false },
+    // The keys docassemble's app reads (config.py), not rolevisor's own names.
+    ...(settings.celery.workers ? { 'celery processes': settings.celery.workers } : {}),
+    ...(settings.celery.maxWorkers ? { 'max celery processes': settings.celery.maxWorkers } : {}),
+    'http port': web.port,
+    ec2: settings.network.ec2,
+    kubernetes: settings.network.kubernetes,
     'backup days': settings.backupDays,
     // docassemble's key for where uploaded files live; rolevisor keeps that directory in the store.
     uploads: web.filesDir,
   };
+  // docassemble variables rolevisor does not interpret, for the app (docassemble-variables.ts).
+  for (const { key, value } of settings.appConfig) setKey(config, key, value);
   return config;
+}
+
+function setKey(tree: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = tree;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path.at(-1)!] = value;
 }
 
 export function renderConfig(inputs: ConfigInputs): string {

@@ -1,11 +1,13 @@
 // config.yml through the store: the copy in the store is the cluster's one truth (its secret
 // key, passwords), so it wins over the one rendered from this host's environment, unless
-// ENVIRONMENT_TAKES_PRECEDENCE. The first boot, finding none, uploads the rendered one.
+// ENVIRONMENT_TAKES_PRECEDENCE (then the variables that are set override their own keys, as
+// docassemble's config.py does). The first boot, finding none, uploads the rendered one.
 import yaml from 'js-yaml';
 import { RolevisorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
 import type { Store } from '../store/store.js';
+import { overlayEnvironment } from './env-precedence.js';
 
 export const CONFIG_KEY = 'config.yml';
 
@@ -17,7 +19,7 @@ export interface ChosenConfig {
 export async function configThroughStore(
   store: Store,
   rendered: string,
-  settings: Pick<Settings, 'environmentTakesPrecedence'>,
+  settings: Pick<Settings, 'environmentTakesPrecedence'> & { explicit?: readonly string[] },
   log: Logger,
 ): Promise<ChosenConfig> {
   const stored = await store.getText(CONFIG_KEY);
@@ -26,19 +28,27 @@ export async function configThroughStore(
     log.info(`no ${CONFIG_KEY} in the store yet: uploaded the one rendered from the environment`);
     return { content: rendered, source: 'environment' };
   }
-  if (settings.environmentTakesPrecedence) {
-    log.info(
-      `ENVIRONMENT_TAKES_PRECEDENCE=true: using the ${CONFIG_KEY} rendered from the environment (the store's copy is left as it is)`,
-    );
-    return { content: rendered, source: 'environment' };
-  }
   try {
     yaml.load(stored);
   } catch (error) {
+    if (settings.environmentTakesPrecedence) {
+      log.warn(
+        `the ${CONFIG_KEY} in the store is not valid YAML; ENVIRONMENT_TAKES_PRECEDENCE=true: using the one rendered from the environment (the store's copy is left as it is)`,
+      );
+      return { content: rendered, source: 'environment' };
+    }
     throw new RolevisorError(
       'RV_CONFIG_INVALID',
       `the ${CONFIG_KEY} in the store is not valid YAML (${(error as Error).message.split('\n')[0]}); fix or delete it in the store, or set ENVIRONMENT_TAKES_PRECEDENCE=true`,
     );
+  }
+  if (settings.environmentTakesPrecedence) {
+    const { content, overlaid } = overlayEnvironment(stored, rendered, settings.explicit ?? []);
+    log.info(
+      { overlaid },
+      `ENVIRONMENT_TAKES_PRECEDENCE=true: the ${CONFIG_KEY} from the store with ${overlaid.length} key(s) from the environment (${overlaid.join(', ') || 'none set'}); the store's copy is left as it is`,
+    );
+    return { content, source: 'store' };
   }
   log.info(
     `using the ${CONFIG_KEY} from the store (set ENVIRONMENT_TAKES_PRECEDENCE=true to use the environment's instead)`,

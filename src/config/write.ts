@@ -9,6 +9,8 @@ import type { Settings } from '../settings/types.js';
 import { ensureDir, writeSecretFile } from '../util/fsx.js';
 
 export async function stableSecretKey(settings: Settings): Promise<string> {
+  // DASECRETKEY wins, as docassemble's initialize.sh writes it into config.yml.
+  if (settings.secretKey) return settings.secretKey;
   const path = join(settings.home, 'secrets', 'app-secret-key');
   try {
     const existing = (await readFile(path, 'utf8')).trim();

@@ -1,6 +1,8 @@
 // Typed values → Settings: defaults that depend on other variables, role expansion and the
 // checks that involve more than one variable. Problems are appended to `problems`.
 import type { RoleCatalog } from '../roles/catalog.js';
+import { docassembleRoleProblems, MAIL_ROLE } from '../roles/docassemble-roles.js';
+import { deriveAzure } from './azure.js';
 import { problemLine } from './problems.js';
 import type { LogFormat } from '../log-format.js';
 import type { Settings } from './types.js';
@@ -29,11 +31,12 @@ export function deriveSettings(
 ): Settings | undefined {
   const rolesRaw = str(raw, 'CONTAINERROLE') ?? 'all';
   const expanded = catalog.expand(rolesRaw);
+  expanded.unknown = expanded.unknown.filter((r) => r !== MAIL_ROLE); // refused with its own reason below
   if (expanded.unknown.length > 0) {
     problems.push(
       problemLine(
         'CONTAINERROLE',
-        `colon-separated roles from: ${catalog.names().join(', ')}`,
+        `colon-separated roles from: ${catalog.names().join(', ')} (mail: not supported, use an SMTP service)`,
         given.CONTAINERROLE,
         `unknown role${expanded.unknown.length > 1 ? 's' : ''} ${expanded.unknown.map((r) => `"${r}"`).join(', ')}; use e.g. CONTAINERROLE=sql:redis:rabbitmq:log or CONTAINERROLE=web:celery`,
       ),
@@ -101,6 +104,13 @@ export function deriveSettings(
       ),
     );
   }
+  const azure = deriveAzure(raw, given, s3Enabled, problems);
+  problems.push(
+    ...docassembleRoleProblems(
+      { rolesRaw, roles: expanded.roles, dbBackup: flag(raw, 'DBBACKUP'), dbHost: str(raw, 'DBHOST') },
+      given.CONTAINERROLE,
+    ),
+  );
 
   const logServer = str(raw, 'LOGSERVER');
   const settings: Settings = {
@@ -117,9 +127,13 @@ export function deriveSettings(
     storeCheckTimeoutSec: num(raw, 'STORECHECKTIMEOUT'),
     allowFreshStart: flag(raw, 'ALLOWFRESHSTART'),
     acceptOlderState: flag(raw, 'ACCEPTOLDERSTATE'),
+    adoptFrom: str(raw, 'ADOPTFROM'),
     environmentTakesPrecedence: flag(raw, 'ENVIRONMENT_TAKES_PRECEDENCE'),
     logLevel: str(raw, 'LOGLEVEL') as string,
     logFormat: str(raw, 'LOGFORMAT') as LogFormat,
+    secretKey: str(raw, 'DASECRETKEY'),
+    explicit: Object.keys(given).filter((name) => given[name] !== undefined),
+    appConfig: [],
     db: {
       host: str(raw, 'DBHOST'),
       port: num(raw, 'DBPORT'),
@@ -178,6 +192,7 @@ export function deriveSettings(
             sseKmsKeyId: str(raw, 'S3_SSE_KMS_KEY_ID'),
           }
         : undefined,
+    azure,
     network: {
       ec2: flag(raw, 'EC2'),
       kubernetes: flag(raw, 'KUBERNETES'),
@@ -198,6 +213,9 @@ export function deriveSettings(
       str(raw, 'DBPASSWORD'),
       accessKey,
       secretKey,
+      str(raw, 'DASECRETKEY'),
+      azure?.accountKey,
+      azure?.connectionString,
       ...credentialsOf(str(raw, 'REDIS')),
       ...credentialsOf(str(raw, 'RABBITMQ')),
     ].filter((x): x is string => x !== undefined && x.length > 0),

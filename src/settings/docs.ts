@@ -1,5 +1,6 @@
 // docs/configuration.md and env.example.list are generated from VARIABLES, so the docs
 // cannot drift from the schema (a test compares them; `npm run docs` rewrites them).
+import { docassembleTableMarkdown } from './docassemble-variables.js';
 import { VARIABLES, type Group } from './variables.js';
 
 const GROUP_TITLES: Record<Group, string> = {
@@ -12,6 +13,7 @@ const GROUP_TITLES: Record<Group, string> = {
   web: 'Web (web role: nginx + uwsgi)',
   celery: 'Celery (celery role)',
   s3: 'S3 store (instead of the local BACKUPDIR)',
+  azure: 'Azure Blob Storage store (instead of the local BACKUPDIR)',
   network: 'Own address and discovery',
   status: 'Status server',
   locale: 'Time zone and locale',
@@ -42,6 +44,7 @@ export function configurationMarkdown(): string {
     }
     out.push('');
   }
+  out.push(...docassembleTableMarkdown());
   return out.join('\n');
 }
 

@@ -6,7 +6,24 @@ import type { RoleCatalog } from '../roles/catalog.js';
 import { deriveSettings } from './derive.js';
 import type { Settings } from './types.js';
 import { problemLine } from './problems.js';
+import {
+  DOCASSEMBLE_VARIABLES,
+  docassembleVariable,
+  passedConfig,
+  unsupportedWarning,
+} from './docassemble-variables.js';
 import { VARIABLES } from './variables.js';
+
+/**
+ * docassemble's initialize.sh writes `${VAR:-null}` into config.yml and tests `!= "null"`, so
+ * users' env.lists carry `null` (and `none` for DAHOSTNAME) for "unset". LOGSERVER keeps its
+ * own meaning (`null` turns forwarding off); names and the password are taken literally, as there.
+ */
+const LITERAL = new Set(['LOGSERVER', 'CONTAINERROLE', 'DBNAME', 'DBUSER', 'DBPASSWORD']);
+const NULLABLE = new Set(
+  VARIABLES.filter((v) => docassembleVariable(v.name) && !LITERAL.has(v.name)).map((v) => v.name),
+);
+const isNullWord = (value: string): boolean => ['null', 'none'].includes(value.trim().toLowerCase());
 
 const schema = z.object(Object.fromEntries(VARIABLES.map((x) => [x.name, x.field.schema])));
 
@@ -17,7 +34,8 @@ function pickKnown(env: Record<string, string | undefined>): Record<string, stri
   const picked: Record<string, string | undefined> = {};
   for (const { name } of VARIABLES) {
     const value = env[name];
-    picked[name] = value === undefined || value.trim() === '' ? undefined : value;
+    picked[name] =
+      value === undefined || value.trim() === '' || (NULLABLE.has(name) && isNullWord(value)) ? undefined : value;
   }
   return picked;
 }
@@ -44,6 +62,13 @@ export function loadSettings(env: Record<string, string | undefined>, catalog: R
       `${problems.length} setting${problems.length === 1 ? ' is' : 's are'} invalid; fix ${problems.length === 1 ? 'it' : 'them'} in the environment or env-file`,
       { details: problems },
     );
+  }
+  settings.appConfig = passedConfig(env);
+  const unsupported = unsupportedWarning(env);
+  if (unsupported) settings.warnings.push(unsupported);
+  for (const v of DOCASSEMBLE_VARIABLES) {
+    const value = env[v.name]?.trim();
+    if (v.secret && value) settings.secrets.push(value);
   }
   return settings;
 }

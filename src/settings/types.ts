@@ -26,6 +26,15 @@ export interface S3Settings {
   sseKmsKeyId: string | undefined;
 }
 
+export interface AzureSettings {
+  container: string;
+  accountName: string | undefined;
+  /** Secret. With accountName, when there is no connection string. */
+  accountKey: string | undefined;
+  /** Secret. Wins over name and key; may name a BlobEndpoint (Azurite). */
+  connectionString: string | undefined;
+}
+
 export interface Settings {
   /** The roles as the user wrote them, e.g. "sql:redis". */
   rolesRaw: string;
@@ -46,6 +55,8 @@ export interface Settings {
   allowFreshStart: boolean;
   /** Start from an older state when the archived WAL breaks (ACCEPTOLDERSTATE). */
   acceptOlderState: boolean;
+  /** A mounted docassemble backup folder to adopt from on the first boot (ADOPTFROM). */
+  adoptFrom: string | undefined;
   environmentTakesPrecedence: boolean;
   logLevel: string;
   /** LOGFORMAT: json, pretty, or auto (pretty on a terminal). */
@@ -80,6 +91,8 @@ export interface Settings {
   };
   /** undefined: the local-directory store (BACKUPDIR). */
   s3: S3Settings | undefined;
+  /** undefined unless AZUREENABLE (or account, key and container are all set). */
+  azure: AzureSettings | undefined;
   network: {
     ec2: boolean;
     kubernetes: boolean;
@@ -97,6 +110,12 @@ export interface Settings {
   status: { port: number; bind: string };
   timezone: string;
   locale: string;
+  /** The app's secret key (DASECRETKEY); undefined: one generated once and kept. */
+  secretKey: string | undefined;
+  /** Variables set in the environment (ENVIRONMENT_TAKES_PRECEDENCE overlays exactly these). */
+  explicit: string[];
+  /** config.yml keys from docassemble variables rolevisor only passes to the app. */
+  appConfig: { key: string[]; value: unknown }[];
   /** Values never to be logged (passwords, keys, URLs with credentials). */
   secrets: string[];
   /** Non-fatal observations made while validating, logged at boot. */

@@ -14,6 +14,7 @@ export type Group =
   | 'web'
   | 'celery'
   | 's3'
+  | 'azure'
   | 'network'
   | 'status'
   | 'locale';
@@ -96,7 +97,7 @@ export const VARIABLES: readonly Variable[] = [
     'state',
     f.requiredInt(14, 0, 36500, 'days'),
     '14',
-    'Generations older than this many days are deleted (0 keeps only BACKUPKEEP).',
+    "Generations older than this many days are deleted, the BACKUPKEEP newest always kept; 0 keeps only those (docassemble's 0: no rolling daily copies).",
   ),
   v(
     'STORECHECKTIMEOUT',
@@ -120,6 +121,13 @@ export const VARIABLES: readonly Variable[] = [
     'Start from an older state when the archived WAL has a gap or a damaged segment (otherwise the boot stops with exit 74); every service is then restored to that time.',
   ),
   v(
+    'ADOPTFROM',
+    'state',
+    f.absolutePath(undefined),
+    '(none: the store itself)',
+    'A mounted docassemble backup folder (its /usr/share/docassemble/backup: postgres/, redis.rdb, config.yml, files/) adopted on the first boot, while the store holds no rolevisor generation; only read.',
+  ),
+  v(
     'ENVIRONMENT_TAKES_PRECEDENCE',
     'state',
     f.bool(false),
@@ -132,6 +140,14 @@ export const VARIABLES: readonly Variable[] = [
     f.oneOf(['auto', 'json', 'pretty'] as const, 'auto'),
     'auto',
     'Shape of the log lines on stdout: json (one object per line), pretty (one readable, coloured line per event), or auto: pretty when stdout is a terminal, else json (docker logs, ECS).',
+  ),
+  v(
+    'DASECRETKEY',
+    'state',
+    f.optionalText(),
+    '(generated once, kept in ROLEVISOR_HOME)',
+    "The app's secret key, written to config.yml as `secretkey`.",
+    true,
   ),
   v(
     'LOGLEVEL',
@@ -337,6 +353,25 @@ export const VARIABLES: readonly Variable[] = [
     'Server-side encryption of stored objects.',
   ),
   v('S3_SSE_KMS_KEY_ID', 's3', f.optionalText(), '(none)', 'KMS key for aws:kms encryption.'),
+
+  v(
+    'AZUREENABLE',
+    'azure',
+    f.bool(false),
+    'true when AZUREACCOUNTNAME, AZUREACCOUNTKEY and AZURECONTAINER are set',
+    'Use the Azure Blob Storage container AZURECONTAINER as the store (not together with S3).',
+  ),
+  v('AZURECONTAINER', 'azure', f.optionalText(), '(none)', 'Container of the store; created if missing.'),
+  v('AZUREACCOUNTNAME', 'azure', f.optionalText(), '(none)', 'Storage account name (with AZUREACCOUNTKEY).'),
+  v('AZUREACCOUNTKEY', 'azure', f.optionalText(), '(none)', 'Storage account key.', true),
+  v(
+    'AZURECONNECTIONSTRING',
+    'azure',
+    f.optionalText(),
+    '(none)',
+    'Connection string instead of name and key; may name a BlobEndpoint (e.g. the Azurite emulator).',
+    true,
+  ),
 
   v('EC2', 'network', f.bool(false), 'false', 'Learn the own address from EC2 instance metadata (IMDSv2).'),
   v('KUBERNETES', 'network', f.bool(false), 'false', 'Learn the own address from the pod IP.'),

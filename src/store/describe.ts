@@ -3,6 +3,11 @@ import type { Settings } from '../settings/types.js';
 import { publicEndpoint } from './s3-endpoint.js';
 
 export function describeStore(settings: Settings): string {
+  if (settings.azure) {
+    const az = settings.azure;
+    const target = az.connectionString ? 'connection string from settings' : `account ${az.accountName ?? '?'}`;
+    return `Azure Blob Storage container ${az.container} (${target})`;
+  }
   if (!settings.s3) return `local directory ${settings.backupDir}`;
   const s3 = settings.s3;
   const where = s3.endpointUrl ? ` at ${publicEndpoint(s3.endpointUrl)}` : ` in ${s3.region}`;

@@ -1,4 +1,4 @@
-// The user's round trip with role `all` (the README's setup), for both stores: visits and a
+// The user's round trip with role `all` (the README's setup), for each store (Azure on Azurite): visits and a
 // job through the demo app → SIGTERM (backup) → the data directories deleted (a new
 // container) → boot → the demo app shows the same counts.
 import { rm } from 'node:fs/promises';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { freePortSettings, tempHome } from '../../helpers/env.js';
 import { leftovers } from '../../helpers/processes.js';
 import { RolevisorProcess, runCli } from '../../helpers/rolevisor-process.js';
+import { startAzurite, type AzuriteHandle } from '../../helpers/azurite.js';
 import { startS3rver, type S3rverHandle } from '../../helpers/s3rver.js';
 import { committed } from '../../helpers/backup-cycle.js';
 
@@ -15,10 +16,11 @@ interface AppState {
   jobs_done: number;
 }
 
-describe.each(['local directory', 'S3'] as const)(
+describe.each(['local directory', 'S3', 'Azure'] as const)(
   'role all, %s store: visit, stop, wipe, start — the counts are back',
   (kind) => {
     let server: S3rverHandle | undefined;
+    let azurite: AzuriteHandle | undefined;
     let home: Awaited<ReturnType<typeof tempHome>>;
     let env: Record<string, string>;
     let base: string;
@@ -38,11 +40,16 @@ describe.each(['local directory', 'S3'] as const)(
           S3SECRETACCESSKEY: 'S3RVER',
         });
       }
+      if (kind === 'Azure') {
+        azurite = await startAzurite();
+        Object.assign(env, azurite.env('rolevisor-all'));
+      }
     }, 60_000);
 
     afterAll(async () => {
       if (rv && rv.child.exitCode === null) await rv.stop('SIGKILL');
       await server?.stop();
+      await azurite?.stop();
       await home.cleanup();
     });
 
@@ -72,6 +79,7 @@ describe.each(['local directory', 'S3'] as const)(
       expect((await rv.stop('SIGTERM')).exitCode).toBe(0);
       const generation = committed(rv, 'stop')?.generation as string;
       expect(generation).toBeDefined();
+      if (azurite) expect(JSON.stringify(rv.lines)).not.toContain(azurite.accountKey);
       expect(await leftovers(home.dir)).toEqual([]);
       // A new container on a new volume: only the store remembers.
       for (const entry of ['data', 'last-backup.json'])
@@ -86,6 +94,7 @@ describe.each(['local directory', 'S3'] as const)(
         true,
       );
       expect(JSON.stringify(rv.lines)).not.toContain('cycle-all-db-secret');
+      if (azurite) expect(JSON.stringify(rv.lines)).not.toContain(azurite.accountKey);
       expect(rv.lines.some((l) => l.msg.startsWith(`restored PostgreSQL from generation ${generation}`))).toBe(true);
       expect(rv.lines.some((l) => l.msg.startsWith(`restored Redis from generation ${generation}`))).toBe(true);
       expect(await call('GET', '/api/state')).toEqual(before);

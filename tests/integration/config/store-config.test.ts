@@ -26,10 +26,24 @@ describe('config.yml through the store', () => {
     expect(chosen).toEqual({ content: 'secretkey: first\n', source: 'store' });
   });
 
-  test('ENVIRONMENT_TAKES_PRECEDENCE: the environment wins and the store is left as it is', async () => {
-    const chosen = await configThroughStore(store, 'secretkey: third\n', { environmentTakesPrecedence: true }, log);
-    expect(chosen).toEqual({ content: 'secretkey: third\n', source: 'environment' });
-    expect(await store.getText('config.yml')).toBe('secretkey: first\n');
+  test('ENVIRONMENT_TAKES_PRECEDENCE: the set variables win key by key; the store is left as it is', async () => {
+    await store.putText('config.yml', 'secretkey: first\ndebug: true\ndb:\n  name: shop\n  password: old\n');
+    const rendered = 'secretkey: third\ndebug: false\ndb:\n  name: docassemble\n  password: new\n';
+    const none = await configThroughStore(store, rendered, { environmentTakesPrecedence: true, explicit: [] }, log);
+    expect(none).toEqual({ content: await store.getText('config.yml'), source: 'store' });
+    const chosen = await configThroughStore(
+      store,
+      rendered,
+      { environmentTakesPrecedence: true, explicit: ['DASECRETKEY', 'DBPASSWORD'] },
+      log,
+    );
+    // debug (an edit on the app's Configuration page) and db: name stay; the two set variables win.
+    expect(chosen.source).toBe('store');
+    expect(chosen.content).toBe('secretkey: third\ndebug: true\ndb:\n  name: shop\n  password: new\n');
+    expect(await store.getText('config.yml')).toBe(
+      'secretkey: first\ndebug: true\ndb:\n  name: shop\n  password: old\n',
+    );
+    await store.putText('config.yml', 'secretkey: first\n');
   });
 
   test('a config.yml in the store that is not YAML stops the boot', async () => {

@@ -27,7 +27,7 @@ test('env.example.list is up to date and lists exactly the variables the schema 
   expect(normalize(loadSettings(env, catalog))).toEqual(normalize(loadSettings({}, catalog)));
 });
 
-/** Compared as JSON: a field set to undefined equals a missing one. */
+/** Compared as JSON: a field set to undefined equals a missing one; which names were set differs by design. */
 function normalize(settings: ReturnType<typeof loadSettings>): unknown {
-  return JSON.parse(JSON.stringify(settings));
+  return JSON.parse(JSON.stringify({ ...settings, explicit: [] }));
 }
