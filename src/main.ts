@@ -7,7 +7,10 @@ import { installCertificates } from './certs/install.js';
 import { EXIT, formatError, isRolevisorError, RolevisorError } from './errors.js';
 import { createLogger, registerSecrets, type Logger } from './log.js';
 import { localEndpoints, type Endpoints } from './config/endpoints.js';
+import { ensureClusterCredentials } from './config/cluster-credentials.js';
 import { HostConfig } from './config/host-config.js';
+import { syncLogViewerPassword } from './config/logviewer-credentials.js';
+import type { Authority } from './config/overlay.js';
 import { startControlServer } from './control/server.js';
 import { ClusterLink } from './discovery/cluster-link.js';
 import { resolveEndpoints } from './discovery/lookup.js';
@@ -105,6 +108,9 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
     lifecycle = await StateLifecycle.boot({ settings, built, state, log, version: VERSION, signal: stopping.signal });
     const stateful = lifecycle;
     const store = lifecycle.store;
+    // Before the services and config.yml read them: the credentials this backend generates or keeps.
+    await ensureClusterCredentials(settings, authoritiesOf(built), store, log);
+    if (built.some((b) => b.service.kind === 'logviewer')) await syncLogViewerPassword(settings, store, log);
     // Where the backend is: settings, this host, or discovery records in the store (bounded wait).
     const endpoints = store
       ? await resolveEndpoints(settings, store, log, {
@@ -213,6 +219,20 @@ async function prepareDirs(settings: Settings): Promise<void> {
   for (const sub of ['data', 'conf', 'run']) await ensureDir(`${settings.home}/${sub}`, { mode: 0o755 });
 }
 
+/** The backend services this host runs, whose credentials it is the authority for. */
+function authoritiesOf(built: BuiltService[]): Authority[] {
+  const kinds = new Set(built.map((b) => b.service.kind));
+  return (
+    [
+      ['postgres', 'sql'],
+      ['redis', 'redis'],
+      ['rabbitmq', 'rabbitmq'],
+    ] as const
+  )
+    .filter(([kind]) => kinds.has(kind))
+    .map(([, authority]) => authority);
+}
+
 /** config.yml (the store's copy wins) and certificates, before any service starts. */
 async function prepareHome(
   settings: Settings,
@@ -223,17 +243,7 @@ async function prepareHome(
 ): Promise<HostConfig> {
   const runsApp = built.some((b) => b.plan.role === 'web' || b.plan.role === 'celery');
   const appUser = runsApp ? await identityFor(APP_USER) : undefined;
-  const kinds = new Set(built.map((b) => b.service.kind));
-  const authorities = (
-    [
-      ['postgres', 'sql'],
-      ['redis', 'redis'],
-      ['rabbitmq', 'rabbitmq'],
-    ] as const
-  )
-    .filter(([kind]) => kinds.has(kind))
-    .map(([, authority]) => authority);
-  const config = await HostConfig.choose(settings, endpoints, store, appUser, log, authorities);
+  const config = await HostConfig.choose(settings, endpoints, store, appUser, log, authoritiesOf(built));
   const path = await config.write(endpoints);
   log.info({ path, source: config.source }, 'config.yml written');
   if (store) await installCertificates(store, certsDir(settings), log);
