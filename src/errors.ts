@@ -27,6 +27,10 @@ export const ERRORS = {
   RV_ROLE_FILE_INVALID: { exitCode: EXIT.config, summary: 'A file in roles/ is not a valid role definition.' },
   RV_USAGE: { exitCode: EXIT.usage, summary: 'The command line is wrong.' },
   RV_NOT_ROOT: { exitCode: EXIT.permission, summary: 'Running services as their own users needs root.' },
+  RV_HOME_UNREACHABLE: {
+    exitCode: EXIT.permission,
+    summary: "A service's own user cannot enter ROLEVISOR_HOME (a parent directory is not searchable).",
+  },
   RV_SERVICE_NOT_READY: { exitCode: EXIT.serviceUnavailable, summary: 'A service did not become ready in time.' },
   RV_SERVICE_FAILED: { exitCode: EXIT.serviceFailed, summary: 'A critical service kept failing.' },
   RV_PREPARE_FAILED: {

@@ -27,6 +27,7 @@ import type { Store } from './store/store.js';
 import { describeStore } from './store/describe.js';
 import { buildServices, type BuiltService } from './supervisor/build.js';
 import { Child } from './supervisor/child.js';
+import { checkHomeReachable } from './supervisor/home-reach.js';
 import { checkPortConflicts } from './supervisor/ports.js';
 import { onShutdownSignal, type ShutdownRequest } from './supervisor/signals.js';
 import { Supervisor } from './supervisor/supervisor.js';
@@ -97,6 +98,7 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
       ...built.flatMap((b) => b.service.listeners().map((l) => ({ ...l, owner: b.plan.name }))),
       { name: 'status', port: settings.status.port, bind: settings.status.bind, owner: 'rolevisor' },
     ]);
+    await checkHomeReachable(settings, built);
     await prepareDirs(settings);
     // Up first: /healthz answers (and /readyz says 503) while the boot waits for the store or the backend.
     servers.push(await startStatusServer(state, settings.status.bind, settings.status.port, log));
