@@ -53,6 +53,10 @@ export const ERRORS = {
     exitCode: EXIT.serviceUnavailable,
     summary: 'No running rolevisor answered on the control endpoint.',
   },
+  RV_ROTATE_FAILED: {
+    exitCode: EXIT.serviceFailed,
+    summary: 'Rotating the generated credentials of a running backend failed.',
+  },
   RV_INTERNAL: { exitCode: EXIT.internal, summary: 'A bug in rolevisor.' },
 } as const satisfies Record<string, Omit<ErrorDefinition, 'code'>>;
 

@@ -8,7 +8,10 @@ import { EXIT, formatError, isRolevisorError, RolevisorError } from './errors.js
 import { createLogger, registerSecrets, type Logger } from './log.js';
 import { localEndpoints, type Endpoints } from './config/endpoints.js';
 import { ensureClusterCredentials } from './config/cluster-credentials.js';
+import { watchClusterCredentials } from './config/credentials-watch.js';
 import { HostConfig } from './config/host-config.js';
+import { ROTATABLE, rotateCredentials, type RotateResult } from './config/rotate-credentials.js';
+import { affectedServices } from './discovery/lookup-plan.js';
 import { syncLogViewerPassword } from './config/logviewer-credentials.js';
 import type { Authority } from './config/overlay.js';
 import { startControlServer } from './control/server.js';
@@ -38,6 +41,7 @@ import pino from 'pino';
 /** Leaves this much of STOPTIMEOUT unused, so we exit before the runtime's SIGKILL. */
 const STOP_MARGIN_MS = 1000;
 const APP_USER = 'www-data';
+const BACKEND_KINDS = new Set(['postgres', 'redis', 'rabbitmq', 'epmd']);
 
 export const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -83,6 +87,8 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
   let supervisor: Supervisor | undefined;
   let lifecycle: StateLifecycle | undefined;
   let link: ClusterLink | undefined;
+  let credentialsWatch: { stop: () => Promise<void> } | undefined;
+  let rotate: ((service: string | undefined) => Promise<RotateResult>) | undefined;
   const servers: Server[] = [];
   const removeSignals = onShutdownSignal(log, (request) => {
     shutdown = request;
@@ -103,7 +109,22 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
     // Up first: /healthz answers (and /readyz says 503) while the boot waits for the store or the backend.
     servers.push(await startStatusServer(state, settings.status.bind, settings.status.port, log));
     servers.push(
-      await startControlServer(controlSocketPath(settings), state, { backup: () => backupNow(lifecycle) }, log),
+      await startControlServer(
+        controlSocketPath(settings),
+        state,
+        {
+          backup: () => backupNow(lifecycle),
+          rotateCredentials: async (service) => {
+            if (!rotate)
+              throw new RolevisorError(
+                'RV_ROTATE_FAILED',
+                'this host runs no backend service (sql, redis, rabbitmq); run rolevisor rotate-credentials on the backend host',
+              );
+            return rotate(service);
+          },
+        },
+        log,
+      ),
     );
 
     // The store: fail closed, restore what is empty, before any service starts.
@@ -124,6 +145,7 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
     await forwarding?.point(endpoints.logServer);
     if (endpoints.logServer) log.info(`forwarding logs to ${endpoints.logServer}`);
     const hostConfig = await prepareHome(settings, built, log, store, endpoints);
+    let currentEndpoints = endpoints;
 
     supervisor = new Supervisor(
       built.map(
@@ -156,6 +178,7 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
             log,
             endpoints,
             apply: async (change, restart) => {
+              currentEndpoints = change.endpoints;
               const path = await hostConfig.write(change.endpoints);
               log.info(
                 { path, changed: change.changed },
@@ -169,6 +192,46 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
             },
           });
         }
+        const users = (changed: Authority[]) => affectedServices(changed, settings.roles, catalog);
+        const authorities = authoritiesOf(built);
+        if (
+          store &&
+          authorities.length === 0 &&
+          !settings.environmentTakesPrecedence &&
+          users([...ROTATABLE]).length > 0
+        ) {
+          credentialsWatch = watchClusterCredentials({
+            store,
+            log,
+            initial: hostConfig.content,
+            onChange: async (content) => {
+              hostConfig.adopt(content);
+              await hostConfig.write(currentEndpoints);
+              await running.restart(users([...ROTATABLE]));
+            },
+          });
+        }
+        if (authorities.length > 0)
+          rotate = (service) =>
+            rotateCredentials(
+              {
+                settings,
+                built,
+                store,
+                hostConfig,
+                endpoints: currentEndpoints,
+                log,
+                restartUsers: async (rotated) => {
+                  // The app's services on a combined host; never the backend services themselves.
+                  const backend = new Set(
+                    built.filter((b) => BACKEND_KINDS.has(b.service.kind)).map((b) => b.plan.name),
+                  );
+                  const local = users(rotated).filter((name) => !backend.has(name));
+                  if (local.length > 0) await running.restart(local);
+                },
+              },
+              service,
+            );
         state.phase = 'running';
         lifecycle.startSchedule();
         log.info(
@@ -190,6 +253,7 @@ export async function runContainer({ settings, catalog }: RunOptions): Promise<n
   state.phase = 'stopping';
   const deadline = (shutdown?.at ?? Date.now()) + settings.stopTimeoutSec * 1000 - STOP_MARGIN_MS;
   // This host's discovery records go first: app hosts keep the last address rather than follow a dying one.
+  await credentialsWatch?.stop();
   await link?.stop(Math.min(5000, Math.max(500, (deadline - Date.now()) / 10)));
   if (supervisor) {
     const stopStarted = Date.now();

@@ -20,7 +20,7 @@ const SETTINGS_OF: Record<Authority, string> = {
 export class HostConfig {
   private constructor(
     private readonly settings: Settings,
-    private readonly base: string,
+    private base: string,
     readonly source: 'store' | 'environment',
     private readonly owner: Identity | undefined,
   ) {}
@@ -55,6 +55,16 @@ export class HostConfig {
       }
     }
     return new HostConfig(settings, content, chosen.source, owner);
+  }
+
+  /** The cluster's copy changed (rotated credentials): later writes start from `content`. */
+  adopt(content: string): void {
+    this.base = content;
+  }
+
+  /** The cluster's copy this host's config.yml is written from. */
+  get content(): string {
+    return this.base;
   }
 
   /** Writes config.yml (0600, readable by the app user) with these endpoints; returns its path. */

@@ -170,9 +170,74 @@ describe('secure by default: the seeds’ backend variables and an app host give
     expect(state.jobs_done).toBeGreaterThanOrEqual(1);
   });
 
+  const before: string[] = [];
+
+  test('rotate-credentials: new ones on the running backend, the old refused, the app host serves again within seconds', async () => {
+    const old = await generated();
+    before.push(old.db, old.redis, old.mq);
+    const base = `http://127.0.0.1:${appPorts.PORT}`;
+    const { jobs_done: jobsBefore } = (await (await fetch(`${base}/api/state`)).json()) as { jobs_done: number };
+    const bad = await runCli(['rotate-credentials', '--service', 'nonsense'], { ROLEVISOR_HOME: backendHome.dir });
+    expect(bad.exitCode).toBe(70);
+    expect(bad.stderr).toMatch(/^rolevisor: RV_ROTATE_FAILED: --service must be one of sql, redis, rabbitmq/);
+
+    const rotated = await runCli(['rotate-credentials'], { ROLEVISOR_HOME: backendHome.dir });
+    expect(rotated.exitCode).toBe(0);
+    expect(rotated.stdout).toMatch(/^sql: rotated/m);
+    expect(rotated.stdout).toMatch(/^redis: rotated/m);
+    expect(rotated.stdout).toMatch(/^rabbitmq: rotated/m);
+    const rotatedAt = Date.now();
+    const now = await generated();
+    expect([now.db, now.redis, now.mq]).not.toEqual([old.db, old.redis, old.mq]);
+    for (const value of [now.db, now.redis, now.mq]) expect(rotated.stdout).not.toContain(value);
+
+    // The backend: the old credentials are refused, the new ones accepted.
+    const pgAs = (password: string) =>
+      pgLogin({
+        host: '127.0.0.1',
+        port: Number(ports.DBPORT),
+        user: 'docassemble',
+        password,
+        database: 'docassemble',
+      });
+    expect(await pgAs(old.db)).toMatch(/password authentication failed/);
+    expect(await pgAs(now.db)).toBe('accepted');
+    const mqAs = (password: string) =>
+      amqpLogin(
+        `amqp://${encodeURIComponent(now.mqUser)}:${encodeURIComponent(password)}@127.0.0.1:${ports.RABBITMQPORT}`,
+      );
+    expect(await mqAs(old.mq)).toMatch(/ACCESS.REFUSED|403/);
+    expect(await mqAs(now.mq)).toBe('accepted');
+
+    // The app host: config.yml re-written, uwsgi and celery restarted, then visits and a job work again.
+    await app.waitForMessage(/credentials in the cluster's config.yml changed/, 30_000);
+    let failed = 0;
+    let served = false;
+    for (const until = Date.now() + 60_000; Date.now() < until && !served;) {
+      const visit = await fetch(`${base}/api/visit`, { method: 'POST' }).catch(() => undefined);
+      if (visit?.status === 200) served = true;
+      else {
+        failed += 1;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    console.log(
+      `after rotation: served again ${((Date.now() - rotatedAt) / 1000).toFixed(1)} s after the command returned, ${failed} failed request(s) while the app restarted`,
+    );
+    expect(served).toBe(true);
+    expect((await fetch(`${base}/api/job`, { method: 'POST' })).status).toBe(200);
+    let jobs = jobsBefore;
+    for (const until = Date.now() + 60_000; Date.now() < until && jobs <= jobsBefore;) {
+      await new Promise((r) => setTimeout(r, 500));
+      jobs = ((await (await fetch(`${base}/api/state`)).json()) as { jobs_done: number }).jobs_done;
+    }
+    expect(jobs).toBe(jobsBefore + 1);
+  }, 180_000);
+
   test('no generated credential in a log line, a command line or a world-readable file of either host', async () => {
     const creds = await generated();
-    const secrets = [creds.db, creds.redis, creds.mq, creds.viewer];
+    const secrets = [creds.db, creds.redis, creds.mq, creds.viewer, ...before];
+    expect(secrets.length).toBe(7);
     const logs = JSON.stringify([...backend.lines, ...app.lines]);
     // The log host's files hold every forwarded line of both hosts.
     const logFiles = await filesUnder(join(backendHome.dir, 'log'));
