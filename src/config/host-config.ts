@@ -43,11 +43,14 @@ export class HostConfig {
       ? await configThroughStore(store, rendered, settings, log)
       : { content: rendered, source: 'environment' as const };
     let content = chosen.content;
-    if (store && chosen.source === 'store' && authorities.length > 0) {
-      const adopted = adoptAuthoritative(content, rendered, authorities);
+    // With ENVIRONMENT_TAKES_PRECEDENCE this host uses its own rendering, but the app hosts
+    // still read the store's copy: it must name the credentials this host's services take.
+    const storeCopy = chosen.source === 'store' ? content : store && (await store.getText(CONFIG_KEY));
+    if (store && storeCopy && authorities.length > 0) {
+      const adopted = adoptAuthoritative(storeCopy, rendered, authorities);
       if (adopted.changed.length > 0) {
         await store.putText(CONFIG_KEY, adopted.content);
-        content = adopted.content;
+        if (chosen.source === 'store') content = adopted.content;
         log.warn(
           { changed: adopted.changed },
           `the ${CONFIG_KEY} in the store named other credentials for ${adopted.changed.join(', ')} than this host, which runs them, was started with (${adopted.changed.map((c) => SETTINGS_OF[c]).join(', ')}): updated it in the store, so every host uses this host's`,
