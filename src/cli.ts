@@ -11,6 +11,7 @@ import { checkCommand } from './commands/check.js';
 import { generationsCommand } from './commands/generations.js';
 import { restoreCommand } from './commands/restore.js';
 import { renderConfigCommand } from './commands/render-config.js';
+import { rotateCredentialsCommand } from './commands/rotate-credentials.js';
 import { statusCommand } from './commands/status.js';
 import { runContainer } from './container.js';
 import { loadRoleCatalog } from './roles/catalog.js';
@@ -28,6 +29,7 @@ Usage:
   rolevisor generations [--verify] [--json]  list the backup generations in the store
   rolevisor restore --generation ID          restore one generation into empty data directories (offline)
   rolevisor restore --time ISO8601           restore the host's state at that moment (PostgreSQL by WAL replay)
+  rolevisor rotate-credentials [--service S] new generated credentials for the running backend
   rolevisor COMMAND --help                   help for one command
 
 The environment is read as docker run --env-file would pass it; --env-file FILE adds
@@ -79,6 +81,14 @@ sql and redis roles in CONTAINERROLE, with no instance running: Redis gets its d
 PostgreSQL is started on its own, each dump is restored (sha256 checked while it streams),
 and it is stopped again. A later "rolevisor run" keeps this data. Refuses (exit 76) when an
 instance is running or a data directory is not empty: move it away first.`,
+  'rotate-credentials': `Usage: rolevisor rotate-credentials [--service sql|redis|rabbitmq] [--env-file FILE]
+
+Asks the backend running with this ROLEVISOR_HOME (through its local control socket) for new
+generated credentials (DBUSER's password, the Redis password, the RabbitMQ account's
+password): each is applied to the running service, then written to the store's config.yml,
+and the running app hosts re-write their config.yml and restart uwsgi and celery within
+seconds. Credentials set in the environment (DBPASSWORD, REDIS, RABBITMQ) are not touched.
+Prints what was rotated, never a value. See docs/security.md.`,
 };
 
 // The AWS SDK prints a multi-line, non-JSON deprecation warning on Node < 22 to stderr;
@@ -115,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
         verify: { type: 'boolean' },
         generation: { type: 'string' },
         time: { type: 'string' },
+        service: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -161,6 +172,12 @@ async function main(argv: string[]): Promise<number> {
         : `--generation is an option of "rolevisor restore" only; see rolevisor ${command} --help`,
     );
   }
+  if (parsed.values.service !== undefined && command !== 'rotate-credentials') {
+    throw new RolevisorError(
+      'RV_USAGE',
+      `--service is an option of "rolevisor rotate-credentials" only; see rolevisor ${command} --help`,
+    );
+  }
   if (parsed.values.help) {
     process.stdout.write(`${HELP[command]}\n`);
     return EXIT.ok;
@@ -179,6 +196,8 @@ async function main(argv: string[]): Promise<number> {
       return statusCommand(settings, parsed.values.json === true, process.stdout);
     case 'backup':
       return backupCommand(settings, process.stdout);
+    case 'rotate-credentials':
+      return rotateCredentialsCommand(settings, parsed.values.service, process.stdout);
     case 'generations': {
       // Store warnings go to stderr; stdout carries only the listing.
       registerSecrets(settings.secrets);

@@ -10,6 +10,9 @@ import type { Server } from 'node:http';
 import { StateLifecycle } from './backup/lifecycle.js';
 import { localEndpoints, type Endpoints } from './config/endpoints.js';
 import type { HostConfig } from './config/host-config.js';
+import { ensureClusterCredentials } from './config/cluster-credentials.js';
+import { startCredentialRuntime, type CredentialRuntime } from './config/credentials-runtime.js';
+import { syncLogViewerPassword } from './config/logviewer-credentials.js';
 import { prepareDirs, prepareHome } from './config/prepare-home.js';
 import { startControlServer } from './control/server.js';
 import { ClusterLink } from './discovery/cluster-link.js';
@@ -28,6 +31,7 @@ import { describeStore } from './store/describe.js';
 import type { Store } from './store/store.js';
 import { buildServices, type BuiltService } from './supervisor/build.js';
 import { Child } from './supervisor/child.js';
+import { checkHomeReachable } from './supervisor/home-reach.js';
 import { checkPortConflicts } from './supervisor/ports.js';
 import { onShutdownSignal } from './supervisor/signals.js';
 import { Supervisor } from './supervisor/supervisor.js';
@@ -51,7 +55,13 @@ interface Container extends RunOptions {
   /** Ends the signal handling, at the very end of the stop. */
   removeSignals: () => void;
   /** What has been started so far: the stop phase stops exactly that. */
-  started: { servers: Server[]; lifecycle?: StateLifecycle; supervisor?: Supervisor; link?: ClusterLink };
+  started: {
+    servers: Server[];
+    lifecycle?: StateLifecycle;
+    supervisor?: Supervisor;
+    link?: ClusterLink;
+    credentials?: CredentialRuntime;
+  };
 }
 
 /** What boot hands to supervise. */
@@ -62,6 +72,7 @@ interface Booted {
   store: Store | undefined;
   endpoints: Endpoints;
   hostConfig: HostConfig;
+  built: BuiltService[];
 }
 
 export async function runContainer({ settings, catalog }: RunOptions): Promise<number> {
@@ -109,11 +120,28 @@ async function boot(container: Container): Promise<Booted> {
     ...built.flatMap((b) => b.service.listeners().map((l) => ({ ...l, owner: b.plan.name }))),
     { name: 'status', port: settings.status.port, bind: settings.status.bind, owner: 'rolevisor' },
   ]);
+  await checkHomeReachable(settings, built);
   await prepareDirs(settings);
   // Up first: /healthz answers (and /readyz says 503) while the boot waits for the store or the backend.
   started.servers.push(await startStatusServer(state, settings.status.bind, settings.status.port, log));
   started.servers.push(
-    await startControlServer(controlSocketPath(settings), state, { backup: () => backupNow(started.lifecycle) }, log),
+    await startControlServer(
+      controlSocketPath(settings),
+      state,
+      {
+        backup: () => backupNow(started.lifecycle),
+        rotateCredentials: async (service) => {
+          const rotate = started.credentials?.rotate;
+          if (!rotate)
+            throw new RolevisorError(
+              'RV_ROTATE_FAILED',
+              'this host runs no backend service (sql, redis, rabbitmq) or is not running yet; run rolevisor rotate-credentials on the running backend host',
+            );
+          return rotate(service);
+        },
+      },
+      log,
+    ),
   );
 
   // The store: fail closed, restore what is empty, before any service starts.
@@ -121,6 +149,10 @@ async function boot(container: Container): Promise<Booted> {
   const lifecycle = await StateLifecycle.boot({ settings, built, state, log, version: VERSION, signal: stop.signal });
   started.lifecycle = lifecycle;
   const store = lifecycle.store;
+  // Before the services and config.yml read them: the credentials this backend generates or keeps.
+  const roles = [...new Set(built.map((b) => b.plan.role))];
+  await ensureClusterCredentials(settings, catalog.ownedCredentials(roles), store, log);
+  if (built.some((b) => b.service.kind === 'logviewer')) await syncLogViewerPassword(settings, store, log);
   // Where the backend is: settings, this host, or discovery records in the store (bounded wait).
   const endpoints = store
     ? await resolveEndpoints(settings, store, log, {
@@ -160,7 +192,7 @@ async function boot(container: Container): Promise<Booted> {
   started.supervisor = supervisor;
   state.services = () => supervisor.status();
   state.allReady = () => supervisor.allReady();
-  return { plan, supervisor, lifecycle, store, endpoints, hostConfig };
+  return { plan, supervisor, lifecycle, store, endpoints, hostConfig, built };
 }
 
 /** The role facts config.yml needs: who reads it (the app's user) and whose credentials win. */
@@ -172,7 +204,8 @@ function homeFacts(catalog: RoleCatalog, built: BuiltService[], store: Store | u
 
 async function supervise(container: Container, booted: Booted, bootStarted: number): Promise<void> {
   const { settings, catalog, log, state, stop, started, forwarding } = container;
-  const { plan, supervisor, lifecycle, store, endpoints, hostConfig } = booted;
+  const { plan, supervisor, lifecycle, store, endpoints, hostConfig, built } = booted;
+  let currentEndpoints = endpoints;
   if (stop.isRequested) return;
   await Promise.race([supervisor.start(), stop.requested]);
   if (stop.isRequested) return;
@@ -184,6 +217,7 @@ async function supervise(container: Container, booted: Booted, bootStarted: numb
       log,
       endpoints,
       apply: async (change, restart) => {
+        currentEndpoints = change.endpoints;
         const path = await hostConfig.write(change.endpoints);
         log.info({ path, changed: change.changed }, `config.yml rewritten for the moved ${change.changed.join(', ')}`);
         if (change.endpoints.logServer !== change.previous.logServer) {
@@ -194,6 +228,16 @@ async function supervise(container: Container, booted: Booted, bootStarted: numb
       },
     });
   }
+  started.credentials = startCredentialRuntime({
+    settings,
+    catalog,
+    built,
+    store,
+    hostConfig,
+    supervisor,
+    log,
+    endpoints: () => currentEndpoints,
+  });
   state.phase = 'running';
   lifecycle.startSchedule();
   log.info(
@@ -205,11 +249,12 @@ async function supervise(container: Container, booted: Booted, bootStarted: numb
 
 async function stopContainer(container: Container): Promise<number> {
   const { settings, log, state, stop, started, forwarding } = container;
-  const { lifecycle, supervisor, link, servers } = started;
+  const { lifecycle, supervisor, link, servers, credentials } = started;
   // /readyz answers 503 from here on, so a load balancer drains this host first.
   state.phase = 'stopping';
   const deadline = stop.deadline(settings.stopTimeoutSec, STOP_MARGIN_MS);
   // This host's discovery records go first: app hosts keep the last address rather than follow a dying one.
+  await credentials?.stop();
   await link?.stop(Math.min(5000, Math.max(500, (deadline - Date.now()) / 10)));
   if (supervisor) {
     const stopStarted = Date.now();

@@ -40,6 +40,10 @@ export const ERRORS = {
     message: (v: { setting: string; port: number; portStart: number }) =>
       `${v.setting}=${v.port} is a privileged port (below ${v.portStart}) and rolevisor does not run as root; set ${v.setting} to a port >= ${v.portStart} or run rolevisor as root`,
   },
+  RV_HOME_UNREACHABLE: {
+    exitCode: EXIT.permission,
+    summary: "A service's own user cannot enter ROLEVISOR_HOME (a parent directory is not searchable).",
+  },
   RV_SERVICE_NOT_READY: { exitCode: EXIT.serviceUnavailable, summary: 'A service did not become ready in time.' },
   RV_SERVICE_FAILED: { exitCode: EXIT.serviceFailed, summary: 'A critical service kept failing.' },
   RV_PREPARE_FAILED: {
@@ -72,6 +76,10 @@ export const ERRORS = {
     summary: 'No running rolevisor answered on the control endpoint.',
     message: (v: { socketPath: string; reason: string }) =>
       `cannot reach the running instance at ${v.socketPath}: ${v.reason}; start it with "rolevisor run", or set ROLEVISOR_HOME to the one it uses`,
+  },
+  RV_ROTATE_FAILED: {
+    exitCode: EXIT.serviceFailed,
+    summary: 'Rotating the generated credentials of a running backend failed.',
   },
   RV_INTERNAL: { exitCode: EXIT.internal, summary: 'A bug in rolevisor.' },
 } as const satisfies Record<string, Omit<ErrorDefinition, 'code'> & { message?: (values: never) => string }>;

@@ -1,7 +1,8 @@
 // `rolevisor status`: what is running here, for people (a table) and scripts (--json).
 import { controlRequest } from '../control/client.js';
 import { EXIT } from '../errors.js';
-import { controlSocketPath } from '../settings/paths.js';
+import { LOGVIEWER_USER } from '../config/logviewer-credentials.js';
+import { configFilePath, controlSocketPath, logViewerPasswordFile } from '../settings/paths.js';
 import type { Settings } from '../settings/types.js';
 import type { StatusSnapshot } from '../status/runtime.js';
 
@@ -57,8 +58,20 @@ export function formatStatus(snapshot: StatusSnapshot, now = Date.now()): string
   ].join('\n');
 }
 
+/** Where this host's generated credentials are, never the credentials themselves. */
+export function credentialsHint(settings: Settings, roles: string[]): string {
+  const lines: string[] = [];
+  if (roles.includes('log'))
+    lines.push(
+      `log viewer:  http://<this host>:${settings.log.viewPort}/ user "${LOGVIEWER_USER}", password ${settings.log.viewPassword !== undefined ? 'LOGVIEWPASSWORD' : `in ${logViewerPasswordFile(settings)}`}`,
+    );
+  if (['sql', 'redis', 'rabbitmq'].some((r) => roles.includes(r)) && !settings.singleHost)
+    lines.push(`credentials: generated ones are in ${configFilePath(settings)} (0600) and the store's config.yml`);
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
 export async function statusCommand(settings: Settings, json: boolean, out: NodeJS.WritableStream): Promise<number> {
   const { body } = await controlRequest<StatusSnapshot>(controlSocketPath(settings), 'GET', '/status', 10_000);
-  out.write(json ? `${JSON.stringify(body, null, 2)}\n` : formatStatus(body));
+  out.write(json ? `${JSON.stringify(body, null, 2)}\n` : formatStatus(body) + credentialsHint(settings, body.roles));
   return body.ready ? EXIT.ok : EXIT.serviceUnavailable;
 }

@@ -20,7 +20,7 @@ const SETTINGS_OF: Record<Authority, string> = {
 export class HostConfig {
   private constructor(
     private readonly settings: Settings,
-    private readonly base: string,
+    private base: string,
     readonly source: 'store' | 'environment',
     private readonly owner: Identity | undefined,
   ) {}
@@ -45,17 +45,20 @@ export class HostConfig {
       ? await configThroughStore(store, rendered, settings, log)
       : { content: rendered, source: 'environment' as const };
     let content = chosen.content;
-    if (store && chosen.source === 'store' && authorities.length > 0) {
-      const adopted = adoptAuthoritative(content, rendered, authorities);
+    // With ENVIRONMENT_TAKES_PRECEDENCE this host uses its own rendering, but the app hosts
+    // still read the store's copy: it must name the credentials this host's services take.
+    const storeCopy = chosen.source === 'store' ? content : store && (await store.getText(CONFIG_KEY));
+    if (store && storeCopy && authorities.length > 0) {
+      const adopted = adoptAuthoritative(storeCopy, rendered, authorities);
       if (adopted.changed.length > 0 && keepStoreCopy) {
-        content = adopted.content;
+        if (chosen.source === 'store') content = adopted.content;
         log.warn(
           { changed: adopted.changed },
           `this host's config.yml uses its own credentials for ${adopted.changed.join(', ')} (${adopted.changed.map((c) => SETTINGS_OF[c]).join(', ')}); the store's ${CONFIG_KEY} is left as it is: ${keepStoreCopy}`,
         );
       } else if (adopted.changed.length > 0) {
         await store.putText(CONFIG_KEY, adopted.content);
-        content = adopted.content;
+        if (chosen.source === 'store') content = adopted.content;
         log.warn(
           { changed: adopted.changed },
           `the ${CONFIG_KEY} in the store named other credentials for ${adopted.changed.join(', ')} than this host, which runs them, was started with (${adopted.changed.map((c) => SETTINGS_OF[c]).join(', ')}): updated it in the store, so every host uses this host's`,
@@ -63,6 +66,16 @@ export class HostConfig {
       }
     }
     return new HostConfig(settings, content, chosen.source, owner);
+  }
+
+  /** The cluster's copy changed (rotated credentials): later writes start from `content`. */
+  adopt(content: string): void {
+    this.base = content;
+  }
+
+  /** The cluster's copy this host's config.yml is written from. */
+  get content(): string {
+    return this.base;
   }
 
   /** Writes config.yml (0600, readable by the app user) with these endpoints; returns its path. */

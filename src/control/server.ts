@@ -8,6 +8,8 @@ import type { BackupRecord, RuntimeState } from '../status/runtime.js';
 export interface ControlActions {
   /** Runs a backup now (one at a time) and reports it. */
   backup(): Promise<BackupRecord>;
+  /** New generated credentials for the backend services here (all, or `service`). */
+  rotateCredentials(service: string | undefined): Promise<unknown>;
 }
 
 export async function startControlServer(
@@ -33,6 +35,17 @@ export async function startControlServer(
       actions.backup().then(
         (record) => send(record.ok ? 200 : 500, record),
         (error: unknown) => send(500, { ok: false, error: (error as Error).message }),
+      );
+    } else if (req.method === 'POST' && req.url?.startsWith('/rotate-credentials')) {
+      if (state.phase !== 'running') {
+        send(409, { error: `cannot rotate credentials while ${state.phase}` });
+        return;
+      }
+      const service = new URL(req.url, 'http://control.invalid').searchParams.get('service') ?? undefined;
+      log.info({ service }, 'credential rotation requested through the control endpoint');
+      actions.rotateCredentials(service).then(
+        (result) => send(200, result),
+        (error: unknown) => send(500, { error: (error as Error).message }),
       );
     } else {
       send(404, { error: 'not found' });

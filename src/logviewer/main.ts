@@ -1,7 +1,9 @@
 // Entry point of the log viewer child process (services/logviewer/service.ts starts it):
-//   main.js --port 8080 --bind 0.0.0.0 --dir /var/lib/rolevisor/log
-// Settings come on the command line only (nothing secret is among them).
+//   main.js --port 8080 --bind 0.0.0.0 --dir /var/lib/rolevisor/log [--auth-file PATH]
+// Settings come on the command line only (nothing secret is among them: the auth file holds
+// the user and a hash of the password, see auth.ts).
 import { parseArgs } from 'node:util';
+import { readAuthFile, type ViewerAuth } from './auth.js';
 import { createLogViewer } from './server.js';
 
 function fail(message: string): never {
@@ -10,7 +12,12 @@ function fail(message: string): never {
 }
 
 const { values } = parseArgs({
-  options: { port: { type: 'string' }, bind: { type: 'string', default: '127.0.0.1' }, dir: { type: 'string' } },
+  options: {
+    port: { type: 'string' },
+    bind: { type: 'string', default: '127.0.0.1' },
+    dir: { type: 'string' },
+    'auth-file': { type: 'string' },
+  },
   strict: true,
 });
 const port = Number(values.port);
@@ -18,7 +25,12 @@ if (!Number.isInteger(port) || port < 1 || port > 65535)
   fail(`--port must be 1-65535; received ${values.port ?? '(none)'}`);
 if (!values.dir?.startsWith('/')) fail(`--dir must be an absolute path; received ${values.dir ?? '(none)'}`);
 
-const server = createLogViewer({ dir: values.dir });
+let auth: ViewerAuth | undefined;
+if (values['auth-file'])
+  auth = await readAuthFile(values['auth-file']).catch((error: unknown) =>
+    fail(`cannot read --auth-file: ${error instanceof Error ? error.message : String(error)}`),
+  );
+const server = createLogViewer({ dir: values.dir, auth });
 server.on('error', (error) => fail(`cannot listen on ${values.bind}:${port}: ${error.message}`));
 server.listen(port, values.bind, () => {
   process.stdout.write(`logviewer: serving ${values.dir} on http://${values.bind}:${port}/\n`);

@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.js';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { authorized, type ViewerAuth } from './auth.js';
 import { escapeHtml, listingPage, tailPage } from './html.js';
 import { listLogs } from './listing.js';
 import { resolveLogFile } from './safe-path.js';
@@ -15,6 +16,8 @@ export interface LogViewerOptions {
   dir: string;
   defaultLines?: number;
   maxLines?: number;
+  /** Every page but /healthz asks for these (HTTP Basic); undefined: open to anyone who reaches it. */
+  auth?: ViewerAuth;
   /** Errors the viewer cannot show to a client (stderr by default). */
   onError?: (error: unknown) => void;
 }
@@ -51,6 +54,14 @@ export function createLogViewer(options: LogViewerOptions): Server {
       return text(400, 'bad request');
     }
     const format = url.searchParams.get('format');
+    if (options.auth && url.pathname !== '/healthz' && !authorized(req.headers.authorization, options.auth))
+      return text(
+        401,
+        'the log viewer needs its user and password (rolevisor status on the log host says where they are)',
+        {
+          'WWW-Authenticate': 'Basic realm="rolevisor logs", charset="UTF-8"',
+        },
+      );
     switch (url.pathname) {
       case '/healthz':
         return access(options.dir, constants.R_OK | constants.X_OK).then(

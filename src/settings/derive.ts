@@ -23,6 +23,15 @@ function credentialsOf(url: string | undefined): string[] {
   }
 }
 
+function hasUser(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    return new URL(url).username.length > 0;
+  } catch {
+    return false;
+  }
+}
+
 export function deriveSettings(
   raw: Raw,
   given: Record<string, string | undefined>,
@@ -163,6 +172,7 @@ export function deriveSettings(
       forwardingDisabled: logServer?.toLowerCase() === 'null',
       port: num(raw, 'LOGPORT'),
       viewPort: num(raw, 'LOGVIEWPORT'),
+      viewPassword: str(raw, 'LOGVIEWPASSWORD'),
       keepDays: num(raw, 'LOGKEEPDAYS'),
     },
     web: {
@@ -209,8 +219,14 @@ export function deriveSettings(
     status: { port: num(raw, 'STATUSPORT'), bind: str(raw, 'STATUSBIND') ?? '0.0.0.0' },
     timezone: str(raw, 'TIMEZONE') as string,
     locale: str(raw, 'LOCALE') as string,
+    credentialsSet: {
+      db: given.DBPASSWORD !== undefined && given.DBPASSWORD !== '',
+      redis: credentialsOf(str(raw, 'REDIS')).length > 1,
+      rabbitmq: hasUser(str(raw, 'RABBITMQ')),
+    },
     secrets: [
       str(raw, 'DBPASSWORD'),
+      str(raw, 'LOGVIEWPASSWORD'),
       accessKey,
       secretKey,
       str(raw, 'DASECRETKEY'),
@@ -222,9 +238,15 @@ export function deriveSettings(
     warnings: [],
   };
 
-  if (settings.db.password === 'abc123' && settings.roles.includes('sql') && !settings.singleHost) {
+  // Unset, it is generated (config/cluster-credentials.ts); set to the documented default, it is the user's choice.
+  if (
+    settings.credentialsSet.db &&
+    settings.db.password === 'abc123' &&
+    settings.roles.includes('sql') &&
+    !settings.singleHost
+  ) {
     settings.warnings.push(
-      'DBPASSWORD is the documented default "abc123" while PostgreSQL listens on the network; set DBPASSWORD to a secret of your own',
+      'DBPASSWORD is the documented default "abc123" while PostgreSQL listens on the network: anyone who can reach its port can log in as DBUSER and read or change every record; unset DBPASSWORD (rolevisor then generates one) or set a secret of your own',
     );
   }
   if (flag(raw, 'USELETSENCRYPT')) {

@@ -31,3 +31,6 @@ export const configFilePath = (settings: Settings): string => join(settings.home
 export const logDir = (settings: Settings): string => join(settings.home, 'log');
 export const certsDir = (settings: Settings): string => join(settings.home, 'certs');
 export const controlSocketPath = (settings: Settings): string => join(settings.home, 'run', 'rolevisor.sock');
+/** The log viewer's password when rolevisor generated it (0600, root). */
+export const logViewerPasswordFile = (settings: Pick<Settings, 'home'>): string =>
+  join(settings.home, 'secrets', 'logviewer.password');

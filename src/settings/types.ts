@@ -66,7 +66,15 @@ export interface Settings {
   redis: { url: string | undefined; port: number; snapshotSeconds: number };
   rabbitmq: { url: string | undefined; port: number; distPort: number; epmdPort: number };
   /** keepDays: files idle this long are deleted on the log host (LOGKEEPDAYS; 0 keeps them). */
-  log: { server: string | undefined; forwardingDisabled: boolean; port: number; viewPort: number; keepDays: number };
+  log: {
+    server: string | undefined;
+    forwardingDisabled: boolean;
+    port: number;
+    viewPort: number;
+    /** LOGVIEWPASSWORD; undefined: generated (config/logviewer-credentials.ts). */
+    viewPassword: string | undefined;
+    keepDays: number;
+  };
   web: {
     port: number;
     httpsPort: number;
@@ -116,6 +124,11 @@ export interface Settings {
   explicit: string[];
   /** config.yml keys from docassemble variables rolevisor only passes to the app. */
   appConfig: { key: string[]; value: unknown }[];
+  /**
+   * Which backend credentials the user set (DBPASSWORD; a password in REDIS; a user in
+   * RABBITMQ): the ones not set are generated on a backend that listens on the network.
+   */
+  credentialsSet: { db: boolean; redis: boolean; rabbitmq: boolean };
   /** Values never to be logged (passwords, keys, URLs with credentials). */
   secrets: string[];
   /** Non-fatal observations made while validating, logged at boot. */

@@ -52,6 +52,8 @@ describe('log forwarding between hosts', () => {
       CONTAINERROLE: 'sql:redis:rabbitmq',
       ROLEVISOR_HOME: homes[0].dir,
       DBPASSWORD: 'db-pw-123',
+      // The hosts share no store: every credential is set on each (none is generated).
+      REDIS: `redis://:redis-pw-123@127.0.0.1:${p.REDISPORT}`,
       RABBITMQ: rabbit,
       DBPORT: String(p.DBPORT),
       REDISPORT: String(p.REDISPORT),
@@ -79,7 +81,7 @@ describe('log forwarding between hosts', () => {
       DBHOST: '127.0.0.1',
       DBPORT: String(p.DBPORT),
       DBPASSWORD: 'db-pw-123',
-      REDIS: `redis://127.0.0.1:${p.REDISPORT}`,
+      REDIS: `redis://:redis-pw-123@127.0.0.1:${p.REDISPORT}`,
       RABBITMQ: rabbit,
       LOGSERVER: `127.0.0.1:${p.LOGPORT}`,
     });

@@ -3,10 +3,14 @@
 // SIGTERM stops everything within STOPTIMEOUT with nothing left behind.
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
 import pg from 'pg';
 import { freePort, tempHome } from '../helpers/env.js';
 import { RolevisorProcess, runCli } from '../helpers/rolevisor-process.js';
 import { leftovers } from '../helpers/processes.js';
+import { redisAnonymousPing } from '../helpers/refusals.js';
 
 describe('rolevisor run — sql:redis:rabbitmq', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;
@@ -57,11 +61,20 @@ describe('rolevisor run — sql:redis:rabbitmq', () => {
     await expect(wrong.connect()).rejects.toThrow(/password authentication failed/);
   });
 
-  test('Redis answers PING', async () => {
-    const redis = new Redis({ host: '127.0.0.1', port: ports.REDISPORT, lazyConnect: true });
+  /** REDIS is unset and Redis listens on the network: its password was generated, kept in config.yml. */
+  const redisPassword = async () => {
+    const config = yaml.load(await readFile(join(home.dir, 'config', 'config.yml'), 'utf8')) as { redis: string };
+    return decodeURIComponent(new URL(config.redis).password);
+  };
+
+  test('Redis answers PING with the generated password, and refuses a client without one', async () => {
+    const password = await redisPassword();
+    expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+    const redis = new Redis({ host: '127.0.0.1', port: ports.REDISPORT, password, lazyConnect: true });
     await redis.connect();
     expect(await redis.ping()).toBe('PONG');
     redis.disconnect();
+    expect(await redisAnonymousPing(ports.REDISPORT)).toMatch(/^-NOAUTH/);
   });
 
   test('RabbitMQ accepts the user from RABBITMQ', async () => {
@@ -76,10 +89,12 @@ describe('rolevisor run — sql:redis:rabbitmq', () => {
     await connection.close();
   });
 
-  test('secrets never appear in the log', () => {
+  test('secrets never appear in the log, the generated Redis password neither', async () => {
+    const password = await redisPassword();
     const all = JSON.stringify(rv.lines);
     expect(all).not.toContain('correct-horse-battery');
     expect(all).not.toContain('mq-secret-pw');
+    expect(all).not.toContain(password);
   });
 
   test('a child killed with SIGKILL is restarted and serves again', async () => {
@@ -91,7 +106,12 @@ describe('rolevisor run — sql:redis:rabbitmq', () => {
     process.kill(pid, 'SIGKILL');
     await rv.waitFor((l) => l.service === 'redis' && /exited unexpectedly/.test(l.msg), 10_000, 'the exit');
     await rv.waitFor(() => readyCount() === 2, 30_000, 'redis ready again');
-    const redis = new Redis({ host: '127.0.0.1', port: ports.REDISPORT, lazyConnect: true });
+    const redis = new Redis({
+      host: '127.0.0.1',
+      port: ports.REDISPORT,
+      password: await redisPassword(),
+      lazyConnect: true,
+    });
     await redis.connect();
     expect(await redis.ping()).toBe('PONG');
     redis.disconnect();

@@ -5,19 +5,33 @@
 // (registry.ts: switchesUser 'itself').
 import { request } from 'node:http';
 import { CHILD_TZ } from '../shared/child-tz.js';
-import { logDir } from '../../settings/paths.js';
+import { join } from 'node:path';
+import { LOGVIEWER_USER } from '../../config/logviewer-credentials.js';
+import { registerSecrets } from '../../log.js';
+import { authFileContent } from '../../logviewer/auth.js';
+import { logDir, logViewerPasswordFile } from '../../settings/paths.js';
+import { ensureDir, writeFileAtomic } from '../../util/fsx.js';
+import { ensureGeneratedSecret } from '../../util/generated-secret.js';
 import { nodeEntryCommand } from '../../util/node-entry.js';
 import { applyRunAs, resolveRunAs, type RunAs } from '../../util/run-as.js';
+import { ensureServiceDir } from '../shared/backend-dirs.js';
 import { RolevisorError } from '../../errors.js';
 import type { Service, ServiceContext } from '../types.js';
+
+async function generatedPassword(ctx: ServiceContext): Promise<string> {
+  await ensureDir(ctx.paths.secrets, { mode: 0o700 });
+  return (await ensureGeneratedSecret(logViewerPasswordFile(ctx.settings), { length: 32 })).value;
+}
 
 export function createLogViewerService(ctx: ServiceContext): Service {
   const { settings } = ctx;
   const port = settings.log.viewPort;
-  // All interfaces, in role all too: the viewer is for people (docker run -p 8080:8080), while
-  // syslog itself stays on loopback on a single host, where nothing outside sends to it.
+  // All interfaces, in role all too: the viewer is for people (docker run -p 8080:8080) and asks
+  // for its password; syslog itself stays on loopback on a single host.
   const bind = '0.0.0.0';
   const dir = logDir(settings);
+  // The viewer reads only the user and a hash of the password (logviewer/auth.ts).
+  const authFile = join(ctx.paths.conf, 'auth');
   let runAs: RunAs | undefined;
 
   return {
@@ -29,11 +43,28 @@ export function createLogViewerService(ctx: ServiceContext): Service {
 
     async prepare() {
       runAs = await resolveRunAs(ctx.identity, ctx.user, [port], 'LOGVIEWPORT');
+      // Never open by default: without LOGVIEWPASSWORD, the generated one (kept in the store by main).
+      const password = settings.log.viewPassword ?? (await generatedPassword(ctx));
+      registerSecrets([password]);
+      await ensureServiceDir(ctx.paths.conf, 0o700, runAs.identity);
+      await writeFileAtomic(authFile, authFileContent(LOGVIEWER_USER, password), {
+        mode: 0o600,
+        owner: runAs.identity,
+      });
     },
 
     launch() {
       if (!runAs) throw new RolevisorError('RV_INTERNAL', 'logviewer launch() called before prepare()');
-      const command = nodeEntryCommand('logviewer/main', ['--port', String(port), '--bind', bind, '--dir', dir]);
+      const command = nodeEntryCommand('logviewer/main', [
+        '--port',
+        String(port),
+        '--bind',
+        bind,
+        '--dir',
+        dir,
+        '--auth-file',
+        authFile,
+      ]);
       return applyRunAs(runAs, {
         ...command,
         // cwd "/": the service user may not be able to enter rolevisor's working directory.

@@ -50,7 +50,8 @@ export const createRabbitmq: ServiceFactory = (ctx: ServiceContext): Service => 
   const port = settings.rabbitmq.port;
   const bind = backendBindAddress(settings);
   const layout = rabbitmqLayout(paths);
-  const credentials = rabbitmqCredentials(settings.rabbitmq.url);
+  // Read when used: a generated account (config/cluster-credentials.ts) or a rotated one is set after this.
+  const creds = () => rabbitmqCredentials(settings.rabbitmq.url);
 
   return {
     name: 'rabbitmq',
@@ -65,6 +66,7 @@ export const createRabbitmq: ServiceFactory = (ctx: ServiceContext): Service => 
 
     async prepare() {
       const owner = ctx.identity;
+      const credentials = creds();
       // Not the default guest password: masking "guest" would garble every line that names the user.
       if (settings.rabbitmq.url) registerSecrets([credentials.password]);
       await ensureServiceDir(paths.data, 0o700, owner);
@@ -77,7 +79,7 @@ export const createRabbitmq: ServiceFactory = (ctx: ServiceContext): Service => 
       const allowRemoteGuest = credentials.username === 'guest' && !isLoopback(bind);
       if (allowRemoteGuest) {
         log.warn(
-          `RabbitMQ listens on ${bind}:${port} with the well-known account guest/guest; set RABBITMQ=amqp://USER:PASSWORD@host:${port}// to use your own`,
+          `RabbitMQ listens on ${bind}:${port} with the well-known account guest/guest (RABBITMQ names it): anyone who can reach that port can read and publish every task; unset RABBITMQ (rolevisor then generates an account) or set RABBITMQ=amqp://USER:PASSWORD@host:${port}// with your own`,
         );
       }
       await writeFileAtomic(
@@ -101,6 +103,6 @@ export const createRabbitmq: ServiceFactory = (ctx: ServiceContext): Service => 
       cwd: paths.data,
     }),
 
-    probe: (signal) => amqpLogin(port, credentials, signal),
+    probe: (signal) => amqpLogin(port, creds(), signal),
   };
 };

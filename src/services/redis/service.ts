@@ -58,7 +58,8 @@ export const createRedis: ServiceFactory = (ctx: ServiceContext): Service => {
   const port = settings.redis.port;
   const bind = backendBindAddress(settings);
   const confFile = join(paths.conf, 'redis.conf');
-  const credentials = redisCredentials(settings.redis.url);
+  // Read when used: a generated password (config/cluster-credentials.ts) or a rotated one is set after this.
+  const creds = () => redisCredentials(settings.redis.url);
 
   return {
     name: 'redis',
@@ -69,6 +70,7 @@ export const createRedis: ServiceFactory = (ctx: ServiceContext): Service => {
     dataDirs: () => [paths.data],
 
     async prepare() {
+      const credentials = creds();
       registerSecrets([credentials.password]);
       if (!credentials.password && !bind.startsWith('127.')) {
         log.warn(
@@ -85,6 +87,6 @@ export const createRedis: ServiceFactory = (ctx: ServiceContext): Service => {
 
     launch: () => ({ file: REDIS_SERVER, args: [confFile], env: backendEnv(paths.data), cwd: paths.data }),
 
-    probe: (signal) => pingRedis({ port, username: credentials.username, password: credentials.password }, signal),
+    probe: (signal) => pingRedis({ port, ...creds() }, signal),
   };
 };

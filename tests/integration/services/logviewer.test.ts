@@ -1,6 +1,6 @@
 // The log viewer as the supervisor runs it (a node child, dropped to www-data), next to a
 // real syslog-ng: listing, tail, HTML escaping, traversal refused, writes refused.
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -17,9 +17,15 @@ interface Answer {
   body: string;
 }
 
-function http(port: number, path: string, method = 'GET', body?: string): Promise<Answer> {
+/** The viewer's generated credentials, as every request but the anonymous ones sends them. */
+let authorization = '';
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+function http(port: number, path: string, method = 'GET', body?: string, auth = authorization): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const headers = body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(body)) };
+    const headers: Record<string, string> =
+      body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(body)) };
+    if (auth) headers.Authorization = auth;
     const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -37,7 +43,7 @@ function http(port: number, path: string, method = 'GET', body?: string): Promis
 function rawGet(port: number, target: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port }, () =>
-      socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nAuthorization: ${authorization}\r\nConnection: close\r\n\r\n`),
     );
     let text = '';
     socket.setEncoding('utf8');
@@ -85,6 +91,28 @@ describe('logviewer service', () => {
     const started = performance.now();
     viewer = await startService(createLogViewerService(viewerCtx), viewerCtx, 30_000);
     console.log(`log viewer ready in ${Math.round(performance.now() - started)} ms (from TypeScript sources via tsx)`);
+    password = (await readFile(join(home.dir, 'secrets', 'logviewer.password'), 'utf8')).trim();
+    authorization = basic('rolevisor', password);
+  });
+  let password = '';
+
+  test('never open: no credentials or wrong ones get 401; the password is on no command line and in no readable file', async () => {
+    for (const auth of ['', basic('rolevisor', 'wrong'), basic('admin', password), 'Bearer x']) {
+      const answer = await http(viewPort, '/?format=json', 'GET', undefined, auth);
+      expect(answer.status).toBe(401);
+      expect(answer.headers['www-authenticate']).toMatch(/^Basic realm=/);
+      expect(answer.body).not.toContain('web-1');
+    }
+    expect((await http(viewPort, '/view?file=web-1/uwsgi.log', 'GET', undefined, '')).status).toBe(401);
+    expect((await http(viewPort, '/?format=json')).status).toBe(200);
+    expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect((await stat(join(home.dir, 'secrets', 'logviewer.password'))).mode & 0o077).toBe(0);
+    const authFile = join(home.dir, 'conf', 'logviewer', 'auth');
+    expect((await stat(authFile)).mode & 0o077).toBe(0);
+    expect(await readFile(authFile, 'utf8')).not.toContain(password);
+    const cmdline = await readFile(`/proc/${viewer?.child.pid as number}/cmdline`, 'utf8');
+    expect(cmdline).toContain('--auth-file');
+    expect(cmdline).not.toContain(password);
   });
 
   afterAll(async () => {

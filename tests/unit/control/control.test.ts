@@ -28,7 +28,12 @@ describe('the control endpoint', () => {
       ok: true,
       generation: 'g',
     };
-    server = await startControlServer(socket, state, { backup: async () => (backups++, record) }, memoryLogger().log);
+    server = await startControlServer(
+      socket,
+      state,
+      { backup: async () => (backups++, record), rotateCredentials: () => Promise.reject(new Error('not a backend')) },
+      memoryLogger().log,
+    );
   });
 
   afterAll(async () => {
