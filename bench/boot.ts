@@ -61,7 +61,7 @@ export function stats(values: number[]): Stats {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length / 2;
   const median =
-    sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
   return { min: sorted[0] ?? NaN, median, max: sorted[sorted.length - 1] ?? NaN, values };
 }
 
@@ -128,7 +128,7 @@ async function makeHost(role: string, name: string): Promise<Host> {
   };
   const catalog = loadRoleCatalog();
   const settings = loadSettings(env, catalog);
-  const log = createLogger({ level: 'warn', destination: { write: () => undefined } as never });
+  const log = createLogger({ level: 'warn', destination: { write: () => undefined } });
   const built = await buildServices(settings, planServices(settings.roles, catalog), catalog.dir, log);
   const ports = built.flatMap((b) =>
     b.service
@@ -162,7 +162,7 @@ async function runRolevisor(host: Host, settleSec: number | undefined): Promise<
   const abort = new AbortController();
   let readyMs: number | undefined;
   const ready = new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       if (readyMs === undefined && line.includes('"msg":"all services ready')) {
         readyMs = performance.now() - t0;
         resolve();
@@ -170,7 +170,7 @@ async function runRolevisor(host: Host, settleSec: number | undefined): Promise<
     });
     void child.then((r) => reject(new Error(`rolevisor exited (${r.exitCode ?? r.signal}) before ready`)));
   });
-  child.stderr!.resume();
+  child.stderr.resume();
   try {
     const [servesMs] = await Promise.all([untilServing(t0, host.ports, host.demoPort, abort.signal), ready]);
     const rss = settleSec === undefined ? undefined : (await sleep(settleSec * 1000), await rssMiB(child.pid!));
@@ -283,7 +283,7 @@ async function runSupervisord(host: Host, confFile: string, settleSec: number): 
 }
 
 export async function runBootBench({ runs, settleSec, say }: BootBenchOptions): Promise<BootBenchResult> {
-  const before = loadavg()[0]!;
+  const before = loadavg()[0];
   say('building dist/ (npm run build)');
   await execa('npm', ['run', '-s', 'build'], { cwd: ROOT });
   const fresh = { all: [] as number[], rabbit: [] as number[] };
@@ -322,13 +322,13 @@ export async function runBootBench({ runs, settleSec, say }: BootBenchOptions): 
   } finally {
     for (const host of [freshAll, freshRabbit, rvHost, supHost]) await rm(host.home, { recursive: true, force: true });
   }
-  const ratio = (a: number[], b: number[]) => a.map((x, i) => x / b[i]!);
+  const ratio = (a: number[], b: number[]) => a.map((x, i) => x / b[i]);
   const rvServes = warm.rv.map((r) => r.servesMs / 1000);
   const supServes = warm.sup.map((r) => r.servesMs / 1000);
   return {
     runs,
     settleSec,
-    load: { before, after: loadavg()[0]! },
+    load: { before, after: loadavg()[0] },
     freshAllReady: stats(fresh.all),
     freshRabbitReady: stats(fresh.rabbit),
     allOverRabbit: stats(ratio(fresh.all, fresh.rabbit)),

@@ -20,4 +20,10 @@ export interface BenchSection {
   run: (context: BenchContext) => Promise<string>;
 }
 
-export const SECTIONS: readonly BenchSection[] = [backupSection, redisFilesSection, bootSection, webSection, imageSection];
+export const SECTIONS: readonly BenchSection[] = [
+  backupSection,
+  redisFilesSection,
+  bootSection,
+  webSection,
+  imageSection,
+];

@@ -71,10 +71,10 @@ async function startAll(home: string, extra: Record<string, string>) {
     stdin: 'ignore',
     forceKillAfterDelay: false,
   });
-  child.stderr!.resume();
+  child.stderr.resume();
   let uwsgiPid: number | undefined;
   await new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (text) => {
+    createInterface({ input: child.stdout }).on('line', (text) => {
       let line: { msg?: string; service?: string; pid?: number };
       try {
         line = JSON.parse(text) as typeof line;
@@ -131,7 +131,7 @@ export async function runWebBench(options: {
 }): Promise<WebBenchResult> {
   const { durationSec, connections, say } = options;
   const wrkThreads = 2;
-  const before = loadavg()[0]!;
+  const before = loadavg()[0];
   say('building dist/ (npm run build)');
   await execa('npm', ['run', '-s', 'build'], { cwd: ROOT });
   const home = `/var/tmp/rolevisor-bench-web-${process.pid}`;
@@ -183,7 +183,7 @@ export async function runWebBench(options: {
     durationSec,
     connections,
     wrkThreads,
-    load: { before, after: loadavg()[0]! },
+    load: { before, after: loadavg()[0] },
     runs,
     cheaper,
     cheaperShape: options.cheaperShape.label,

@@ -134,7 +134,7 @@ export function startPipeline(steps: Step[], options: PipelineOptions = {}): Pip
     options.signal?.removeEventListener('abort', onAbort);
     if (abortError) throw abortError;
     results.forEach((result, index) => {
-      if (result.exitCode === 0) steps[index]!.onStderr?.(String(result.stderr ?? ''));
+      if (result.exitCode === 0) steps[index].onStderr?.(String(result.stderr ?? ''));
       if (killedByUs.has(index) || result.exitCode === 0) return;
       throw new Error(describeExit(steps[index], result.exitCode, result.signal, String(result.stderr ?? '')));
     });

@@ -176,7 +176,7 @@ export function hostPort(): Field<string | undefined> {
       if (text.toLowerCase() === 'null') return text;
       if (isIPv6(text)) return text;
       const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-      const [host, port] = bracketed ? [bracketed[1]!, bracketed[2]] : text.split(':');
+      const [host, port] = bracketed ? [bracketed[1], bracketed[2]] : text.split(':');
       if (bracketed ? !isIPv6(host) : !HOST_NAME.test(host ?? '') || text.split(':').length > 2) return undefined;
       if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535))
         return undefined;

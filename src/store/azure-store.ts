@@ -212,7 +212,11 @@ export class AzureStore extends BaseStore {
     const whole = createHash('md5');
     const ids: string[] = [];
     const inFlight = new Set<Promise<void>>();
-    let failure: unknown;
+    let failure: Error | undefined;
+    // A staged block that failed ends the upload at the next chunk (a function: TS cannot see the callback's write).
+    const checkFailure = () => {
+      if (failure) throw failure;
+    };
     const stage = (block: Buffer): void => {
       const id = blockId(ids.length);
       ids.push(id);
@@ -222,7 +226,7 @@ export class AzureStore extends BaseStore {
         .then(
           () => undefined,
           (error: unknown) => {
-            failure ??= error;
+            failure ??= error instanceof Error ? error : new Error(String(error));
           },
         )
         .finally(() => inFlight.delete(staged));
@@ -232,7 +236,7 @@ export class AzureStore extends BaseStore {
       let pending: Buffer[] = [];
       let pendingBytes = 0;
       for await (const chunk of source) {
-        if (failure) throw failure;
+        checkFailure();
         const buffer = chunk as Buffer;
         whole.update(buffer);
         pending.push(buffer);
@@ -244,12 +248,12 @@ export class AzureStore extends BaseStore {
           pendingBytes = joined.length - blockSize;
           // Bounded memory: wait for a slot before reading more of the body.
           while (inFlight.size >= queueSize) await Promise.race(inFlight);
-          if (failure) throw failure;
+          checkFailure();
         }
       }
       if (pendingBytes > 0) stage(Buffer.concat(pending));
       await Promise.all(inFlight);
-      if (failure) throw failure;
+      checkFailure();
       await blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentMD5: whole.digest() } });
     } catch (error) {
       source.destroy();

@@ -43,7 +43,7 @@ export function debianMirror(): string {
       if (uris && suites.includes('bookworm')) return uris;
     }
     const line = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+bookworm\s/m.exec(text);
-    if (line) return line[1]!;
+    if (line) return line[1];
   }
   throw new Error('no Debian bookworm mirror in /etc/apt/sources.list*: the base image needs one');
 }
@@ -188,7 +188,7 @@ async function makeRootfs(target: string, mirror: string, say: Say): Promise<voi
  */
 export async function ensureBaseImage(docker: string[], say: Say): Promise<'present' | 'cache' | 'made'> {
   const [bin, ...pre] = docker;
-  const present = await execa(bin!, [...pre, 'image', 'inspect', BASE_IMAGE], { reject: false });
+  const present = await execa(bin, [...pre, 'image', 'inspect', BASE_IMAGE], { reject: false });
   if (present.exitCode === 0) return 'present';
   const mirror = debianMirror();
   const tarball = join(CACHE_DIR, `node-22-bookworm-slim-${recipeKey(mirror)}.tar.zst`);
@@ -214,7 +214,7 @@ export async function ensureBaseImage(docker: string[], say: Say): Promise<'pres
     'set -o pipefail; zstd -dc -- "$1" | "${@:2}"',
     'import',
     tarball,
-    bin!,
+    bin,
     ...pre,
     'import',
     ...changes,

@@ -96,7 +96,7 @@ async function startJanitor(spec: EngineSpec): Promise<() => Promise<void>> {
   });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the image janitor did not start within 20 s')), 20_000);
-    createInterface({ input: child.stdout! }).once('line', () => {
+    createInterface({ input: child.stdout }).once('line', () => {
       clearTimeout(timer);
       resolve();
     });
@@ -106,7 +106,7 @@ async function startJanitor(spec: EngineSpec): Promise<() => Promise<void>> {
     });
   });
   return async () => {
-    child.stdin!.end();
+    child.stdin.end();
     const result = await child;
     if (result.exitCode !== 0)
       throw new Error(`the image janitor could not remove everything (exit ${result.exitCode})`);
@@ -162,7 +162,7 @@ export async function startEngine(say: Say): Promise<Engine> {
     },
   );
   const daemonLog: string[] = [];
-  createInterface({ input: daemon.stderr! }).on('line', (l) => daemonLog.push(l));
+  createInterface({ input: daemon.stderr }).on('line', (l) => daemonLog.push(l));
   daemon.unref();
   const env = { PATH, DOCKER_CONFIG: `${spec.dir}/cli`, DOCKER_HOST: `unix://${spec.socket}` };
   const docker = async (args: string[], options: DockerOptions = {}): Promise<DockerResult> => {

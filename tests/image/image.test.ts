@@ -165,7 +165,7 @@ describe('the image, built and run by a real engine', () => {
     expect(exitCode).toBe(0);
     const gens = await generations('rvstore');
     expect(gens.length).toBeGreaterThanOrEqual(1);
-    expect(gens[0]!.verified).toBe(true);
+    expect(gens[0].verified).toBe(true);
   }, 120_000);
 
   test(
@@ -222,7 +222,7 @@ describe('the image, built and run by a real engine', () => {
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => Date.parse((JSON.parse(l) as { time: string }).time));
-    const boundMs = times.at(-1)! - times[0]!;
+    const boundMs = times.at(-1)! - times[0];
     timings.push(`seeds' env.list, rolevisor's own time to exit 75: ${seconds(boundMs)}`);
     expect(boundMs).toBeLessThan(60_000 + 5000);
     expect([result.exitCode, result.all.split('\n').filter((l) => /RV_STORE_UNREACHABLE/.test(l)).length > 0]).toEqual([

@@ -30,8 +30,8 @@ export function objectSha(key: string): string | undefined {
   const rest = key.slice(FILE_OBJECTS_PREFIX.length).split('/');
   return key.startsWith(FILE_OBJECTS_PREFIX) &&
     rest.length === 2 &&
-    SHA256.test(rest[1]!) &&
-    rest[0] === rest[1]!.slice(0, 2)
+    SHA256.test(rest[1]) &&
+    rest[0] === rest[1].slice(0, 2)
     ? rest[1]
     : undefined;
 }

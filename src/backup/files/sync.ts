@@ -63,7 +63,7 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 const sameTree = (a: FileEntry[], b: FileEntry[]): boolean =>
   a.length === b.length &&
   a.every((x, i) => {
-    const y = b[i]!;
+    const y = b[i];
     return x.path === y.path && x.sha256 === y.sha256 && x.size === y.size && x.mode === y.mode;
   });
 
@@ -175,7 +175,7 @@ export class FilesSync {
         );
       const previous = new Map(this.#last!.map((e) => [e.path, e]));
       const entries: FileEntry[] = [];
-      let firstError: unknown;
+      let firstError: Error | undefined;
       for (const file of scan.files) {
         if (!this.#stored!.has(file.sha256)) {
           try {
@@ -183,7 +183,7 @@ export class FilesSync {
             result.uploaded += 1;
             this.#stored!.add(file.sha256);
           } catch (error) {
-            firstError ??= error;
+            firstError ??= error instanceof Error ? error : new Error(String(error));
             result.pending += 1;
             this.#scanner.forget(file.path);
             const old = previous.get(file.path);

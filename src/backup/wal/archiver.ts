@@ -113,7 +113,7 @@ export class WalArchiver {
         return;
       }
       req.resume();
-      this.archive(match[1]!).then(
+      this.archive(match[1]).then(
         () => send(200, 'archived'),
         (error: unknown) => send(500, message(error)),
       );

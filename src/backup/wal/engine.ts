@@ -68,9 +68,9 @@ export class PostgresWalEngine implements ContinuousEngine {
   async flush(deadline: number): Promise<void> {
     const started = Date.now();
     const target = await withAdminClient(this.ctx, async (client) => {
-      const switched = (await client.query<{ lsn: string }>('SELECT pg_switch_wal()::text AS lsn')).rows[0]!.lsn;
+      const switched = (await client.query<{ lsn: string }>('SELECT pg_switch_wal()::text AS lsn')).rows[0].lsn;
       const timeline = (await client.query<{ tli: number }>('SELECT timeline_id AS tli FROM pg_control_checkpoint()'))
-        .rows[0]!.tli;
+        .rows[0].tli;
       // pg_switch_wal returns the end of the segment it closed + 1 (or the current position when nothing was written).
       return segmentName(timeline, segnoOfLsn(Math.max(0, parseLsn(switched) - 1)));
     });

@@ -24,17 +24,17 @@ export interface WalName {
 export function parseWalName(name: string): WalName | undefined {
   const segment = SEGMENT.exec(name);
   if (segment) {
-    const low = parseInt(segment[3]!, 16);
+    const low = parseInt(segment[3], 16);
     if (low >= SEGMENTS_PER_XLOGID) return undefined;
     return {
       name,
-      timeline: parseInt(segment[1]!, 16),
+      timeline: parseInt(segment[1], 16),
       kind: 'segment',
-      segno: parseInt(segment[2]!, 16) * SEGMENTS_PER_XLOGID + low,
+      segno: parseInt(segment[2], 16) * SEGMENTS_PER_XLOGID + low,
     };
   }
   const history = HISTORY.exec(name);
-  if (history) return { name, timeline: parseInt(history[1]!, 16), kind: 'history', segno: 0 };
+  if (history) return { name, timeline: parseInt(history[1], 16), kind: 'history', segno: 0 };
   return undefined;
 }
 
@@ -49,7 +49,7 @@ export const historyName = (timeline: number): string => `${hex8(timeline)}.hist
 export function parseLsn(lsn: string): number {
   const match = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(lsn.trim());
   if (!match) throw new Error(`not a WAL position: ${JSON.stringify(lsn)}`);
-  return parseInt(match[1]!, 16) * 2 ** 32 + parseInt(match[2]!, 16);
+  return parseInt(match[1], 16) * 2 ** 32 + parseInt(match[2], 16);
 }
 
 export const segnoOfLsn = (lsn: number): number => Math.floor(lsn / SEGMENT_BYTES);
@@ -70,7 +70,7 @@ export interface StoredWal extends WalName {
 export function parseWalKey(key: string, size: number, modified: Date): StoredWal | undefined {
   const match = KEY.exec(key);
   if (!match) return undefined;
-  const wal = parseWalName(match[2]!);
+  const wal = parseWalName(match[2]);
   if (!wal || hex8(wal.timeline) !== match[1]) return undefined;
-  return { ...wal, key, sha256: match[3]!, size, modified };
+  return { ...wal, key, sha256: match[3], size, modified };
 }

@@ -137,7 +137,7 @@ export async function replayWal(options: RecoveryOptions): Promise<RecoveryResul
             await client.query<{ recovering: boolean; lsn: string | null; ts: Date | null }>(
               'SELECT pg_is_in_recovery() AS recovering, pg_last_wal_replay_lsn()::text AS lsn, pg_last_xact_replay_timestamp() AS ts',
             )
-          ).rows[0]!;
+          ).rows[0];
           if (!row.recovering) {
             await client.query(
               `ALTER ROLE ${pg.escapeIdentifier(SUPERUSER)} PASSWORD ${pg.escapeLiteral(scramSha256Verifier(options.superuserPassword))}`,

@@ -206,7 +206,7 @@ async function restoreOne(
   await extractBase(options, candidate, staging);
   const got = await prefetch(options, chain, wal, staging);
   const broken = got.damaged ?? chain.gap;
-  if (got.fetched < chain.segments.length && chain.segments[got.fetched]!.segno <= segnoOfLsn(parseLsn(range.end) - 1))
+  if (got.fetched < chain.segments.length && chain.segments[got.fetched].segno <= segnoOfLsn(parseLsn(range.end) - 1))
     throw new Error(`WAL segment ${got.damaged}, needed to make base backup ${id} consistent, is damaged`);
   const password = (await ensureSuperuserPassword(ctx.paths)).value;
   // A target after the newest archived segment is "everything": PostgreSQL would refuse a

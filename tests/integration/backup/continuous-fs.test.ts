@@ -91,7 +91,7 @@ describe('continuous archiving through rolevisor run — local store', () => {
     const loop = (async () => {
       while (!stop) {
         try {
-          const row = (await writer.query<{ id: number }>('INSERT INTO ticks DEFAULT VALUES RETURNING id')).rows[0]!;
+          const row = (await writer.query<{ id: number }>('INSERT INTO ticks DEFAULT VALUES RETURNING id')).rows[0];
           lastAcked = { id: row.id, at: Date.now() };
         } catch {
           return;
@@ -114,10 +114,10 @@ describe('continuous archiving through rolevisor run — local store', () => {
     expect(rows.a).toBe(100);
     const newest = await withDb(cycle, async (c) => {
       const r = await c.query<{ id: number; at: Date }>('SELECT id, at FROM ticks ORDER BY id DESC LIMIT 1');
-      return r.rows[0]!;
+      return r.rows[0];
     });
     const lostMs = lastAcked!.at - newest.at.getTime();
-    // eslint-disable-next-line no-console
+
     console.log(
       `killed at ${killedAt}; last acknowledged #${lastAcked!.id}, restored up to #${newest.id}: ${lostMs} ms lost`,
     );
@@ -152,7 +152,7 @@ describe('continuous archiving through rolevisor run — local store', () => {
     rv = await boot(cycle);
     const count = await withDb(
       cycle,
-      async (c) => (await c.query<{ n: string }>('SELECT count(*) AS n FROM precious')).rows[0]!.n,
+      async (c) => (await c.query<{ n: string }>('SELECT count(*) AS n FROM precious')).rows[0].n,
     );
     expect(Number(count)).toBe(50);
     const { rows } = await read(cycle);

@@ -39,10 +39,10 @@ test('an Erlang supervisor report about a child told to shut down is one info ev
   ].map((l) => `${stamp} [error] <0.700.0> ${l}`);
   const events = group(report);
   expect(events).toHaveLength(1);
-  expect(events[0]![0]).toBe('info');
-  expect(events[0]![1].split('\n')).toHaveLength(6);
+  expect(events[0][0]).toBe('info');
+  expect(events[0][1].split('\n')).toHaveLength(6);
   // A real crash report stays an error.
-  expect(group(report.map((l) => l.replace('reason: shutdown', 'reason: {badarg,[]}')))[0]![0]).toBe('error');
+  expect(group(report.map((l) => l.replace('reason: shutdown', 'reason: {badarg,[]}')))[0][0]).toBe('error');
 });
 
 test('a Python traceback is one error event, even when its frames say nothing of errors', () => {

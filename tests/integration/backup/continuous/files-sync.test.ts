@@ -106,7 +106,7 @@ describe('continuous files sync', () => {
   });
 
   test('a damaged object: detected, the older index used, loudly', async () => {
-    const newest = (await listIndexes(store))[0]!;
+    const newest = (await listIndexes(store))[0];
     const docx = (await readIndex(store, newest.id)).files.find((f) => f.path === 'uploads/new.docx')!;
     await writeFile(objectPath(docx.sha256), 'new filf'); // same size, other bytes
     const target = join(home.dir, 'restored-damaged');
@@ -124,12 +124,12 @@ describe('continuous files sync', () => {
   });
 
   test('an index naming a path outside the directory is refused', async () => {
-    const newest = (await listIndexes(store))[0]!;
+    const newest = (await listIndexes(store))[0];
     const key = fileIndexKey(newest.id);
     const path = join(store.root, ...key.split('/'));
     const original = await readFile(path);
     const index = JSON.parse(gunzipSync(original).toString()) as { files: { path: string }[] };
-    index.files[0]!.path = '../escaped.txt';
+    index.files[0].path = '../escaped.txt';
     await writeFile(path, gzipSync(JSON.stringify(index)));
     const target = join(home.dir, 'restored-tampered');
     const restored = await restoreFiles(store, target, { log: logger.log });
@@ -140,16 +140,16 @@ describe('continuous files sync', () => {
 
   test('retention keeps the indexes a kept point in time needs and the objects they list', async () => {
     const all = await listIndexes(store); // 3, newest first
-    const keepFrom = new Date(all[1]!.time.getTime() + 1);
+    const keepFrom = new Date(all[1].time.getTime() + 1);
     const deleted = await sync.prune(keepFrom);
-    expect(deleted.indexes).toEqual([all[2]!.id]);
+    expect(deleted.indexes).toEqual([all[2].id]);
     expect(deleted.objects).toEqual([]); // the old a.txt is younger than an hour
     const { pruneFiles } = await import('../../../../src/backup/files/prune.js');
     // Kept from after the newest: only it stays, and 'alpha' (a.txt before, copy-of-a.txt) goes.
     const later = await pruneFiles(store, { keepFrom: new Date(), log: logger.log, objectMinAgeMs: 0 });
-    expect(later.indexes).toEqual([all[1]!.id]);
+    expect(later.indexes).toEqual([all[1].id]);
     expect(later.objects).toHaveLength(1);
-    expect((await listIndexes(store)).map((i) => i.id)).toEqual([all[0]!.id]);
+    expect((await listIndexes(store)).map((i) => i.id)).toEqual([all[0].id]);
     const restored = join(home.dir, 'restored-after-prune');
     expect((await restoreFiles(store, restored, { log: logger.log }))?.files).toBe(3);
   });

@@ -104,7 +104,7 @@ describe('continuous Redis snapshots', () => {
   test('restore: the newest snapshot at or before a time, into an empty data directory', async () => {
     const target = await context('redis-restored');
     const restored = await restoreRedisSnapshot(store, target, logger.log, times[0]);
-    expect(restored?.time.getTime()).toBeLessThanOrEqual(times[0]!.getTime());
+    expect(restored?.time.getTime()).toBeLessThanOrEqual(times[0].getTime());
     const rdb = await readFile(join(target.paths.data, 'dump.rdb'));
     expect(rdb.subarray(0, 5).toString()).toBe('REDIS');
     expect(rdb.includes(Buffer.from('list'))).toBe(false); // written after times[0]
@@ -117,7 +117,7 @@ describe('continuous Redis snapshots', () => {
   });
 
   test('a damaged snapshot is detected and the older one restored, loudly', async () => {
-    const newest = (await listSnapshots(store)).complete[0]!;
+    const newest = (await listSnapshots(store)).complete[0];
     const path = join(store.root, ...snapshotDataKey(newest.id).split('/'));
     const bytes = await readFile(path);
     bytes[Math.floor(bytes.length / 2)] ^= 0xff;
@@ -139,7 +139,7 @@ describe('continuous Redis snapshots', () => {
   test('retention keeps everything after the oldest kept point in time and the one before it', async () => {
     const all = (await listSnapshots(store)).complete; // newest first
     expect(all.length).toBeGreaterThanOrEqual(4);
-    const keepFrom = new Date(all[1]!.time.getTime() + 1); // between the two newest
+    const keepFrom = new Date(all[1].time.getTime() + 1); // between the two newest
     const { deleted } = await pruneRedisSnapshots(store, { keepFrom, log: logger.log });
     expect(deleted.sort()).toEqual(
       all
@@ -147,7 +147,7 @@ describe('continuous Redis snapshots', () => {
         .map((s) => s.id)
         .sort(),
     );
-    expect((await listSnapshots(store)).complete.map((s) => s.id)).toEqual([all[0]!.id, all[1]!.id]);
+    expect((await listSnapshots(store)).complete.map((s) => s.id)).toEqual([all[0].id, all[1].id]);
     expect((await pruneRedisSnapshots(store, { keepFrom: undefined, log: logger.log })).deleted).toEqual([]);
   });
 });
