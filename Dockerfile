@@ -63,6 +63,8 @@ RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error \
 COPY --from=build /src/dist ./dist
 # The role files, their templates and the bundled demo app (roles/web/demo).
 COPY roles ./roles
+# PostgreSQL's archive_command: hands each WAL segment to rolevisor (src/backup/wal/archiver.ts).
+COPY scripts/wal-archive.mjs ./scripts/wal-archive.mjs
 # `docker exec CONTAINER rolevisor status` (cli.js starts with #!/usr/bin/env -S node --).
 RUN chmod 0755 dist/cli.js \
  && ln -s /opt/rolevisor/dist/cli.js /usr/local/bin/rolevisor

@@ -51,6 +51,8 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
           ADVERTISEADDRESS: address(host),
           DBPASSWORD,
           STOPTIMEOUT: String(STOPTIMEOUT),
+          // These cycles check the stop's generation (dump mode); continuous archiving has its own tests.
+          ARCHIVESECONDS: '0',
           DISCOVERYTTL: String(DISCOVERYTTL),
           ...store.env,
         }
