@@ -4,9 +4,12 @@
 // the process that made them is interrupted.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import yaml from 'js-yaml';
 import pg from 'pg';
 import { tempHome } from '../helpers/env.js';
 import { leftovers } from '../helpers/processes.js';
@@ -38,6 +41,8 @@ describe('cluster plumbing: one backend host in a network namespace', () => {
       ADVERTISEADDRESS: address,
       DBPASSWORD: 'plumbing-db-pw',
       STOPTIMEOUT: String(STOPTIMEOUT),
+      // The stop's generation is what this test checks (dump mode); continuous archiving has its own tests.
+      ARCHIVESECONDS: '0',
       DISCOVERYTTL: '10',
       DISCOVERYTIMEOUT: '60',
       ...store.env,
@@ -78,9 +83,12 @@ describe('cluster plumbing: one backend host in a network namespace', () => {
     expect(rows[0].addr).toBe(address);
     await client.end();
 
+    // Redis listens on the network: its password was generated and kept in config.yml.
+    const config = yaml.load(await readFile(join(home.dir, 'config', 'config.yml'), 'utf8')) as { redis: string };
     const redis = new Redis({
       host: address,
       port: 6379,
+      password: decodeURIComponent(new URL(config.redis).password),
       lazyConnect: true,
       connectTimeout: 5000,
       maxRetriesPerRequest: 1,

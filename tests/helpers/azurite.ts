@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from './env.js';
 import type { AzureSettings } from '../../src/settings/types.js';
 
-const AZURITE_BLOB = fileURLToPath(new URL('../../../node_modules/azurite/dist/src/blob/main.js', import.meta.url));
+const AZURITE_BLOB = fileURLToPath(new URL('../../node_modules/azurite/dist/src/blob/main.js', import.meta.url));
 
 export interface AzuriteHandle {
   port: number;

@@ -5,9 +5,10 @@
 // start. The superuser gets this host's password while it is up.
 import { execa } from 'execa';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../../log.js';
+import { ensureServiceDir } from '../../services/shared/backend-dirs.js';
 import { backendEnv } from '../../services/shared/backend-env.js';
 import { confString } from '../../services/postgres/conf.js';
 import { SUPERUSER } from '../../services/postgres/superuser.js';
@@ -76,6 +77,9 @@ async function writeRecoveryConf(options: RecoveryOptions): Promise<string> {
 
 export async function replayWal(options: RecoveryOptions): Promise<RecoveryResult> {
   const { log } = options;
+  // On a new volume the service's run directory does not exist yet (its prepare() comes later):
+  // made here as prepare() makes it, so PostgreSQL's user can reach the work directory inside.
+  await ensureServiceDir(dirname(options.workDir), 0o755, options.identity);
   await mkdir(options.workDir, { recursive: true, mode: 0o700 });
   if (options.identity) {
     const { chown } = await import('node:fs/promises');

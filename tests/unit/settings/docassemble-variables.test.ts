@@ -181,6 +181,17 @@ test('the table has one row per variable, and every docassemble name in the sche
     'DISCOVERYTTL',
     'STATUSPORT',
     'STATUSBIND',
+    // rolevisor's own, added with continuous state, readable logs, secure defaults and the web tier.
+    'DUMPSCHEDULE',
+    'ACCEPTOLDERSTATE',
+    'ARCHIVESECONDS',
+    'REDISSNAPSHOTSECONDS',
+    'FILESDIR',
+    'LOGFORMAT',
+    'LOGVIEWPASSWORD',
+    'UWSGITHREADS',
+    'UWSGICHEAPER',
+    'UWSGIOFFLOADTHREADS',
   ]);
   for (const v of VARIABLES) if (!ownNames.has(v.name)) expect(names).toContain(v.name);
 });
