@@ -69,7 +69,7 @@ describe('role all, local store: ready means ready, and lean', () => {
     expect(exitCode).toBe(0);
     const modules = (await readFile(moduleLog, 'utf8')).split('\n').filter(Boolean);
     // The recorder works: it saw rolevisor's own modules and the Redis and PostgreSQL clients.
-    expect(modules.some((m) => m.includes('/src/main.ts'))).toBe(true);
+    expect(modules.some((m) => m.includes('/src/container.ts'))).toBe(true);
     expect(modules.some((m) => m.includes('/node_modules/ioredis/'))).toBe(true);
     expect(modules.some((m) => m.includes('/node_modules/pg/'))).toBe(true);
     expect(modules.filter((m) => /\/node_modules\/@aws-sdk\//.test(m))).toEqual([]);

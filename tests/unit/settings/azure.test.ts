@@ -24,7 +24,7 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('Azure settings', () => {
-  test('name, key and container turn the Azure store on, as in docassemble; the key is a secret', () => {
+  test('name, key and container turn the Azure store on, as in docassemble; the key is a secret', async () => {
     const s = load({ AZUREACCOUNTNAME: 'acct', AZUREACCOUNTKEY: KEY, AZURECONTAINER: 'docassemble' });
     expect(s.azure).toEqual({
       container: 'docassemble',
@@ -34,7 +34,7 @@ describe('Azure settings', () => {
     });
     expect(s.secrets).toContain(KEY);
     expect(describeStore(s)).toBe('Azure Blob Storage container docassemble (account acct)');
-    expect(createStore(s, memoryLogger().log)).toBeInstanceOf(AzureStore);
+    expect(await createStore(s, memoryLogger().log)).toBeInstanceOf(AzureStore);
   });
 
   test('a connection string alone is enough and is a secret', () => {
