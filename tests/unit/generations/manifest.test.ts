@@ -29,7 +29,7 @@ describe('manifest', () => {
 
   test.each([
     ['not JSON', '{', /not JSON/],
-    ['another format', JSON.stringify({ ...good, format: 2 }), /format: /],
+    ['another format', JSON.stringify({ ...good, format: 3 }), /format: /],
     ['a bad sha256', JSON.stringify({ ...good, parts: [{ ...good.parts[0], sha256: 'xyz' }] }), /parts\.0\.sha256/],
     [
       'another generation',

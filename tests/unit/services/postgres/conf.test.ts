@@ -52,7 +52,9 @@ describe('renderPgHba', () => {
     expect(reject).toBeLessThan(general);
   });
 
-  test('no replication connections are allowed', () => {
-    expect(rules.some((r) => r[1] === 'replication')).toBe(false);
+  test('replication only for the superuser over the local socket (pg_basebackup), never over the network', () => {
+    expect(rules.filter((r) => r[1] === 'replication')).toEqual([
+      ['local', 'replication', 'postgres', 'scram-sha-256'],
+    ]);
   });
 });
