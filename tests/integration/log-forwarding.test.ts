@@ -100,6 +100,10 @@ describe('log forwarding between hosts', () => {
         ? files
         : undefined;
     });
+    // The ready line may still be on its way when the file exists: wait for it, within until()'s bound.
+    await until('the ready line on the log host', async () =>
+      /all services ready/.test(await appLog('rolevisor')) ? true : undefined,
+    );
     expect(await appLog('rolevisor')).toMatch(/all services ready/);
     expect(await appLog('nginx')).toBeDefined();
   });
