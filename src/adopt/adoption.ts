@@ -4,15 +4,16 @@
 // restore would otherwise have started that service empty. docassemble's objects are read,
 // never written or deleted.
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { POSTGRES_KIND } from '../backup/engines/postgres/part-names.js';
 import { REDIS_KIND } from '../backup/engines/redis/engine.js';
 import { RolevisorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ServiceContext } from '../services/types.js';
 import type { Settings } from '../settings/types.js';
+import { KINDS } from '../services/registry.js';
 import { FsStore } from '../store/fs-store.js';
 import type { Store } from '../store/store.js';
+import { identityFor } from '../util/identity.js';
 import { DA_CONFIG_KEY, describeLayout, findDocassembleLayout, type DocassembleLayout } from './layout.js';
 import { adoptFiles, adoptPostgres, adoptRedis } from './restore.js';
 import { writeAdoptionRecord } from './record.js';
@@ -21,8 +22,8 @@ import { adoptionSource } from './source.js';
 /** The lineage noted for adopted data: not a generation of the store. */
 export const ADOPTED_LINEAGE = 'docassemble';
 
-/** Where uploaded files from a docassemble backup folder go (the app's `uploads` directory). */
-export const filesDir = (settings: Pick<Settings, 'home'>): string => join(settings.home, 'files');
+/** Where uploaded files from a docassemble backup folder go: the app's `uploads` directory (FILESDIR). */
+export const filesDir = (settings: Pick<Settings, 'web'>): string => settings.web.filesDir;
 
 export class Adoption {
   private constructor(
@@ -103,6 +104,7 @@ export class Adoption {
       this.log.info(`${dest} already holds files: docassemble's files/ are not copied over them`);
       return;
     }
-    await adoptFiles(this.source, this.layout.files, dest, undefined, this.log);
+    // Owned by the app's user, as the files engine's restore leaves them: uwsgi reads and replaces them.
+    await adoptFiles(this.source, this.layout.files, dest, await identityFor(KINDS.uwsgi?.user), this.log);
   }
 }
