@@ -34,7 +34,7 @@ export async function controlRequest<T>(
         error.code === 'ENOENT' || error.code === 'ECONNREFUSED'
           ? 'no rolevisor is running with this ROLEVISOR_HOME'
           : error.message;
-      reject(catalogError('RV_CONTROL_UNREACHABLE', { socketPath, reason }));
+      reject(catalogError('RV_CONTROL_UNREACHABLE', 'unreachable', { socketPath, reason }));
     });
     req.end();
   });

@@ -41,7 +41,7 @@ export async function readEnvFile(path: string, env: NodeJS.ProcessEnv): Promise
     text = await readFile(path, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw catalogError('RV_ENV_FILE_UNREADABLE', { path, reason });
+    throw catalogError('RV_ENV_FILE_UNREADABLE', 'unreadable', { path, reason });
   }
   const merged: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) merged[key] = value;

@@ -53,7 +53,7 @@ export async function resolveRunAs(
   }
   if (!isRoot()) {
     if (low !== undefined) {
-      throw catalogError('RV_NOT_ROOT', { setting, port: low, portStart });
+      throw catalogError('RV_NOT_ROOT', 'privilegedPort', { setting, port: low, portStart });
     }
     return { identity: undefined, setpriv: false, bindCapability: false };
   }
