@@ -195,7 +195,16 @@ export const ERRORS = {
       // Reading a generation back.
       manifest: (v: { id: string; file: string; reason: string }) =>
         `generation ${v.id}: ${v.file} is not valid: ${v.reason}`,
-      part: (v: { id: string; part: string; reason: string }) => `generation ${v.id}, part "${v.part}": ${v.reason}`,
+      partNotListed: (v: { id: string; part: string; key: string }) =>
+        `generation ${v.id}, part "${v.part}": the part is not in the manifest (key ${v.key})`,
+      partMissing: (v: { id: string; part: string; key: string }) =>
+        `generation ${v.id}, part "${v.part}": the object ${v.key} is missing from the store`,
+      partUnreadable: (v: { id: string; part: string; key: string; reason: string }) =>
+        `generation ${v.id}, part "${v.part}": cannot read ${v.key}: ${v.reason}`,
+      sizeMismatch: (v: { id: string; part: string; read: number; expected: number }) =>
+        `generation ${v.id}, part "${v.part}": size mismatch: read ${v.read} bytes, the manifest says ${v.expected}; the part is damaged`,
+      digestMismatch: (v: { id: string; part: string; read: string; expected: string }) =>
+        `generation ${v.id}, part "${v.part}": sha256 mismatch: read ${v.read}, the manifest says ${v.expected}; the part is damaged`,
       // No candidate restored (each failure is "<where>: <why>").
       noGeneration: (v: { what: string; failures: string[] }) =>
         `no generation could restore ${v.what} (${v.failures.join('; ')})`,

@@ -5,7 +5,7 @@
 // back services. A boot whose restore failed or did not finish never writes a generation.
 import { Adoption } from '../adopt/adoption.js';
 import { configIsDocassembles } from '../adopt/record.js';
-import { errorMessage, RolevisorError } from '../errors.js';
+import { catalogError, RolevisorError, errorMessage } from '../errors.js';
 import { scanGenerations, type GenerationScan } from '../generations/scan.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
@@ -155,9 +155,10 @@ export class StateLifecycle {
     try {
       scan = await scanGenerations(store);
     } catch (error) {
-      throw new RolevisorError(
+      throw catalogError(
         'RV_STORE_UNREACHABLE',
-        `cannot list the backup generations in the ${store.describe()}: ${errorMessage(error)}; check the store's permissions (list and read)`,
+        'list',
+        { store: store.describe(), reason: errorMessage(error) },
         { cause: error },
       );
     }
