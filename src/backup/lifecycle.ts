@@ -296,10 +296,7 @@ export class StateLifecycle {
     if (list.usable.length === 0 && list.skipped.length === 0 && !this.#adoption?.covers(kind))
       log.info(`no generation in the store holds ${service} data: ${service} starts empty`);
     if (list.usable.length === 0 && list.skipped.length > 0)
-      this.#restoreFailed(
-        service,
-        new RolevisorError('RV_RESTORE_FAILED', `every generation holding ${service} data is damaged`),
-      );
+      this.#restoreFailed(service, catalogError('RV_RESTORE_FAILED', 'allDamaged', { service }));
     return list;
   }
 
@@ -309,7 +306,7 @@ export class StateLifecycle {
     if (!settings.allowFreshStart) {
       throw error instanceof RolevisorError
         ? error
-        : new RolevisorError('RV_RESTORE_FAILED', `restoring ${service}: ${errorMessage(error)}`, { cause: error });
+        : catalogError('RV_RESTORE_FAILED', 'service', { service, reason: errorMessage(error) }, { cause: error });
     }
     log.error(
       `ALLOWFRESHSTART=true: ${service} starts EMPTY although the store holds backups of it (${errorMessage(error)}); this boot writes no backup, so the generations in the store stay as they are`,
@@ -425,7 +422,7 @@ export class StateLifecycle {
         (this.store
           ? `this host runs no service whose state is backed up (${kinds}), or a setting turned its backups off`
           : 'there is no store');
-      throw new RolevisorError('RV_BACKUP_FAILED', `nothing to back up here: ${why}`);
+      throw catalogError('RV_BACKUP_FAILED', 'nothingToBackUp', { why });
     }
     return this.#runner.run('manual');
   }
