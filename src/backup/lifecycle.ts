@@ -5,7 +5,7 @@
 // back services. A boot whose restore failed or did not finish never writes a generation.
 import { Adoption } from '../adopt/adoption.js';
 import { configIsDocassembles } from '../adopt/record.js';
-import { catalogError, RolevisorError, errorMessage } from '../errors.js';
+import { catalogError, errorMessage, RolevisorError } from '../errors.js';
 import { scanGenerations, type GenerationScan } from '../generations/scan.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';

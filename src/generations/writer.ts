@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
-import { catalogError, RolevisorError, errorMessage } from '../errors.js';
+import { catalogError, errorMessage, RolevisorError } from '../errors.js';
 import { HashingStream } from './digest.js';
 import { newGenerationId } from './id.js';
 import {
