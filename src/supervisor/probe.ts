@@ -15,17 +15,17 @@ export interface WaitOptions {
   reportEveryMs?: number;
 }
 
+// The listener goes when the timer fires: a probe retried 40 times at boot (RabbitMQ) had
+// left 40 on the stop signal, and Node warned MaxListenersExceededWarning on stderr.
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 export async function waitUntilReady(options: WaitOptions): Promise<'ready' | 'exited' | 'aborted'> {
