@@ -138,6 +138,7 @@ export class Child {
     // One event per message: multi-line reports and tracebacks are grouped (events.ts).
     const emit = (message: string, level: LineLevel) => {
       const text = redact(message);
+      level = this.service.levelOf?.(text, level) ?? level;
       this.log[level === 'fatal' ? 'error' : level]({ stream: 'child' }, text);
       this.service.onLine?.(text);
       this.hooks.onLine?.(this, level, text);
