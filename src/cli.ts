@@ -3,7 +3,7 @@
 // missing); "--" ends its own options so --env-file reaches rolevisor.
 // rolevisor's command line. Bad input ends with one clear line and a documented exit code.
 import { parseArgs } from 'node:util';
-import { EXIT, formatError, RolevisorError } from './errors.js';
+import { catalogError, EXIT, formatError, RolevisorError } from './errors.js';
 import { createLogger, registerSecrets } from './log.js';
 import pino from 'pino';
 import { backupCommand } from './commands/backup.js';
@@ -109,10 +109,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (!(command in HELP)) {
-    throw new RolevisorError(
-      'RV_USAGE',
-      `unknown command "${command}"; commands: ${Object.keys(HELP).join(', ')} (rolevisor --help)`,
-    );
+    throw catalogError('RV_USAGE', 'unknownCommand', { command, commands: Object.keys(HELP) });
   }
   let parsed;
   try {
@@ -131,52 +128,34 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: false,
     });
   } catch (error) {
-    throw new RolevisorError('RV_USAGE', `${(error as Error).message}; see rolevisor ${command} --help`);
+    throw catalogError('RV_USAGE', 'arguments', { reason: (error as Error).message, command });
   }
   if (parsed.values.json && command !== 'status' && command !== 'generations') {
-    throw new RolevisorError(
-      'RV_USAGE',
-      `--json is an option of "rolevisor status" and "rolevisor generations" only; see rolevisor ${command} --help`,
-    );
+    throw catalogError('RV_USAGE', 'optionOf', { option: '--json', owners: ['status', 'generations'], command });
   }
   if (parsed.values.verify && command !== 'generations') {
-    throw new RolevisorError(
-      'RV_USAGE',
-      `--verify is an option of "rolevisor generations" only; see rolevisor ${command} --help`,
-    );
+    throw catalogError('RV_USAGE', 'optionOf', { option: '--verify', owners: ['generations'], command });
   }
   if (parsed.values.time !== undefined && command !== 'restore') {
-    throw new RolevisorError(
-      'RV_USAGE',
-      `--time is an option of "rolevisor restore" only; see rolevisor ${command} --help`,
-    );
+    throw catalogError('RV_USAGE', 'optionOf', { option: '--time', owners: ['restore'], command });
   }
   if (command === 'restore' && parsed.values.time !== undefined && parsed.values.generation !== undefined) {
-    throw new RolevisorError('RV_USAGE', 'rolevisor restore takes --generation ID or --time ISO8601, not both');
+    throw catalogError('RV_USAGE', 'generationAndTime');
   }
   const time = parsed.values.time === undefined ? undefined : new Date(parsed.values.time);
   if (time && (Number.isNaN(time.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(parsed.values.time ?? ''))) {
-    throw new RolevisorError(
-      'RV_USAGE',
-      `--time ${JSON.stringify(parsed.values.time)} is not an ISO 8601 time; write e.g. 2026-12-01T14:30:00Z`,
-    );
+    throw catalogError('RV_USAGE', 'time', { time: parsed.values.time });
   }
   if (
     (parsed.values.generation !== undefined || time !== undefined) !== (command === 'restore') &&
     !parsed.values.help
   ) {
-    throw new RolevisorError(
-      'RV_USAGE',
-      command === 'restore'
-        ? 'rolevisor restore needs --generation ID or --time ISO8601 (rolevisor generations lists them and the restorable window); see rolevisor restore --help'
-        : `--generation is an option of "rolevisor restore" only; see rolevisor ${command} --help`,
-    );
+    throw command === 'restore'
+      ? catalogError('RV_USAGE', 'restoreTarget')
+      : catalogError('RV_USAGE', 'optionOf', { option: '--generation', owners: ['restore'], command });
   }
   if (parsed.values.service !== undefined && command !== 'rotate-credentials') {
-    throw new RolevisorError(
-      'RV_USAGE',
-      `--service is an option of "rolevisor rotate-credentials" only; see rolevisor ${command} --help`,
-    );
+    throw catalogError('RV_USAGE', 'optionOf', { option: '--service', owners: ['rotate-credentials'], command });
   }
   if (parsed.values.help) {
     process.stdout.write(`${HELP[command]}\n`);

@@ -17,7 +17,7 @@ import { prepareDirs, prepareHome } from './config/prepare-home.js';
 import { startControlServer } from './control/server.js';
 import { ClusterLink } from './discovery/cluster-link.js';
 import { resolveEndpoints } from './discovery/lookup.js';
-import { EXIT, formatError, RolevisorError } from './errors.js';
+import { catalogError, EXIT, formatError } from './errors.js';
 import { registerSecrets, type Logger } from './log.js';
 import { containerLog } from './logship/container-log.js';
 import type { SwitchableSink } from './logship/switchable.js';
@@ -132,11 +132,7 @@ async function boot(container: Container): Promise<Booted> {
         backup: () => backupNow(started.lifecycle),
         rotateCredentials: async (service) => {
           const rotate = started.credentials?.rotate;
-          if (!rotate)
-            throw new RolevisorError(
-              'RV_ROTATE_FAILED',
-              'this host runs no backend service (sql, redis, rabbitmq) or is not running yet; run rolevisor rotate-credentials on the running backend host',
-            );
+          if (!rotate) throw catalogError('RV_ROTATE_FAILED', 'noBackend');
           return rotate(service);
         },
       },
@@ -177,13 +173,7 @@ async function boot(container: Container): Promise<Booted> {
     built.map(
       (b) =>
         new Child(b.plan, b.service, b.ctx.identity, b.ctx.log, {
-          onFatal: (_child, reason) =>
-            stop.byFailure(
-              new RolevisorError(
-                'RV_SERVICE_FAILED',
-                `${reason}; stopping the container so that the orchestrator can replace it`,
-              ),
-            ),
+          onFatal: (_child, reason) => stop.byFailure(catalogError('RV_SERVICE_FAILED', 'critical', { reason })),
           afterReady: lifecycle.afterReady,
         }),
     ),
@@ -276,7 +266,6 @@ async function stopContainer(container: Container): Promise<number> {
 }
 
 async function backupNow(lifecycle: StateLifecycle | undefined): Promise<BackupRecord> {
-  if (!lifecycle)
-    throw new RolevisorError('RV_BACKUP_FAILED', 'rolevisor is still opening the store; try again once it is running');
+  if (!lifecycle) throw catalogError('RV_BACKUP_FAILED', 'storeOpening');
   return lifecycle.backup();
 }

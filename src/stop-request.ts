@@ -1,7 +1,7 @@
 // Why the container stops, shared by the phases of its life (container.ts): a signal (a
 // clean stop, exit 0) or a failure (its exit code), whichever came first. A signal also
 // aborts `signal`, which ends the boot's waits (store retries, discovery) at once.
-import { isRolevisorError, RolevisorError } from './errors.js';
+import { catalogError, isRolevisorError, RolevisorError } from './errors.js';
 import type { ShutdownRequest } from './supervisor/signals.js';
 
 export class StopRequest {
@@ -46,7 +46,9 @@ export class StopRequest {
   absorb(error: unknown): void {
     if (this.#shutdown && error === this.#abort.signal.reason) return;
     this.byFailure(
-      isRolevisorError(error) ? error : new RolevisorError('RV_INTERNAL', (error as Error).message, { cause: error }),
+      isRolevisorError(error)
+        ? error
+        : catalogError('RV_INTERNAL', 'unexpected', { reason: (error as Error).message }, { cause: error }),
     );
   }
 

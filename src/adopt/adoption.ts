@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { POSTGRES_KIND } from '../backup/engines/postgres/part-names.js';
 import { REDIS_KIND } from '../backup/engines/redis/engine.js';
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ServiceContext } from '../services/types.js';
 import type { Settings } from '../settings/types.js';
@@ -67,9 +67,14 @@ export class Adoption {
       else throw new Error(`docassemble left no state of kind ${kind}`);
     } catch (error) {
       const what = kind === POSTGRES_KIND ? 'PostgreSQL dumps' : 'Redis snapshot';
-      throw new RolevisorError(
+      throw catalogError(
         'RV_RESTORE_FAILED',
-        `adopting docassemble's ${what} from the ${this.layout.where} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}; docassemble's objects are unchanged: replace the damaged one (a good docassemble stop writes it again), or set ALLOWFRESHSTART=true to start empty (that boot writes no backup)`,
+        'adoption',
+        {
+          what,
+          where: this.layout.where,
+          reason: error instanceof Error ? error.message.split('\n')[0] : String(error),
+        },
         { cause: error },
       );
     }

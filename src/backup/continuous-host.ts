@@ -2,7 +2,7 @@
 // at boot (before the services start), shipping started once each engine's service is ready,
 // the tails flushed at the stop, and retention every hour anchored on the oldest kept
 // generation (so every point in time a kept generation stands for stays restorable).
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
 import { listGenerations } from '../generations/scan.js';
@@ -72,9 +72,7 @@ export class ContinuousHost {
       const restored = await this.files.restore(target);
       if (!restored) this.#log.info(`no files in the store: ${this.files.root} starts empty`);
     } catch (error) {
-      throw new RolevisorError('RV_RESTORE_FAILED', `the app's files could not be restored: ${message(error)}`, {
-        cause: error,
-      });
+      throw catalogError('RV_RESTORE_FAILED', 'appFiles', { reason: message(error) }, { cause: error });
     }
   }
 

@@ -5,7 +5,7 @@
 // back services. A boot whose restore failed or did not finish never writes a generation.
 import { Adoption } from '../adopt/adoption.js';
 import { configIsDocassembles } from '../adopt/record.js';
-import { errorMessage, RolevisorError } from '../errors.js';
+import { catalogError, errorMessage, RolevisorError } from '../errors.js';
 import { scanGenerations, type GenerationScan } from '../generations/scan.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
@@ -155,9 +155,10 @@ export class StateLifecycle {
     try {
       scan = await scanGenerations(store);
     } catch (error) {
-      throw new RolevisorError(
+      throw catalogError(
         'RV_STORE_UNREACHABLE',
-        `cannot list the backup generations in the ${store.describe()}: ${errorMessage(error)}; check the store's permissions (list and read)`,
+        'list',
+        { store: store.describe(), reason: errorMessage(error) },
         { cause: error },
       );
     }
@@ -295,10 +296,7 @@ export class StateLifecycle {
     if (list.usable.length === 0 && list.skipped.length === 0 && !this.#adoption?.covers(kind))
       log.info(`no generation in the store holds ${service} data: ${service} starts empty`);
     if (list.usable.length === 0 && list.skipped.length > 0)
-      this.#restoreFailed(
-        service,
-        new RolevisorError('RV_RESTORE_FAILED', `every generation holding ${service} data is damaged`),
-      );
+      this.#restoreFailed(service, catalogError('RV_RESTORE_FAILED', 'allDamaged', { service }));
     return list;
   }
 
@@ -308,7 +306,7 @@ export class StateLifecycle {
     if (!settings.allowFreshStart) {
       throw error instanceof RolevisorError
         ? error
-        : new RolevisorError('RV_RESTORE_FAILED', `restoring ${service}: ${errorMessage(error)}`, { cause: error });
+        : catalogError('RV_RESTORE_FAILED', 'service', { service, reason: errorMessage(error) }, { cause: error });
     }
     log.error(
       `ALLOWFRESHSTART=true: ${service} starts EMPTY although the store holds backups of it (${errorMessage(error)}); this boot writes no backup, so the generations in the store stay as they are`,
@@ -424,7 +422,7 @@ export class StateLifecycle {
         (this.store
           ? `this host runs no service whose state is backed up (${kinds}), or a setting turned its backups off`
           : 'there is no store');
-      throw new RolevisorError('RV_BACKUP_FAILED', `nothing to back up here: ${why}`);
+      throw catalogError('RV_BACKUP_FAILED', 'nothingToBackUp', { why });
     }
     return this.#runner.run('manual');
   }

@@ -4,7 +4,7 @@
 // since backed up; keeping it would serve stale data and, at the next stop, back it up as the
 // newest generation over the newer state. The boot compares and refuses (fail closed).
 import { readFile } from 'node:fs/promises';
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import type { Candidate } from './candidates.js';
 
@@ -82,10 +82,13 @@ export function checkNotStale(
   if (known.includes(newest.id) || known.some((id) => id > newest.id))
     return `it is generation ${newest.id} or newer, the newest in the store`;
   const { manifest } = newest.summary;
-  throw new RolevisorError(
-    'RV_LOCAL_DATA_STALE',
-    `${service}'s local data in ${dataDir} descends from generation ${lineage.pending ?? lineage.generation}, but the store's newest generation ${newest.id} (host ${manifest.host}, ${manifest.time}) was written since by another host: ` +
-      `starting would serve stale data and back it up over the newer state. Move ${dataDir} away to restore ${newest.id}, ` +
-      `or, to keep this data and make it the newest, delete ${lineagePath(dataDir)}`,
-  );
+  throw catalogError('RV_LOCAL_DATA_STALE', 'newerInStore', {
+    service,
+    dataDir,
+    from: lineage.pending ?? lineage.generation,
+    newest: newest.id,
+    host: manifest.host,
+    time: manifest.time,
+    lineageFile: lineagePath(dataDir),
+  });
 }

@@ -5,7 +5,7 @@
 // writes over data: a data directory that is not empty is a refusal, not a merge.
 import { rm } from 'node:fs/promises';
 import { controlRequest } from '../control/client.js';
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import { scanGenerations } from '../generations/scan.js';
 import type { Logger } from '../log.js';
 import type { RoleCatalog } from '../roles/catalog.js';
@@ -29,8 +29,6 @@ import { BASE_BACKUP_KIND } from './wal/base-backup.js';
 
 const STOP_TIMEOUT_MS = 60_000;
 
-const refuse = (message: string) => new RolevisorError('RV_RESTORE_FAILED', message);
-
 async function refuseIfRunning(settings: Settings): Promise<void> {
   let pid: number | undefined;
   try {
@@ -38,14 +36,12 @@ async function refuseIfRunning(settings: Settings): Promise<void> {
   } catch {
     return; // nothing answers: no instance
   }
-  throw refuse(
-    `a rolevisor instance (pid ${pid}) is running with ROLEVISOR_HOME=${settings.home}; stop it first (restore works offline, into empty data directories)`,
-  );
+  throw catalogError('RV_RESTORE_FAILED', 'instanceRunning', { pid, home: settings.home });
 }
 
 function only(candidates: Candidate[], id: string, service: string): Candidate {
   const found = candidates[0];
-  if (!found) throw refuse(`generation ${id} holds no ${service} data`);
+  if (!found) throw catalogError('RV_RESTORE_FAILED', 'generationLacks', { id, what: service });
   return found;
 }
 
@@ -111,10 +107,7 @@ export async function restoreOffline(
       .concrete()
       .filter((r) => r.services.some((s) => kinds.includes(s.kind)))
       .map((r) => r.name);
-    throw new RolevisorError(
-      'RV_USAGE',
-      `CONTAINERROLE=${settings.rolesRaw} has none of the roles that hold state (${holding.join(', ')}): there is nothing to restore on this host`,
-    );
+    throw catalogError('RV_USAGE', 'nothingToRestore', { roles: settings.rolesRaw, holding });
   }
   await refuseIfRunning(settings);
   const built = await buildServices(settings, planServices(roles, catalog), catalog.dir, log);
@@ -123,9 +116,7 @@ export async function restoreOffline(
     const data = service.ctx.paths.data;
     if (engine.restoreAt === 'after-ready') await discardUnfinishedRestore(data, log);
     if (await engine.hasLocalData(service.ctx))
-      throw refuse(
-        `${engine.label}'s data directory ${data} is not empty; restore writes only into empty data directories (move it away first)`,
-      );
+      throw catalogError('RV_RESTORE_FAILED', 'dataDirNotEmpty', { what: engine.label, dir: data });
   }
 
   const store = await createStore(settings, log, { checkRetry: retryBudget(settings.storeCheckTimeoutSec) });
@@ -135,16 +126,13 @@ export async function restoreOffline(
     const summary = 'time' in choice ? scan.complete[0] : scan.complete.find((g) => g.id === generationId);
     if (!summary) {
       const broken = scan.broken.find((g) => g.id === generationId);
-      throw refuse(
-        broken
-          ? `generation ${generationId} is unusable: ${broken.reason}`
-          : `no complete generation ${generationId} in the ${store.describe()}; rolevisor generations lists them (${
-              scan.complete
-                .slice(0, 3)
-                .map((g) => g.id)
-                .join(', ') || 'there are none'
-            })`,
-      );
+      throw broken
+        ? catalogError('RV_RESTORE_FAILED', 'generationUnusable', { id: generationId, reason: broken.reason })
+        : catalogError('RV_RESTORE_FAILED', 'generationMissing', {
+            id: generationId,
+            store: store.describe(),
+            listed: scan.complete.slice(0, 3).map((g) => g.id),
+          });
     }
     const one = 'time' in choice ? scan : { complete: [summary], broken: [], incomplete: [] };
     const restored: string[] = [];
@@ -160,7 +148,11 @@ export async function restoreOffline(
       const time = 'time' in choice ? choice.time : undefined;
       const usable = time ? list.usable.filter((c) => atOrBefore(c, engine.kind, time)) : list.usable;
       if (usable.length === 0 && fallback) continue;
-      if (!time && list.skipped[0]) throw refuse(`generation ${generationId}: ${list.skipped[0].reason}`);
+      if (!time && list.skipped[0])
+        throw catalogError('RV_RESTORE_FAILED', 'generationSkipped', {
+          id: generationId,
+          reason: list.skipped[0].reason,
+        });
       // Redis ships continuous snapshots: the newest verified one at or before the time, when newer than a generation's.
       if (time && engine.service === 'redis') {
         const snapshot = (await snapshotsAtOrBefore(store, time))[0];
@@ -175,7 +167,7 @@ export async function restoreOffline(
         }
       }
       if (time && usable.length === 0)
-        throw refuse(`the store holds no ${engine.label} state from at or before ${time.toISOString()}`);
+        throw catalogError('RV_RESTORE_FAILED', 'nothingAtTime', { what: engine.label, time });
       const candidate = only(usable, generationId, engine.label);
       if (engine.restoreAt === 'after-ready') await restoreIntoRunningService(entry, candidate, store, log);
       else

@@ -2,7 +2,7 @@
 // its program into the store (no temporary files), then the manifest. Any failure, or the
 // deadline's abort signal, stops everything and removes what was written: a failed backup
 // never becomes a generation, and the previous ones are untouched.
-import { errorMessage, RolevisorError } from '../errors.js';
+import { catalogError, errorMessage } from '../errors.js';
 import { beginGeneration, type GenerationMeta, type GenerationWriter } from '../generations/writer.js';
 import type { Manifest } from '../generations/manifest.js';
 import type { Logger } from '../log.js';
@@ -80,10 +80,6 @@ export async function takeBackup(store: Store, targets: BackupTarget[], options:
       `backup ${writer.id} abandoned (${outcome}); no manifest was written, the previous generations are untouched`,
     );
     const reason = options.signal?.aborted ? errorMessage(options.signal.reason) : errorMessage(error);
-    throw new RolevisorError(
-      'RV_BACKUP_FAILED',
-      reason.startsWith('generation ') ? reason : `generation ${writer.id}: ${reason}`,
-      { cause: error },
-    );
+    throw catalogError('RV_BACKUP_FAILED', 'generation', { id: writer.id, reason }, { cause: error });
   }
 }

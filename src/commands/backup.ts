@@ -1,7 +1,7 @@
 // `rolevisor backup`: asks the running instance (its local control socket) for a backup now
 // and waits for it; a backup already running is joined.
 import { controlRequest } from '../control/client.js';
-import { EXIT, RolevisorError } from '../errors.js';
+import { catalogError, EXIT } from '../errors.js';
 import { controlSocketPath } from '../settings/paths.js';
 import type { Settings } from '../settings/types.js';
 import type { BackupRecord } from '../status/runtime.js';
@@ -17,10 +17,7 @@ export async function backupCommand(settings: Settings, out: NodeJS.WritableStre
     SIX_HOURS_MS,
   );
   if (status !== 200 || !body.ok) {
-    throw new RolevisorError(
-      'RV_BACKUP_FAILED',
-      `${body.error ?? `the instance answered HTTP ${status}`}; see its log for the details`,
-    );
+    throw catalogError('RV_BACKUP_FAILED', 'instanceAnswer', { error: body.error, status });
   }
   out.write(
     `generation ${body.generation}: ${formatBytes(body.bytes ?? 0)} in ${((body.durationMs ?? 0) / 1000).toFixed(1)} s\n`,

@@ -1,7 +1,7 @@
 // `rolevisor rotate-credentials [--service NAME]`: asks the running backend (its local
 // control socket) for new generated credentials; prints what was rotated, never the values.
 import { controlRequest } from '../control/client.js';
-import { EXIT, RolevisorError } from '../errors.js';
+import { catalogError, EXIT } from '../errors.js';
 import { controlSocketPath } from '../settings/paths.js';
 import type { Settings } from '../settings/types.js';
 import type { RotateResult } from '../config/rotate-credentials.js';
@@ -18,11 +18,7 @@ export async function rotateCredentialsCommand(
     path,
     120_000,
   );
-  if (status !== 200)
-    throw new RolevisorError(
-      'RV_ROTATE_FAILED',
-      `${body.error ?? `the instance answered HTTP ${status}`}; the credentials in use are unchanged unless the log says otherwise`,
-    );
+  if (status !== 200) throw catalogError('RV_ROTATE_FAILED', 'instanceAnswer', { error: body.error, status });
   for (const s of body.rotated ?? []) out.write(`${s}: rotated (the new credential is in the cluster's config.yml)\n`);
   for (const s of body.skipped ?? []) out.write(`${s.service}: not rotated: ${s.reason}\n`);
   if ((body.rotated ?? []).length === 0) out.write('nothing was rotated\n');

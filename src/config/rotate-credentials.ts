@@ -8,7 +8,7 @@
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { registerSecrets } from '../log.js';
 import { postgresAdminConfig } from '../services/postgres/superuser.js';
@@ -142,10 +142,7 @@ const APPLY: Record<Authority, (b: BuiltService, password: string) => Promise<vo
 export async function rotateCredentials(ctx: RotateContext, only?: string): Promise<RotateResult> {
   const { settings, built, store, log } = ctx;
   if (only !== undefined && !(ROTATABLE as readonly string[]).includes(only))
-    throw new RolevisorError(
-      'RV_USAGE',
-      `--service must be one of ${ROTATABLE.join(', ')}; received ${JSON.stringify(only)}`,
-    );
+    throw catalogError('RV_USAGE', 'rotateService', { choices: ROTATABLE, received: only });
   const wanted = ROTATABLE.filter((s) => only === undefined || s === only);
   const result: RotateResult = { rotated: [], skipped: [] };
   for (const service of wanted) {

@@ -3,7 +3,7 @@
 // ENVIRONMENT_TAKES_PRECEDENCE (then the variables that are set override their own keys, as
 // docassemble's config.py does). The first boot, finding none, uploads the rendered one.
 import yaml from 'js-yaml';
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
 import type { Store } from '../store/store.js';
@@ -37,10 +37,10 @@ export async function configThroughStore(
       );
       return { content: rendered, source: 'environment' };
     }
-    throw new RolevisorError(
-      'RV_CONFIG_INVALID',
-      `the ${CONFIG_KEY} in the store is not valid YAML (${(error as Error).message.split('\n')[0]}); fix or delete it in the store, or set ENVIRONMENT_TAKES_PRECEDENCE=true`,
-    );
+    throw catalogError('RV_CONFIG_INVALID', 'storedConfigYaml', {
+      key: CONFIG_KEY,
+      reason: (error as Error).message.split('\n')[0],
+    });
   }
   if (settings.environmentTakesPrecedence) {
     const { content, overlaid } = overlayEnvironment(stored, rendered, settings.explicit ?? []);

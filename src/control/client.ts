@@ -1,6 +1,6 @@
 // Talks to a running instance's control socket (for `rolevisor status` and `backup`).
 import { request } from 'node:http';
-import { catalogError, RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 
 export async function controlRequest<T>(
   socketPath: string,
@@ -19,12 +19,7 @@ export async function controlRequest<T>(
         try {
           resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as T });
         } catch {
-          reject(
-            new RolevisorError(
-              'RV_INTERNAL',
-              `the control endpoint answered something that is not JSON (HTTP ${res.statusCode})`,
-            ),
-          );
+          reject(catalogError('RV_INTERNAL', 'controlNotJson', { status: res.statusCode }));
         }
       });
     });
@@ -34,7 +29,7 @@ export async function controlRequest<T>(
         error.code === 'ENOENT' || error.code === 'ECONNREFUSED'
           ? 'no rolevisor is running with this ROLEVISOR_HOME'
           : error.message;
-      reject(catalogError('RV_CONTROL_UNREACHABLE', { socketPath, reason }));
+      reject(catalogError('RV_CONTROL_UNREACHABLE', 'unreachable', { socketPath, reason }));
     });
     req.end();
   });

@@ -4,7 +4,7 @@
 // at the deadline it fails with RV_DISCOVERY_TIMEOUT naming what is missing.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { localEndpoints, type Endpoints } from '../config/endpoints.js';
-import { RolevisorError } from '../errors.js';
+import { catalogError, RolevisorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { loadRoleCatalog, type RoleCatalog } from '../roles/catalog.js';
 import type { Settings } from '../settings/types.js';
@@ -73,12 +73,17 @@ function timeoutError(
   settings: Settings,
 ): RolevisorError {
   const names = missing.map((m) => m.service);
-  const storeProblem = lastError ? `; the last read of the store failed: ${(lastError as Error).message}` : '';
-  return new RolevisorError(
+  return catalogError(
     'RV_DISCOVERY_TIMEOUT',
-    `no fresh discovery record for ${names.join(', ')} in the ${store.describe()} after ${Math.round(timeoutMs / 1000)} s${storeProblem}; ` +
-      `start the backend (e.g. CONTAINERROLE=sql:redis:rabbitmq:log) with the same store, or set ${names.map((n) => SETTING_FOR[n]).join(', ')} explicitly; ` +
-      `DISCOVERYTIMEOUT (now ${settings.discovery.timeoutSec} s) sets how long to wait`,
+    'noFreshRecord',
+    {
+      services: names,
+      store: store.describe(),
+      waitedMs: timeoutMs,
+      storeProblem: lastError ? (lastError as Error).message : undefined,
+      settings: names.map((n) => SETTING_FOR[n]),
+      timeoutSec: settings.discovery.timeoutSec,
+    },
     { details: missing.map((m) => m.line) },
   );
 }

@@ -1,7 +1,7 @@
 // The manifest is what makes a generation exist: written last, it lists every part with its
 // size and sha256 so that a restore can prove each part before trusting it.
 import { z } from 'zod';
-import { errorMessage, RolevisorError } from '../errors.js';
+import { catalogError, errorMessage } from '../errors.js';
 
 export const MANIFEST_FORMAT = 1;
 /** Format 2: a generation with a PostgreSQL base backup (its WAL range). Older rolevisors refuse it (fail closed). */
@@ -101,7 +101,7 @@ export function serializeManifest(manifest: Manifest): string {
  */
 export function parseManifest(text: string, id: string): Manifest {
   const fail = (reason: string): never => {
-    throw new RolevisorError('RV_RESTORE_FAILED', `generation ${id}: ${MANIFEST_NAME} is not valid: ${reason}`);
+    throw catalogError('RV_RESTORE_FAILED', 'manifest', { id, file: MANIFEST_NAME, reason });
   };
   let raw: unknown;
   try {

@@ -3,17 +3,11 @@
 import { pipeline } from 'node:stream';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline as pipelinePromise } from 'node:stream/promises';
-import { errorMessage, RolevisorError } from '../errors.js';
+import { catalogError, errorMessage } from '../errors.js';
 import { isNotFound, type Store } from '../store/store.js';
 import { verifyingStream } from './digest.js';
 import { partKey, type Manifest, type PartInfo } from './manifest.js';
 import type { GenerationSummary } from './scan.js';
-
-function restoreError(manifest: Manifest, part: PartInfo, message: string, cause?: unknown): RolevisorError {
-  return new RolevisorError('RV_RESTORE_FAILED', `generation ${manifest.id}, part "${part.name}": ${message}`, {
-    cause,
-  });
-}
 
 /**
  * Streams a part back. The stream ends with an RV_RESTORE_FAILED error (naming the generation
@@ -23,24 +17,35 @@ function restoreError(manifest: Manifest, part: PartInfo, message: string, cause
 export async function readPart(store: Store, manifest: Manifest, part: PartInfo): Promise<Readable> {
   const listed = manifest.parts.find((p) => p.name === part.name);
   if (!listed || listed.key !== part.key || part.key !== partKey(manifest.id, part.name)) {
-    throw restoreError(manifest, part, `the part is not in the manifest (key ${part.key})`);
+    throw catalogError('RV_RESTORE_FAILED', 'partNotListed', { id: manifest.id, part: part.name, key: part.key });
   }
   let source: Readable;
   try {
     source = await store.get(listed.key);
   } catch (error) {
-    if (isNotFound(error))
-      throw restoreError(manifest, part, `the object ${listed.key} is missing from the store`, error);
-    throw restoreError(manifest, part, `cannot read ${listed.key}: ${errorMessage(error)}`, error);
+    const where = { id: manifest.id, part: part.name, key: listed.key };
+    if (isNotFound(error)) throw catalogError('RV_RESTORE_FAILED', 'partMissing', where, { cause: error });
+    throw catalogError(
+      'RV_RESTORE_FAILED',
+      'partUnreadable',
+      { ...where, reason: errorMessage(error) },
+      { cause: error },
+    );
   }
   const verifier = verifyingStream(listed, (actual) =>
-    restoreError(
-      manifest,
-      part,
-      actual.size !== listed.size
-        ? `size mismatch: read ${actual.size} bytes, the manifest says ${listed.size}; the part is damaged`
-        : `sha256 mismatch: read ${actual.sha256}, the manifest says ${listed.sha256}; the part is damaged`,
-    ),
+    actual.size !== listed.size
+      ? catalogError('RV_RESTORE_FAILED', 'sizeMismatch', {
+          id: manifest.id,
+          part: part.name,
+          read: actual.size,
+          expected: listed.size,
+        })
+      : catalogError('RV_RESTORE_FAILED', 'digestMismatch', {
+          id: manifest.id,
+          part: part.name,
+          read: actual.sha256,
+          expected: listed.sha256,
+        }),
   );
   return pipeline(source, verifier, () => undefined);
 }

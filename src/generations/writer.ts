@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
-import { errorMessage, RolevisorError } from '../errors.js';
+import { catalogError, errorMessage, RolevisorError } from '../errors.js';
 import { HashingStream } from './digest.js';
 import { newGenerationId } from './id.js';
 import {
@@ -70,7 +70,7 @@ export class GenerationWriter {
   }
 
   #fail(message: string, cause?: unknown): RolevisorError {
-    return new RolevisorError('RV_BACKUP_FAILED', `generation ${this.id}: ${message}`, { cause });
+    return catalogError('RV_BACKUP_FAILED', 'generation', { id: this.id, reason: message }, { cause });
   }
 
   /** Streams one part into the generation; resolves with its size and sha256 once stored. */

@@ -1,5 +1,5 @@
 // LOGSERVER: "host", "host:port", "[v6]:port" or a bare IPv6 address.
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 
 export interface LogServerAddress {
   host: string;
@@ -9,10 +9,7 @@ export interface LogServerAddress {
 export function parseLogServer(value: string, defaultPort: number): LogServerAddress {
   const text = value.trim();
   const fail = (why: string): never => {
-    throw new RolevisorError(
-      'RV_CONFIG_INVALID',
-      `LOGSERVER must be host or host:port (e.g. log.internal or log.internal:514); received "${value}": ${why}`,
-    );
+    throw catalogError('RV_CONFIG_INVALID', 'logServer', { value, why });
   };
   let host = text;
   let portText: string | undefined;

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import { CREDENTIALS, roleSchema, type Credential, type Role } from './schema.js';
 
 /** The package's roles/ folder, from src/roles or dist/roles alike. */
@@ -81,7 +81,7 @@ export function loadRoleCatalog(dir: string = DEFAULT_ROLES_DIR): RoleCatalog {
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.yml')).sort();
   } catch {
-    throw new RolevisorError('RV_ROLE_FILE_INVALID', `the roles folder ${dir} cannot be read; reinstall rolevisor`);
+    throw catalogError('RV_ROLE_FILE_INVALID', 'folderUnreadable', { dir });
   }
   for (const file of files) {
     try {
@@ -110,7 +110,7 @@ export function loadRoleCatalog(dir: string = DEFAULT_ROLES_DIR): RoleCatalog {
     }
   }
   if (problems.length > 0) {
-    throw new RolevisorError('RV_ROLE_FILE_INVALID', `${problems.length} problem(s) in the role definitions in ${dir}`, { details: problems });
+    throw catalogError('RV_ROLE_FILE_INVALID', 'problems', { count: problems.length, dir }, { details: problems });
   }
   return catalog;
 }

@@ -1,6 +1,6 @@
 // Roles → the services to run, in dependency order (a service starts after every service
 // it names in `after` that runs on this host; remote ones are the app's business).
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import type { RoleCatalog } from './catalog.js';
 import type { ServiceEntry } from './schema.js';
 
@@ -30,7 +30,7 @@ export function topologicalOrder(entries: PlannedService[]): PlannedService[] {
   while (pending.length > 0) {
     const ready = pending.filter((e) => e.dependsOn.every((d) => done.has(d)));
     if (ready.length === 0) {
-      throw new RolevisorError('RV_ROLE_FILE_INVALID', `the services ${pending.map((p) => p.name).join(', ')} wait for each other in a cycle; fix "after" in roles/`);
+      throw catalogError('RV_ROLE_FILE_INVALID', 'cycle', { services: pending.map((p) => p.name) });
     }
     for (const e of ready) {
       ordered.push(e);

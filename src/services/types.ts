@@ -5,6 +5,7 @@ import type { ServicePaths } from '../settings/paths.js';
 import type { Settings } from '../settings/types.js';
 import type { Identity } from '../util/identity.js';
 import type { Launch } from '../util/launch.js';
+import type { LineLevel } from '../supervisor/lines.js';
 
 export interface Listener {
   name: string;
@@ -42,6 +43,8 @@ export interface Service {
   probe(signal: AbortSignal): Promise<void>;
   /** Each output line of the program (redacted), e.g. to notice its own "ready" line. */
   onLine?(line: string): void;
+  /** The level an output event deserves when the program's words mislead the guess (lines.ts). */
+  levelOf?(text: string, guessed: LineLevel): LineLevel;
   /** Runs once after the first successful probe (e.g. create the database user). */
   afterReady?(): Promise<void>;
   /** Called when the supervisor is about to stop it (e.g. close rolevisor's own clients). */

@@ -2,7 +2,7 @@
 // skipped, values are literal (no quotes removed, no expansion). A bare KEY takes its value
 // from the real environment, as docker does.
 import { readFile } from 'node:fs/promises';
-import { catalogError, RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 
 export interface EnvFileEntry {
   key: string;
@@ -27,9 +27,7 @@ export function parseEnvFile(text: string, source = 'env-file'): EnvFileEntry[] 
     entries.push({ key, value: eq === -1 ? undefined : line.slice(eq + 1), line: index + 1 });
   });
   if (problems.length > 0) {
-    throw new RolevisorError('RV_CONFIG_INVALID', `${source} has ${problems.length} malformed line(s)`, {
-      details: problems,
-    });
+    throw catalogError('RV_CONFIG_INVALID', 'envFileLines', { source, count: problems.length }, { details: problems });
   }
   return entries;
 }
@@ -41,7 +39,7 @@ export async function readEnvFile(path: string, env: NodeJS.ProcessEnv): Promise
     text = await readFile(path, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw catalogError('RV_ENV_FILE_UNREADABLE', { path, reason });
+    throw catalogError('RV_ENV_FILE_UNREADABLE', 'unreadable', { path, reason });
   }
   const merged: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) merged[key] = value;

@@ -1,7 +1,7 @@
 // Environment → validated Settings. Every problem is reported at once, one line each:
 // the variable, what was expected, what was received (secrets masked) and how to fix it.
 import { z } from 'zod';
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import type { RoleCatalog } from '../roles/catalog.js';
 import { deriveSettings } from './derive.js';
 import type { Settings } from './types.js';
@@ -57,11 +57,7 @@ export function loadSettings(env: Record<string, string | undefined>, catalog: R
   }
   const settings = deriveSettings(raw, known, catalog, problems);
   if (problems.length > 0 || !settings) {
-    throw new RolevisorError(
-      'RV_CONFIG_INVALID',
-      `${problems.length} setting${problems.length === 1 ? ' is' : 's are'} invalid; fix ${problems.length === 1 ? 'it' : 'them'} in the environment or env-file`,
-      { details: problems },
-    );
+    throw catalogError('RV_CONFIG_INVALID', 'settings', { count: problems.length }, { details: problems });
   }
   settings.appConfig = passedConfig(env);
   const unsupported = unsupportedWarning(env);

@@ -8,7 +8,7 @@ import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import pRetry, { AbortError } from 'p-retry';
 import { createHash } from 'node:crypto';
 import { pipeline as pipelineCallback, Transform, type Readable, type TransformCallback } from 'node:stream';
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AzureSettings } from '../settings/types.js';
 import { progressMeter } from '../util/progress.js';
@@ -178,12 +178,12 @@ export class AzureStore extends BaseStore {
       );
     } catch (error) {
       if (retry.signal?.aborted) throw retry.signal.reason;
-      throw new RolevisorError(
-        'RV_STORE_UNREACHABLE',
-        this.#scrub(
-          `cannot read the ${this.describe()} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reasonOf(error)}; ${adviceFor(error)}`,
-        ),
-      );
+      throw catalogError('RV_STORE_UNREACHABLE', 'afterRetries', {
+        store: this.describe(),
+        attempts,
+        reason: this.#scrub(reasonOf(error)),
+        advice: this.#scrub(adviceFor(error)),
+      });
     }
   }
 

@@ -10,7 +10,7 @@ import { basename, dirname, join, sep } from 'node:path';
 import { pipeline as pipelineCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { errorMessage, RolevisorError } from '../errors.js';
+import { catalogError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { progressMeter } from '../util/progress.js';
 import { TEMP_MARKER, validateKey, validatePrefix } from './keys.js';
@@ -68,11 +68,7 @@ export class FsStore extends BaseStore {
       await readdir(this.root);
     } catch (error) {
       const reason = errorMessage(error);
-      throw new RolevisorError(
-        'RV_STORE_UNREACHABLE',
-        `cannot use the ${this.describe()}: ${reason}; check that BACKUPDIR is a writable directory (a mounted volume)`,
-        { cause: error },
-      );
+      throw catalogError('RV_STORE_UNREACHABLE', 'directory', { store: this.describe(), reason }, { cause: error });
     }
   }
 

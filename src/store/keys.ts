@@ -13,7 +13,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function invalid(what: string, value: string, reason: string): RolevisorError {
   // A bad key is a caller's bug (or a tampered manifest), never a user setting.
-  return catalogError('RV_STORE_KEY_INVALID', { what, value, reason });
+  return catalogError('RV_STORE_KEY_INVALID', 'refused', { what, value, reason });
 }
 
 function segmentProblem(segment: string): string | undefined {

@@ -17,7 +17,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import pRetry, { AbortError } from 'p-retry';
 import { pipeline as pipelineCallback, type Readable } from 'node:stream';
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { S3Settings } from '../settings/types.js';
 import { progressMeter } from '../util/progress.js';
@@ -205,11 +205,10 @@ export class S3Store extends BaseStore {
     } catch (error) {
       if (retry.signal?.aborted) throw retry.signal.reason;
       const advice = adviceFor(error);
-      throw new RolevisorError(
+      throw catalogError(
         'RV_STORE_UNREACHABLE',
-        this.#scrub(
-          `cannot read the ${this.describe()} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reasonOf(error)}; ${advice}`,
-        ),
+        'afterRetries',
+        { store: this.describe(), attempts, reason: this.#scrub(reasonOf(error)), advice: this.#scrub(advice) },
         { cause: error },
       );
     }

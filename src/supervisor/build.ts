@@ -1,5 +1,5 @@
 // Plan → children: each planned service gets its kind's code, its user and its paths.
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PlannedService } from '../roles/plan.js';
 import { KINDS } from '../services/registry.js';
@@ -24,10 +24,11 @@ export async function buildServices(
   for (const entry of plan) {
     const kind = KINDS[entry.kind];
     if (!kind) {
-      throw new RolevisorError(
-        'RV_ROLE_FILE_INVALID',
-        `role ${entry.role} names service kind "${entry.kind}", which rolevisor does not have (known: ${Object.keys(KINDS).sort().join(', ')})`,
-      );
+      throw catalogError('RV_ROLE_FILE_INVALID', 'unknownKind', {
+        role: entry.role,
+        kind: entry.kind,
+        known: Object.keys(KINDS).sort(),
+      });
     }
     const factory = await kind.load();
     const ctx: ServiceContext = {

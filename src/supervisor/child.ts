@@ -2,7 +2,7 @@
 // environment), probe until ready, restart with backoff on unexpected exit, stop with its
 // own signal and a timeout. The only place in rolevisor that spawns a service.
 import { execa, type ResultPromise } from 'execa';
-import { isRolevisorError, RolevisorError } from '../errors.js';
+import { catalogError, isRolevisorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { redact } from '../log.js';
 import type { PlannedService } from '../roles/plan.js';
@@ -98,9 +98,10 @@ export class Child {
       await this.service.prepare();
     } catch (error) {
       if (isRolevisorError(error)) throw error;
-      throw new RolevisorError(
+      throw catalogError(
         'RV_PREPARE_FAILED',
-        `preparing ${this.name} failed: ${redact((error as Error).message)}`,
+        'step',
+        { service: this.name, reason: redact((error as Error).message) },
         { cause: error },
       );
     }
@@ -138,6 +139,7 @@ export class Child {
     // One event per message: multi-line reports and tracebacks are grouped (events.ts).
     const emit = (message: string, level: LineLevel) => {
       const text = redact(message);
+      level = this.service.levelOf?.(text, level) ?? level;
       this.log[level === 'fatal' ? 'error' : level]({ stream: 'child' }, text);
       this.service.onLine?.(text);
       this.hooks.onLine?.(this, level, text);

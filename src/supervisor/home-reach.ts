@@ -3,7 +3,7 @@
 // ("Permission denied") and is restarted until the container gives up; one line here names
 // the directory, the user and the fix instead. (BACKUPDIR is read and written by rolevisor
 // itself, as root, never by a service user, so it needs no such check.)
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import type { Settings } from '../settings/types.js';
 import { blockerOnTheWay } from '../util/dir-reach.js';
 import { identityFor } from '../util/identity.js';
@@ -19,10 +19,13 @@ export async function checkHomeReachable(settings: Settings, built: BuiltService
     if (!identity) continue;
     const blocker = await blockerOnTheWay(settings.home, identity);
     if (!blocker) continue;
-    const mode = blocker.mode.toString(8).padStart(4, '0');
-    throw new RolevisorError(
-      'RV_HOME_UNREACHABLE',
-      `ROLEVISOR_HOME ${settings.home} cannot be entered by user ${user}, which runs ${b.plan.name}: ${blocker.dir} is mode ${mode} (owner uid ${blocker.uid}); run chmod o+x ${blocker.dir} (or chmod 0755), or set ROLEVISOR_HOME to a directory every user can enter`,
-    );
+    throw catalogError('RV_HOME_UNREACHABLE', 'notSearchable', {
+      home: settings.home,
+      user,
+      service: b.plan.name,
+      dir: blocker.dir,
+      mode: blocker.mode,
+      uid: blocker.uid,
+    });
   }
 }

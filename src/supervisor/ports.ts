@@ -1,5 +1,5 @@
 // Two services of one host must not listen on the same port: found before anything starts.
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import type { Listener } from '../services/types.js';
 
 export interface OwnedListener extends Listener {
@@ -25,6 +25,6 @@ export function checkPortConflicts(listeners: OwnedListener[]): void {
     }
   }
   if (problems.length > 0) {
-    throw new RolevisorError('RV_CONFIG_INVALID', `${problems.length} port conflict(s)`, { details: problems });
+    throw catalogError('RV_CONFIG_INVALID', 'portConflicts', { count: problems.length }, { details: problems });
   }
 }

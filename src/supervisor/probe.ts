@@ -1,6 +1,6 @@
 // Waits for a service's readiness probe to pass, with a deadline and messages that say
 // what is awaited and why it is not ready yet.
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export interface WaitOptions {
@@ -15,17 +15,17 @@ export interface WaitOptions {
   reportEveryMs?: number;
 }
 
+// The listener goes when the timer fires: a probe retried 40 times at boot (RabbitMQ) had
+// left 40 on the stop signal, and Node warned MaxListenersExceededWarning on stderr.
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 export async function waitUntilReady(options: WaitOptions): Promise<'ready' | 'exited' | 'aborted'> {
@@ -49,10 +49,11 @@ export async function waitUntilReady(options: WaitOptions): Promise<'ready' | 'e
     }
     const elapsed = Date.now() - started;
     if (elapsed >= options.timeoutMs) {
-      throw new RolevisorError(
-        'RV_SERVICE_NOT_READY',
-        `${options.name} was not ready after ${Math.round(elapsed / 1000)} s (last probe: ${lastReason}); see its log lines above, or raise its ready_timeout in roles/`,
-      );
+      throw catalogError('RV_SERVICE_NOT_READY', 'probeTimeout', {
+        service: options.name,
+        elapsedMs: elapsed,
+        lastProbe: lastReason,
+      });
     }
     if (Date.now() - lastReport >= reportEvery) {
       lastReport = Date.now();

@@ -1,7 +1,7 @@
 // The graph of children: start each service once the services it depends on are ready,
 // stop in reverse dependency order inside one deadline, front services (web, workers)
 // first so the backup sees no writers.
-import { RolevisorError } from '../errors.js';
+import { catalogError, RolevisorError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Child, ChildStatus } from './child.js';
 
@@ -78,10 +78,10 @@ export class Supervisor {
       timer = setTimeout(
         () =>
           reject(
-            new RolevisorError(
-              'RV_SERVICE_NOT_READY',
-              `${child.name} was not ready within ${child.plan.ready_timeout} s (it exited and is restarting); see its log lines above`,
-            ),
+            catalogError('RV_SERVICE_NOT_READY', 'restarting', {
+              service: child.name,
+              readyTimeoutSec: child.plan.ready_timeout,
+            }),
           ),
         timeoutMs,
       );
@@ -91,7 +91,7 @@ export class Supervisor {
     } catch (error) {
       if (error instanceof RolevisorError) throw error;
       if (this.state !== 'starting') return;
-      throw new RolevisorError('RV_SERVICE_FAILED', `${(error as Error).message}; see its log lines above`);
+      throw catalogError('RV_SERVICE_FAILED', 'starting', { reason: (error as Error).message });
     } finally {
       clearTimeout(timer);
     }

@@ -1,7 +1,7 @@
 // Resolves a system user (postgres, redis, rabbitmq, www-data) to uid/gid from /etc/passwd,
 // so children can be dropped to it with spawn's uid/gid options when rolevisor is root.
 import { readFile } from 'node:fs/promises';
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 
 /** A system user to run a child as (resolved when rolevisor runs as root). */
 export interface Identity {
@@ -21,10 +21,7 @@ export async function lookupUser(user: string, passwdFile = '/etc/passwd'): Prom
       return { user, uid: Number(uid), gid: Number(gid), home: home || '/' };
     }
   }
-  throw new RolevisorError(
-    'RV_PREPARE_FAILED',
-    `the system user "${user}" does not exist; install the Debian package that creates it (scripts/bootstrap.sh does)`,
-  );
+  throw catalogError('RV_PREPARE_FAILED', 'noSystemUser', { user });
 }
 
 /** The identity a service should run as: its user when we are root, else ourselves. */

@@ -4,7 +4,7 @@
 // rolevisor (root) starts it through setpriv, which switches to the service's user and keeps
 // that one capability and nothing else. setpriv execs the program: the PID is the service's.
 import { readFileSync } from 'node:fs';
-import { catalogError, RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import type { Identity } from './identity.js';
 import type { Launch } from './launch.js';
 import { isRoot, lookupUser } from './identity.js';
@@ -44,16 +44,18 @@ export async function resolveRunAs(
   const low = ports.find((port) => port < portStart);
   if (given) {
     if (low !== undefined) {
-      throw new RolevisorError(
-        'RV_PREPARE_FAILED',
-        `${setting}=${low} is a privileged port (below ${portStart}) but the service is started directly as ${given.user}; use a port >= ${portStart} (this is a rolevisor bug if the port is the default)`,
-      );
+      throw catalogError('RV_PREPARE_FAILED', 'privilegedPortDirect', {
+        setting,
+        port: low,
+        portStart,
+        user: given.user,
+      });
     }
     return { identity: given, setpriv: false, bindCapability: false };
   }
   if (!isRoot()) {
     if (low !== undefined) {
-      throw catalogError('RV_NOT_ROOT', { setting, port: low, portStart });
+      throw catalogError('RV_NOT_ROOT', 'privilegedPort', { setting, port: low, portStart });
     }
     return { identity: undefined, setpriv: false, bindCapability: false };
   }

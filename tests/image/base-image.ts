@@ -83,7 +83,10 @@ async function run(file: string, args: string[], options: { cwd?: string } = {})
 
 /** Makes the root file system as a zstd tarball at `target` (written beside it, then renamed). */
 async function makeRootfs(target: string, mirror: string, say: Say): Promise<void> {
-  const work = `${target}.work`;
+  // This process's own work files: two runs making the same tarball at once (the image test
+  // and the image bench) do not write into each other's; the last rename wins, same content.
+  const work = `${target}.work-${process.pid}`;
+  const part = `${target}.part-${process.pid}`;
   rmSync(work, { recursive: true, force: true });
   const root = join(work, 'root');
   mkdirSync(root, { recursive: true });
@@ -165,19 +168,11 @@ async function makeRootfs(target: string, mirror: string, say: Say): Promise<voi
     for (const f of listDir(join(root, 'var/lib/apt/lists')))
       if (f !== 'partial' && f !== 'lock') rmSync(join(root, 'var/lib/apt/lists', f), { recursive: true, force: true });
     say('packing the root file system');
-    await run('tar', [
-      '--numeric-owner',
-      '--use-compress-program=zstd -T0 -3',
-      '-C',
-      root,
-      '-cf',
-      `${target}.part`,
-      '.',
-    ]);
-    renameSync(`${target}.part`, target);
+    await run('tar', ['--numeric-owner', '--use-compress-program=zstd -T0 -3', '-C', root, '-cf', part, '.']);
+    renameSync(part, target);
   } finally {
     rmSync(work, { recursive: true, force: true });
-    rmSync(`${target}.part`, { force: true });
+    rmSync(part, { force: true });
   }
 }
 
@@ -196,9 +191,11 @@ export async function ensureBaseImage(docker: string[], say: Say): Promise<'pres
   if (!existsSync(tarball)) {
     from = 'made';
     mkdirSync(CACHE_DIR, { recursive: true });
-    // Older recipes' tarballs are of no further use.
+    // Older recipes' tarballs are of no further use (this recipe's, which another run may be
+    // making or importing now, stays).
     for (const f of listDir(CACHE_DIR))
-      if (/^node-22-bookworm-slim-.*\.tar\.zst$/.test(f)) rmSync(join(CACHE_DIR, f), { force: true });
+      if (/^node-22-bookworm-slim-.*\.tar\.zst$/.test(f) && join(CACHE_DIR, f) !== tarball)
+        rmSync(join(CACHE_DIR, f), { force: true });
     await makeRootfs(tarball, mirror, say);
   }
   say(`docker import ${tarball}`);

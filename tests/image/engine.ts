@@ -74,11 +74,24 @@ export async function ensureDockerInstalled(say: Say): Promise<void> {
   }
 }
 
-async function pickSubnet(): Promise<string> {
-  const used = (await execa('ip', ['-4', '-o', 'route', 'show', 'table', 'all'])).stdout;
+/**
+ * Gives `bridge` a free 10.214.N.1/24. Two runs at once (the image test and the image bench,
+ * say) may pick the same N between looking and taking: each checks after taking that no
+ * other interface has it, and gives it back and picks again if one does.
+ */
+async function claimSubnet(bridge: string): Promise<string> {
   for (let attempt = 0; attempt < 50; attempt++) {
+    const used = (await execa('ip', ['-4', '-o', 'route', 'show', 'table', 'all'])).stdout;
     const net = `10.214.${1 + Math.floor(Math.random() * 254)}`;
-    if (!used.includes(`${net}.`)) return net;
+    if (used.includes(`${net}.`)) continue;
+    await execa('ip', ['addr', 'add', `${net}.1/24`, 'dev', bridge]);
+    await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    const holders = (await execa('ip', ['-4', '-o', 'addr', 'show'])).stdout
+      .split('\n')
+      .filter((l) => l.includes(` ${net}.`))
+      .map((l) => l.split(/\s+/)[1]);
+    if (holders.every((name) => name === bridge)) return net;
+    await execa('ip', ['addr', 'del', `${net}.1/24`, 'dev', bridge]);
   }
   throw new Error('no free 10.214.N.0/24 subnet found');
 }
@@ -120,7 +133,6 @@ export async function startEngine(say: Say): Promise<Engine> {
   }
   const spec = specFor(process.pid);
   const finish = await startJanitor(spec);
-  const subnet = await pickSubnet();
   mkdirSync(spec.dir, { recursive: true, mode: 0o700 });
   mkdirSync(spec.execRoot, { recursive: true, mode: 0o700 });
   // The data root on a tmpfs of its own: overlay2 works on it, the build does no disk I/O,
@@ -129,7 +141,7 @@ export async function startEngine(say: Say): Promise<Engine> {
   mkdirSync(`${spec.dir}/data`, { mode: 0o700 });
   await execa('mount', ['-t', 'tmpfs', '-o', `size=${DATA_ROOT_TMPFS},mode=0700`, 'rvimg-data', `${spec.dir}/data`]);
   await execa('ip', ['link', 'add', spec.bridge, 'type', 'bridge']);
-  await execa('ip', ['addr', 'add', `${subnet}.1/24`, 'dev', spec.bridge]);
+  const subnet = await claimSubnet(spec.bridge);
   await execa('ip', ['link', 'set', spec.bridge, 'up']);
   // An empty daemon.json of our own: nothing of the system's Docker configuration applies.
   writeFileSync(`${spec.dir}/daemon.json`, '{}\n');

@@ -179,7 +179,7 @@ test('LOGFORMAT=pretty: one readable line per event; json (the default off a ter
     const lines = pretty.stdout.split('\n').filter(Boolean);
     expect(lines.some((l) => l.startsWith('{'))).toBe(false);
     expect(lines[0]).toMatch(
-      /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] INFO: rolevisor \S+ starting roles web, celery$/,
+      /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] INFO: rolevisor \S+ starting roles web, celery {"roles":\["web","celery"\]/,
     );
     expect(pretty.stdout).toMatch(/ERROR: rolevisor: RV_DISCOVERY_TIMEOUT/);
     const json = await runCli(['run'], { ...env, STATUSPORT: String(await freePort()) });

@@ -70,4 +70,11 @@ describe('rolevisor run — all roles on one host', () => {
     expect(stopped.indexOf('nginx')).toBeLessThan(stopped.indexOf('uwsgi'));
     expect(await leftovers(home.dir)).toEqual([]);
   });
+
+  test("RabbitMQ saw every client close its connection: the probes', Celery's and the demo app's (which sent a job)", () => {
+    const rabbit = rv.lines.filter((l) => l.service === 'rabbitmq' && l.stream === 'child').map((l) => String(l.msg));
+    // The log is RabbitMQ's own: it accepted and closed the connections.
+    expect(rabbit.filter((m) => /accepting AMQP connection/.test(m)).length).toBeGreaterThanOrEqual(3);
+    expect(rabbit.filter((m) => /unexpectedly closed TCP connection/.test(m))).toEqual([]);
+  });
 });

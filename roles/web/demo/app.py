@@ -92,7 +92,11 @@ def upload():
 
 @app.post('/api/job')
 def job():
-    result = tasks.count_job.delay()
+    # A connection of this request's own, closed properly (AMQP connection.close) once the job
+    # is sent: the producer pool's would stay open until uwsgi stops the worker, and RabbitMQ
+    # warned "client unexpectedly closed TCP connection" for it at every stop.
+    with tasks.celery.connection_for_write() as connection:
+        result = tasks.count_job.apply_async(connection=connection)
     return jsonify({'task_id': result.id})
 
 

@@ -8,7 +8,7 @@ import { constants, createWriteStream } from 'node:fs';
 import { chown, mkdir, open, readdir, rename, rm, utimes } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Identity } from '../../util/identity.js';
 import { verifyingStream } from '../../generations/digest.js';
@@ -109,8 +109,5 @@ export async function restoreFiles(
       );
     }
   }
-  throw new RolevisorError(
-    'RV_RESTORE_FAILED',
-    `no files index could be restored into ${root} (${damaged.join('; ')})`,
-  );
+  throw catalogError('RV_RESTORE_FAILED', 'noFilesIndex', { root, failures: damaged });
 }

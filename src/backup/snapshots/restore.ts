@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { chown, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { ensureServiceDir } from '../../services/shared/backend-dirs.js';
 import type { ServiceContext } from '../../services/types.js';
@@ -119,5 +119,5 @@ export async function restoreRedisSnapshot(
       );
     }
   }
-  throw new RolevisorError('RV_RESTORE_FAILED', `no Redis snapshot could be restored (${damaged.join('; ')})`);
+  throw catalogError('RV_RESTORE_FAILED', 'noSnapshot', { failures: damaged });
 }

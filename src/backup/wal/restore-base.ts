@@ -10,7 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { chown, mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { RolevisorError } from '../../errors.js';
+import { catalogError, RolevisorError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { ensureServiceDir } from '../../services/shared/backend-dirs.js';
 import { clusterMajor, postgresBinaries } from '../../services/postgres/binaries.js';
@@ -230,10 +230,7 @@ async function restoreOne(
     const text = `the archived WAL breaks at ${broken} (${got.damaged ? 'damaged' : 'missing while later segments exist'}): PostgreSQL can only be brought back to its last transaction before it, ${when}; later commits in the store cannot be replayed`;
     if (!options.acceptOlderState) {
       await rm(staging, { recursive: true, force: true });
-      throw new RolevisorError(
-        'RV_WAL_GAP',
-        `${text}; put the segment back, or set ACCEPTOLDERSTATE=true to start from that older state`,
-      );
+      throw catalogError('RV_WAL_GAP', 'breaks', { problem: text });
     }
     log.error(`ACCEPTOLDERSTATE=true: ${text}; starting from that older state`);
   }
@@ -243,9 +240,10 @@ async function restoreOne(
     });
     await rename(staging, ctx.paths.data);
   } catch (error) {
-    throw new RolevisorError(
+    throw catalogError(
       'RV_RESTORE_FAILED',
-      `could not move the restored cluster from ${staging} to ${ctx.paths.data}: ${message(error)}`,
+      'clusterMove',
+      { from: staging, to: ctx.paths.data, reason: message(error) },
       { cause: error },
     );
   }
@@ -274,5 +272,5 @@ export async function restorePhysical(options: PhysicalRestoreOptions): Promise<
       );
     }
   }
-  throw new RolevisorError('RV_RESTORE_FAILED', `no base backup could restore PostgreSQL (${failures.join('; ')})`);
+  throw catalogError('RV_RESTORE_FAILED', 'noBaseBackup', { failures });
 }

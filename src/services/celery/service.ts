@@ -3,7 +3,7 @@
 import { availableParallelism, hostname } from 'node:os';
 import { access } from 'node:fs/promises';
 import { execa } from 'execa';
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 import { configFilePath } from '../../settings/paths.js';
 import { celeryConcurrency } from './concurrency.js';
 import { brokerUrlFrom, workerConsumes } from './ready.js';
@@ -86,10 +86,7 @@ export function createCelery(ctx: ServiceContext): Service {
     async prepare() {
       await assertConfigReadable(ctx);
       await access(appDir).catch(() => {
-        throw new RolevisorError(
-          'RV_PREPARE_FAILED',
-          `CELERYAPPDIR ${appDir} does not exist; point it at the directory that holds the module "${app}"`,
-        );
+        throw catalogError('RV_PREPARE_FAILED', 'celeryAppDir', { dir: appDir, app });
       });
     },
 

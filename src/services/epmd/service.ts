@@ -9,6 +9,7 @@ import { epmdNames } from './names.js';
 import type { Service, ServiceContext, ServiceFactory } from '../types.js';
 
 const EPMD = '/usr/bin/epmd';
+const NO_IPV6_LOOPBACK = /failed to bind on ipaddr ::1: Cannot assign requested address$/;
 
 export const createEpmd: ServiceFactory = (ctx: ServiceContext): Service => {
   const port = ctx.settings.rabbitmq.epmdPort;
@@ -24,13 +25,19 @@ export const createEpmd: ServiceFactory = (ctx: ServiceContext): Service => {
       await ensureServiceDir(ctx.paths.run, 0o755, ctx.identity);
     },
 
-    // Without -daemon, epmd stays in the foreground. -address also adds ::1 (loopback).
+    // Without -daemon, epmd stays in the foreground. -address always adds both loopbacks,
+    // 127.0.0.1 and ::1, whatever it is given: in a container without IPv6 (Docker's
+    // default) epmd says it cannot bind ::1 and carries on with 127.0.0.1 (levelOf).
     launch: () => ({
       file: EPMD,
       args: ['-port', String(port), '-address', LOOPBACK],
       env: backendEnv(ctx.paths.run),
       cwd: ctx.paths.run,
     }),
+
+    // "failed to bind on ipaddr ::1: Cannot assign requested address": no IPv6 loopback here,
+    // nothing wrong (epmd listens on 127.0.0.1, all rabbitmq needs). Every boot logged it.
+    levelOf: (text, guessed) => (NO_IPV6_LOOPBACK.test(text) ? 'debug' : guessed),
 
     async probe(signal) {
       const names = await epmdNames(LOOPBACK, port, signal);

@@ -15,7 +15,7 @@ import { ensureGeneratedSecret } from '../../util/generated-secret.js';
 import { nodeEntryCommand } from '../../util/node-entry.js';
 import { applyRunAs, resolveRunAs, type RunAs } from '../../util/run-as.js';
 import { ensureServiceDir } from '../shared/backend-dirs.js';
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 import type { Service, ServiceContext } from '../types.js';
 
 async function generatedPassword(ctx: ServiceContext): Promise<string> {
@@ -54,7 +54,7 @@ export function createLogViewerService(ctx: ServiceContext): Service {
     },
 
     launch() {
-      if (!runAs) throw new RolevisorError('RV_INTERNAL', 'logviewer launch() called before prepare()');
+      if (!runAs) throw catalogError('RV_INTERNAL', 'launchBeforePrepare', { service: 'logviewer' });
       const command = nodeEntryCommand('logviewer/main', [
         '--port',
         String(port),

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { execa } from 'execa';
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { certsDir } from '../../settings/paths.js';
 import type { Settings } from '../../settings/types.js';
@@ -37,10 +37,7 @@ export async function ensureCertificate(settings: Settings, log: Logger): Promis
   if (haveCert && haveKey) return pair;
   if (haveCert !== haveKey) {
     const [found, missing] = haveCert ? [pair.certificate, pair.key] : [pair.key, pair.certificate];
-    throw new RolevisorError(
-      'RV_PREPARE_FAILED',
-      `${found} exists but ${missing} does not; put both in certs/ (or neither, for a self-signed pair)`,
-    );
+    throw catalogError('RV_PREPARE_FAILED', 'certPair', { found, missing });
   }
   const name = settings.web.hostname ?? 'localhost';
   await mkdir(certsDir(settings), { recursive: true, mode: 0o700 });

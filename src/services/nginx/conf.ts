@@ -1,6 +1,6 @@
 // nginx.conf as text: nginx in front of uwsgi, on PORT (and HTTPSPORT with USEHTTPS), the
 // app under POSTURLROOT, everything nginx writes (pid, temp files) under its run dir.
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 
 export const HEALTH_PATH = '/rolevisor-nginx-health';
 
@@ -34,10 +34,7 @@ export interface NginxConfOptions {
 /** A double-quoted nginx string; characters nginx would interpret are refused. */
 export function quote(name: string, text: string): string {
   if (/["\\$;{}\r\n]/.test(text)) {
-    throw new RolevisorError(
-      'RV_PREPARE_FAILED',
-      `the nginx setting ${name} cannot contain quotes, backslashes, "$", ";", braces or newlines (got ${JSON.stringify(text)}); rename the path`,
-    );
+    throw catalogError('RV_PREPARE_FAILED', 'nginxSetting', { name, text });
   }
   return `"${text}"`;
 }

@@ -6,7 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 import { ensureDir, writeFileAtomic } from '../../util/fsx.js';
 import { isRoot, lookupUser } from '../../util/identity.js';
 import { ensureCertificate } from './certs.js';
@@ -110,7 +110,10 @@ export function createNginx(ctx: ServiceContext): Service {
         all: true,
       });
       if (test.exitCode !== 0) {
-        throw new RolevisorError('RV_PREPARE_FAILED', `nginx rejected ${confFile}: ${firstProblem(test.all ?? '')}`);
+        throw catalogError('RV_PREPARE_FAILED', 'nginxRejected', {
+          file: confFile,
+          problem: firstProblem(test.all ?? ''),
+        });
       }
     },
 

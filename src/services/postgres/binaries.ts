@@ -2,7 +2,7 @@
 // /usr/lib/postgresql/<major>/bin. An existing cluster needs the major that created it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 
 export const POSTGRES_LIB = '/usr/lib/postgresql';
 
@@ -39,17 +39,11 @@ export function clusterMajor(dataDir: string): number | undefined {
 export function postgresBinaries(wanted: number | undefined, root = POSTGRES_LIB): PostgresBinaries {
   const majors = installedMajors(root);
   if (majors.length === 0) {
-    throw new RolevisorError(
-      'RV_PREPARE_FAILED',
-      `no PostgreSQL found under ${root}; install the Debian package "postgresql" (scripts/bootstrap.sh does)`,
-    );
+    throw catalogError('RV_PREPARE_FAILED', 'postgresMissing', { root });
   }
   const major = wanted ?? majors[0];
   if (!majors.includes(major)) {
-    throw new RolevisorError(
-      'RV_PREPARE_FAILED',
-      `the database cluster was created by PostgreSQL ${major} but only ${majors.join(', ')} is installed; install postgresql-${major}, or move the data directory away and restore from a backup`,
-    );
+    throw catalogError('RV_PREPARE_FAILED', 'postgresMajor', { major, installed: majors });
   }
   return { major, bin: join(root, String(major), 'bin') };
 }

@@ -4,7 +4,7 @@
 import { readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { writeSecretFile } from '../../util/fsx.js';
 import { ensureServiceDir } from '../shared/backend-dirs.js';
@@ -37,10 +37,7 @@ export async function initCluster(options: InitClusterOptions): Promise<void> {
   const { dataDir, identity, log } = options;
   const empty = await isEmptyDir(dataDir);
   if (empty === false) {
-    throw new RolevisorError(
-      'RV_PREPARE_FAILED',
-      `${dataDir} is not empty but holds no PostgreSQL cluster (no PG_VERSION); move its contents away (or mount volumes at ROLEVISOR_HOME, not at the data directory itself)`,
-    );
+    throw catalogError('RV_PREPARE_FAILED', 'notACluster', { dataDir });
   }
   const staging = `${dataDir}.initdb`;
   await rm(staging, { recursive: true, force: true });
@@ -77,10 +74,10 @@ export async function initCluster(options: InitClusterOptions): Promise<void> {
       },
     );
     if (result.exitCode !== 0) {
-      throw new RolevisorError(
-        'RV_PREPARE_FAILED',
-        `initdb failed (exit ${result.exitCode}): ${lastLines(result.all ?? '')}`,
-      );
+      throw catalogError('RV_PREPARE_FAILED', 'initdb', {
+        exitCode: result.exitCode,
+        output: lastLines(result.all ?? ''),
+      });
     }
   } finally {
     await unlink(pwfile).catch(() => undefined);
@@ -89,9 +86,10 @@ export async function initCluster(options: InitClusterOptions): Promise<void> {
     if (empty) await rmdir(dataDir);
     await rename(staging, dataDir);
   } catch (error) {
-    throw new RolevisorError(
+    throw catalogError(
       'RV_PREPARE_FAILED',
-      `could not move the new cluster from ${staging} to ${dataDir} (${(error as NodeJS.ErrnoException).code ?? String(error)}); mount volumes at ROLEVISOR_HOME, not at the data directory itself`,
+      'clusterMove',
+      { from: staging, to: dataDir, reason: (error as NodeJS.ErrnoException).code ?? String(error) },
       { cause: error },
     );
   }

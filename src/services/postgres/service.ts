@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 import { registerSecrets } from '../../log.js';
 import { ensureDir, writeFileAtomic } from '../../util/fsx.js';
 import { backendBindAddress } from '../shared/backend-bind.js';
@@ -96,17 +96,15 @@ export const createPostgres: ServiceFactory = (ctx: ServiceContext): Service => 
 
     async prepare() {
       if (settings.db.user === SUPERUSER) {
-        throw new RolevisorError(
-          'RV_PREPARE_FAILED',
-          `DBUSER must not be "${SUPERUSER}": rolevisor manages that superuser itself; set DBUSER to the application's own role name (e.g. docassemble)`,
-        );
+        throw catalogError('RV_PREPARE_FAILED', 'dbUserIsSuperuser', { superuser: SUPERUSER });
       }
       const socket = join(paths.run, `.s.PGSQL.${port}`);
       if (socket.length > MAX_SOCKET_PATH) {
-        throw new RolevisorError(
-          'RV_PREPARE_FAILED',
-          `the PostgreSQL socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes; use a shorter ROLEVISOR_HOME`,
-        );
+        throw catalogError('RV_PREPARE_FAILED', 'socketPathTooLong', {
+          what: 'PostgreSQL',
+          path: socket,
+          max: MAX_SOCKET_PATH,
+        });
       }
       binaries = postgresBinaries(clusterMajor(dataDir));
       await ensureDir(paths.secrets, { mode: 0o700 });

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 import { scramSha256Verifier } from '../../util/scram.js';
 import { backendEnv } from '../shared/backend-env.js';
 import type { Identity } from '../../util/identity.js';
@@ -41,9 +41,10 @@ export async function setSuperuserPasswordOffline(options: OfflineResetOptions):
       .filter((l) => /ERROR|FATAL|PANIC/.test(l))
       .slice(0, 3)
       .join(' | ');
-    throw new RolevisorError(
-      'RV_PREPARE_FAILED',
-      `could not set a new PostgreSQL superuser password in single-user mode (exit ${result.exitCode}): ${reason || 'no error text'}; is another postgres running on ${options.dataDir}?`,
-    );
+    throw catalogError('RV_PREPARE_FAILED', 'superuserReset', {
+      exitCode: result.exitCode,
+      reason,
+      dataDir: options.dataDir,
+    });
   }
 }

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 import type { Settings } from '../../settings/types.js';
 import { ensureGeneratedSecret, type GeneratedSecret } from '../../util/generated-secret.js';
 import type { ServicePaths } from '../../settings/paths.js';
@@ -21,11 +21,7 @@ export const ensureSuperuserPassword = (paths: Pick<ServicePaths, 'secrets'>): P
 export async function readSuperuserPassword(paths: Pick<ServicePaths, 'secrets'>): Promise<string> {
   const file = superuserPasswordFile(paths);
   const text = await readFile(file, 'utf8').catch((error: unknown) => {
-    throw new RolevisorError(
-      'RV_PREPARE_FAILED',
-      `cannot read the PostgreSQL superuser password ${file}; the sql role's prepare step creates it (start the sql role once on this home)`,
-      { cause: error },
-    );
+    throw catalogError('RV_PREPARE_FAILED', 'superuserPassword', { file }, { cause: error });
   });
   return text.trim();
 }

@@ -4,7 +4,7 @@ import { CHILD_TZ } from './child-tz.js';
 import { stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 import { configFilePath } from '../../settings/paths.js';
 import type { ServiceContext } from '../types.js';
 
@@ -39,10 +39,7 @@ export async function assertConfigReadable(ctx: ServiceContext): Promise<void> {
   const path = configFilePath(ctx.settings);
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) {
-    throw new RolevisorError(
-      'RV_PREPARE_FAILED',
-      `${path} does not exist; rolevisor renders it at boot before the web and celery services start (run "rolevisor render-config" to see it)`,
-    );
+    throw catalogError('RV_PREPARE_FAILED', 'appConfigMissing', { path });
   }
   const who = ctx.identity;
   if (!who || who.uid === 0) return;
@@ -51,9 +48,11 @@ export async function assertConfigReadable(ctx: ServiceContext): Promise<void> {
     (info.gid === who.gid && (info.mode & 0o040) !== 0) ||
     (info.mode & 0o004) !== 0;
   if (!readable) {
-    throw new RolevisorError(
-      'RV_PREPARE_FAILED',
-      `${path} is not readable by ${who.user} (owner uid ${info.uid}, mode ${(info.mode & 0o777).toString(8)}); it must belong to ${who.user} with mode 0600`,
-    );
+    throw catalogError('RV_PREPARE_FAILED', 'appConfigUnreadable', {
+      path,
+      user: who.user,
+      uid: info.uid,
+      mode: info.mode,
+    });
   }
 }

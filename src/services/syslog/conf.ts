@@ -11,7 +11,7 @@
 // So this port takes RFC 5424 with newline framing (RFC 6587 §3.4.2, what rsyslog sends by
 // default) and RFC 3164; octet-counted senders are not accepted. LogForwarder sends RFC 5424
 // with newline framing.
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 
 export interface SyslogConfOptions {
   bind: string;
@@ -32,17 +32,13 @@ export const MAX_NAME_PART = 100;
 // quoting: a path with any of them (or a control character) is refused rather than escaped.
 function confPath(what: string, path: string): string {
   if (!path.startsWith('/') || /["\\$`\p{Cc}]/u.test(path)) {
-    throw new RolevisorError(
-      'RV_PREPARE_FAILED',
-      `the ${what} path ${JSON.stringify(path)} cannot be used in the syslog-ng config; ROLEVISOR_HOME must be an absolute path without " \\ $ \` or control characters`,
-    );
+    throw catalogError('RV_PREPARE_FAILED', 'syslogPath', { what, path });
   }
   return path.replace(/\/+$/, '');
 }
 
 function confAddress(bind: string): string {
-  if (!/^[0-9A-Fa-f.:]+$/.test(bind))
-    throw new RolevisorError('RV_PREPARE_FAILED', `the syslog bind address "${bind}" must be an IP address`);
+  if (!/^[0-9A-Fa-f.:]+$/.test(bind)) throw catalogError('RV_PREPARE_FAILED', 'syslogBind', { bind });
   return bind;
 }
 
@@ -63,7 +59,7 @@ export function renderSyslogConf(options: SyslogConfOptions): string {
   const probeDir = confPath('probe directory', options.probeDir);
   const ip = confAddress(options.bind);
   if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
-    throw new RolevisorError('RV_PREPARE_FAILED', `the syslog port must be 1-65535; received ${options.port}`);
+    throw catalogError('RV_PREPARE_FAILED', 'syslogPort', { port: options.port });
   }
   return `@version: 3.38
 # Rendered by rolevisor at every start; edits here are overwritten.

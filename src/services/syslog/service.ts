@@ -14,7 +14,7 @@ import { readFile, rm, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 import { logDir } from '../../settings/paths.js';
 import { startLogRetention } from './log-retention.js';
 import { ensureDir, writeFileAtomic } from '../../util/fsx.js';
@@ -57,10 +57,11 @@ export function createSyslog(ctx: ServiceContext): Service {
     async prepare() {
       runAs = await resolveRunAs(ctx.identity, ctx.user, [port], 'LOGPORT');
       if (controlFile.length > MAX_SOCKET_PATH) {
-        throw new RolevisorError(
-          'RV_PREPARE_FAILED',
-          `the syslog-ng control socket path ${controlFile} is longer than ${MAX_SOCKET_PATH} bytes; use a shorter ROLEVISOR_HOME`,
-        );
+        throw catalogError('RV_PREPARE_FAILED', 'socketPathTooLong', {
+          what: 'syslog-ng control',
+          path: controlFile,
+          max: MAX_SOCKET_PATH,
+        });
       }
       const owner = runAs.identity;
       // mkdir -p gives new parents the leaf's mode: create <home>/data and <home>/run
@@ -83,7 +84,7 @@ export function createSyslog(ctx: ServiceContext): Service {
     },
 
     launch() {
-      if (!runAs) throw new RolevisorError('RV_INTERNAL', 'syslog launch() called before prepare()');
+      if (!runAs) throw catalogError('RV_INTERNAL', 'launchBeforePrepare', { service: 'syslog' });
       // --no-caps: it never runs as root, so it must not try to manage capabilities (it would
       // warn at every start); under setpriv the one it needs is already effective.
       const args = ['-F', '-e', '--no-caps', '-f', confFile, '-R', persistFile, '-p', pidFile, '-c', controlFile];

@@ -1,6 +1,6 @@
 // uwsgi.ini as text. uwsgi expands %x, $(VAR) and @(file) inside option values, so a
 // value that contains them (or a newline) is refused rather than silently rewritten.
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 
 export interface UwsgiIniOptions {
   socket: string;
@@ -21,10 +21,7 @@ export interface UwsgiIniOptions {
 
 function value(name: string, text: string): string {
   if (/[\r\n%]|\$\(|@\(/.test(text)) {
-    throw new RolevisorError(
-      'RV_PREPARE_FAILED',
-      `the uwsgi option ${name} cannot contain a newline, "%", "$(" or "@(" (got ${JSON.stringify(text)}); rename the path`,
-    );
+    throw catalogError('RV_PREPARE_FAILED', 'uwsgiOption', { name, text });
   }
   return text;
 }

@@ -2,7 +2,7 @@
 // The app finds its database, Redis and broker in config.yml, named by ROLEVISOR_CONFIG.
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { RolevisorError } from '../../errors.js';
+import { catalogError } from '../../errors.js';
 import { servicePaths } from '../../settings/paths.js';
 import type { Settings } from '../../settings/types.js';
 import { ensureDir, writeFileAtomic } from '../../util/fsx.js';
@@ -37,10 +37,7 @@ export function createUwsgi(ctx: ServiceContext): Service {
     async prepare() {
       await assertConfigReadable(ctx);
       const source = await readFile(wsgiFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-        throw new RolevisorError(
-          'RV_PREPARE_FAILED',
-          `WSGIAPP ${wsgiFile} cannot be read (${error.code ?? error.message}); point WSGIAPP at a readable .py file or unset it for the demo app`,
-        );
+        throw catalogError('RV_PREPARE_FAILED', 'wsgiApp', { file: wsgiFile, reason: error.code ?? error.message });
       });
       await ensureDir(ctx.paths.conf, { mode: 0o755 });
       // FILESDIR: the app's uploads, its user's (rolevisor keeps it in the store).

@@ -48,15 +48,12 @@ test('every catalogued code is raised somewhere in the sources', () => {
 });
 
 test('a templated code is raised only through its template, with the values it names', () => {
-  const templated = Object.entries(ERRORS)
-    .filter(([, def]) => 'message' in def)
-    .map(([code]) => code);
-  expect(templated).toEqual(expect.arrayContaining(['RV_NOT_ROOT', 'RV_ENV_FILE_UNREADABLE']));
+  const templated = ['RV_NOT_ROOT', 'RV_ENV_FILE_UNREADABLE', 'RV_STORE_KEY_INVALID', 'RV_CONTROL_UNREACHABLE'];
   for (const file of sourceFiles(join(root, 'src'))) {
     const text = readFileSync(file, 'utf8');
     for (const code of templated) expect(`${file}: ${text.includes(`RolevisorError('${code}'`)}`).toBe(`${file}: false`);
   }
-  const error = catalogError('RV_NOT_ROOT', { setting: 'LOGPORT', port: 514, portStart: 1024 });
+  const error = catalogError('RV_NOT_ROOT', 'privilegedPort', { setting: 'LOGPORT', port: 514, portStart: 1024 });
   expect(error.exitCode).toBe(77);
   expect(error.message).toBe(
     'LOGPORT=514 is a privileged port (below 1024) and rolevisor does not run as root; set LOGPORT to a port >= 1024 or run rolevisor as root',

@@ -5,7 +5,7 @@
 // may already have committed: then everything restored is dropped and the previous
 // generation is tried. Only the cluster this boot created is ever written to.
 import pg from 'pg';
-import { errorMessage, RolevisorError } from '../../../errors.js';
+import { catalogError, errorMessage } from '../../../errors.js';
 import type { Logger } from '../../../log.js';
 import { ensureAppDatabase } from '../../../services/postgres/app-database.js';
 import { readSuperuserPassword } from '../../../services/postgres/superuser.js';
@@ -119,5 +119,5 @@ export async function restorePostgres(
       await ensureAppDatabaseAgain(ctx);
     }
   }
-  throw new RolevisorError('RV_RESTORE_FAILED', `no generation could restore PostgreSQL (${failures.join('; ')})`);
+  throw catalogError('RV_RESTORE_FAILED', 'noGeneration', { what: 'PostgreSQL', failures });
 }

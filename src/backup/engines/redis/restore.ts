@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { chown, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { errorMessage, RolevisorError } from '../../../errors.js';
+import { catalogError, errorMessage } from '../../../errors.js';
 import type { Logger } from '../../../log.js';
 import { ensureServiceDir } from '../../../services/shared/backend-dirs.js';
 import type { ServiceContext } from '../../../services/types.js';
@@ -87,5 +87,5 @@ export async function restoreRedis(
       );
     }
   }
-  throw new RolevisorError('RV_RESTORE_FAILED', `no generation could restore Redis (${failures.join('; ')})`);
+  throw catalogError('RV_RESTORE_FAILED', 'noGeneration', { what: 'Redis', failures });
 }

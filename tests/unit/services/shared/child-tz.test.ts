@@ -19,8 +19,16 @@ test('children get TZ=UTC, not TIMEZONE: their timestamps match the JSON log lin
   const built = await buildServices(settings, planServices(settings.roles, catalog), catalog.dir, memoryLogger().log);
   const celery = built.find((b) => b.plan.name === 'celery')!;
   expect(pythonAppEnv(celery.ctx).TZ).toBe('UTC');
-  const nginx = built.find((b) => b.plan.name === 'nginx')!;
-  expect(nginx.service.launch().env?.TZ).toBe('UTC');
+  // Every program of role all: syslog-ng, Celery and uwsgi stamp their lines in local time,
+  // Redis too; none may take the container's TZ or TIMEZONE.
+  // (syslog and the log viewer launch only after prepare(): their sources say TZ: CHILD_TZ.)
+  const zones: Record<string, string | undefined> = {};
+  for (const b of built.filter((b) => !['syslog', 'logviewer'].includes(b.plan.name)))
+    zones[b.plan.name] = b.service.launch().env?.TZ;
+  expect(Object.keys(zones).sort()).toEqual(['celery', 'epmd', 'nginx', 'postgres', 'rabbitmq', 'redis', 'uwsgi']);
+  for (const name of Object.keys(zones)) expect([name, zones[name]]).toEqual([name, 'UTC']);
+  for (const kind of ['syslog', 'logviewer'])
+    expect(readFileSync(join(SERVICES, kind, 'service.ts'), 'utf8')).toMatch(/\bTZ: CHILD_TZ\b/);
 });
 
 test('no service hands TIMEZONE to a process environment', () => {
