@@ -343,6 +343,7 @@ export class RolevisorError extends Error {
   /** Extra lines (one per problem) shown under the message, e.g. every invalid setting. */
   readonly details: string[];
 
+  /** Raise through catalogError: only the catalogue (and tests) give a message here. */
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = 'RolevisorError';
