@@ -35,10 +35,15 @@ export const imageSection: BenchSection = {
         .filter((l) => l && !l.startsWith('0B\t'))
         .map((l) => {
           const [layerSize, ...by] = l.split('\t');
-          const step = by
-            .join(' ')
-            .replace(/^\|\d+ [^/]*\/bin\/sh -c /, 'RUN ')
-            .replace(/\s+/g, ' ');
+          // BuildKit's history says "RUN |2 ARG=... /bin/sh -c CMD" and "COPY ... # buildkit"; an
+          // imported base has no step at all.
+          const step =
+            by
+              .join(' ')
+              .replace(/^(RUN )?\|\d+ [^/]*\/bin\/sh -c /, 'RUN ')
+              .replace(/ # buildkit$/, '')
+              .replace(/\s+/g, ' ')
+              .trim() || `the base, ${BASE_IMAGE}`;
           return `| ${layerSize} | \`${(step.length > 90 ? `${step.slice(0, 87)}...` : step).replace(/\|/g, '\\|')}\` |`;
         })
         .reverse();

@@ -275,6 +275,14 @@ describe('the documentation quotes the Dockerfile as it is', () => {
       expect(guide).toMatch(new RegExp(`\\b${port.replace('/', '\\/')}\\b`));
   });
 
+  test("guide: Redis's overcommit warning at every boot, what it means and the host's sysctl that removes it", () => {
+    const section = guide.split(/^## /m).find((s) => s.startsWith('Messages at boot')) ?? '';
+    expect(section).toContain('WARNING Memory overcommit must be enabled!');
+    expect(section).toMatch(/fork .*fail/s);
+    expect(section).toContain('sysctl -w vm.overcommit_memory=1');
+    expect(section).toMatch(/host/);
+  });
+
   test('README and guide: build, run with the volume, and a stop that waits at least STOPTIMEOUT', () => {
     for (const text of [readme, guide]) {
       expect(text).toContain('docker build -t rolevisor .');

@@ -166,6 +166,15 @@ describe('the image, built and run by a real engine', () => {
     const gens = await generations('rvstore');
     expect(gens.length).toBeGreaterThanOrEqual(1);
     expect(gens[0].verified).toBe(true);
+    // A boot, the demo app, a job and a stop, without the noise the engine had shown: no
+    // connection left for RabbitMQ to find dropped, no ::1 for epmd (at debug, not shown),
+    // no listener leak warning, and no error from any service.
+    const logs = (await docker(['logs', 'rv1'])).all;
+    expect(logs).toMatch(/all services ready/);
+    for (const noise of [/unexpectedly closed TCP connection/, /failed to bind on ipaddr ::1/, /MaxListenersExceeded/])
+      expect([String(noise), noise.test(logs)]).toEqual([String(noise), false]);
+    const errors = logs.split('\n').filter((l) => l.startsWith('{"level":"error"') && l.includes('"stream":"child"'));
+    expect(errors).toEqual([]);
   }, 120_000);
 
   test(

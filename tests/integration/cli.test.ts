@@ -69,6 +69,16 @@ describe('rolevisor CLI', () => {
     }
   });
 
+  test('check in role all: the log role binds as EXPOSE and docs/container.md say (syslog loopback, viewer all)', async () => {
+    const result = await runCli(['check'], { ROLEVISOR_HOME: home.dir, DBPASSWORD: 'pw' });
+    expect([result.exitCode, result.stderr]).toEqual([0, '']);
+    expect(result.stdout).toMatch(/^roles: +all /m);
+    expect(result.stdout).toMatch(/^ {2}syslog .*\n\s+listens 127\.0\.0\.1:514\/tcp\+udp \(syslog\)$/m);
+    expect(result.stdout).toMatch(/^ {2}logviewer .*\n\s+listens 0\.0\.0\.0:8080\/tcp \(logviewer\)$/m);
+    for (const backend of ['5432', '6379', '5672', '4369', '25672'])
+      expect(result.stdout).toMatch(new RegExp(`listens 127\\.0\\.0\\.1:${backend}/tcp`));
+  });
+
   test('check prints the plan: roles, services, ports, data dirs, store', async () => {
     const envFile = join(home.dir, 'env.list');
     await writeFile(envFile, `CONTAINERROLE=sql:redis\nROLEVISOR_HOME=${home.dir}\nDBPORT=6543\n`);

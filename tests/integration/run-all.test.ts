@@ -76,5 +76,10 @@ describe('rolevisor run — all roles on one host', () => {
     // The log is RabbitMQ's own: it accepted and closed the connections.
     expect(rabbit.filter((m) => /accepting AMQP connection/.test(m)).length).toBeGreaterThanOrEqual(3);
     expect(rabbit.filter((m) => /unexpectedly closed TCP connection/.test(m))).toEqual([]);
+    // Nor an error when nothing is wrong: Celery's readiness asked for the worker's queues
+    // before the worker had declared them ("Channel error ... not_found", at every boot).
+    // PostgreSQL's FATAL to our probe while it started was one too.
+    const errors = rv.lines.filter((l) => l.stream === 'child' && l.level === 'error').map((l) => l.msg);
+    expect(errors).toEqual([]);
   });
 });

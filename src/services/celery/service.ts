@@ -16,6 +16,13 @@ const PING_TIMEOUT_SEC = 1.5;
 const QUEUE = 'celery';
 /** How long a probe waits for the worker's own "ready." line before it asks the broker anyway. */
 const READY_LINE_WAIT_MS = 1000;
+/**
+ * How long after the launch the probe asks the broker only once the worker has logged its
+ * ready line: before it, the worker's queues may not exist yet, and each passive declare of
+ * a missing queue made RabbitMQ log an error-level "Channel error ... not_found" at every
+ * boot. After it (an app whose logging hides the line) the broker is asked anyway.
+ */
+const READY_LINE_FIRST_MS = 30_000;
 /** Celery's line once the worker consumes: "celery@host ready." */
 const READY_LINE = /\bcelery@\S+ ready\.\s*$/;
 
@@ -44,6 +51,7 @@ export function createCelery(ctx: ServiceContext): Service {
   const celery = (args: string[]) => ['-m', 'celery', '-A', app, ...args];
   // The worker's ready line of this launch wakes the probe at once.
   let loggedReady = false;
+  let launchedAt = 0;
   let wake: (() => void) | undefined;
   const readyLineOrTimeout = (signal: AbortSignal) =>
     new Promise<void>((resolve) => {
@@ -98,6 +106,7 @@ export function createCelery(ctx: ServiceContext): Service {
 
     launch() {
       loggedReady = false;
+      launchedAt = Date.now();
       const concurrency = celeryConcurrency(settings.celery, availableParallelism());
       return {
         file: DEBIAN_PYTHON,
@@ -124,6 +133,8 @@ export function createCelery(ctx: ServiceContext): Service {
     // logs that it is ready: a job sent now is taken, not merely a process that exists.
     async probe(signal) {
       if (!loggedReady) await readyLineOrTimeout(signal);
+      if (!loggedReady && Date.now() - launchedAt < READY_LINE_FIRST_MS)
+        throw new Error(`${nodeName} has not logged that it is ready yet`);
       const brokerUrl = await brokerUrlFrom(configFilePath(settings));
       if (brokerUrl) await workerConsumes(brokerUrl, nodeName, QUEUE, loggedReady, signal);
       else await ping(signal);

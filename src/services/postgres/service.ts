@@ -29,6 +29,8 @@ export const archiveTimeoutSec = (archiveSeconds: number): number => Math.max(1,
 
 /** Unix socket paths are limited to 108 bytes (sun_path). */
 const MAX_SOCKET_PATH = 107;
+/** The server's answer to a connection before it accepts any (startup, recovery). */
+const STARTING_UP = /\bFATAL: +the database system is (starting up|not yet accepting connections)$/;
 
 /** Runs `fn` with a connected client, aborted (connection closed) when `signal` fires. */
 async function withClient<T>(
@@ -148,6 +150,10 @@ export const createPostgres: ServiceFactory = (ctx: ServiceContext): Service => 
       env: backendEnv(dataDir),
       cwd: dataDir,
     }),
+
+    // Our own probe, connecting while the server starts, made it log a FATAL at every boot:
+    // nothing is wrong then (the probe tries again), so it is a debug event.
+    levelOf: (text, guessed) => (STARTING_UP.test(text) ? 'debug' : guessed),
 
     async probe(signal) {
       await withClient(await adminConfig(), signal, async (client) => {
