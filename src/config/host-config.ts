@@ -41,7 +41,7 @@ export class HostConfig {
     readonly source: 'store' | 'environment',
     private readonly owner: Identity | undefined,
     /** This host's copy of the cluster CA, when config.yml uses CLUSTERTLS. */
-    private readonly caFile: string | undefined,
+    private caFile: string | undefined,
   ) {}
 
   /**
@@ -91,6 +91,12 @@ export class HostConfig {
   /** The cluster's copy changed (rotated credentials): later writes start from `content`. */
   adopt(content: string): void {
     this.base = content;
+  }
+
+  /** adopt(), and the cluster CA when the new copy turned CLUSTERTLS on (an app host that runs on). */
+  async adoptFromStore(content: string, store: Store, log: Logger): Promise<void> {
+    if (usesClusterTls(yaml.load(content)) && !this.caFile) this.caFile = await clusterCaFor(this.settings, store, log);
+    this.adopt(content);
   }
 
   /** The cluster's copy this host's config.yml is written from. */
