@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import yaml from 'js-yaml';
 import { freePortSettings, tempHome } from '../helpers/env.js';
 import { amqpLogin, pgLogin, redisAnonymousPing } from '../helpers/refusals.js';
-import { RolevisorProcess } from '../helpers/rolevisor-process.js';
+import { RolevisorProcess, runCli } from '../helpers/rolevisor-process.js';
 import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
 
 const BACKEND_PORTS = ['DBPORT', 'REDISPORT', 'RABBITMQPORT', 'RABBITMQDISTPORT', 'EPMDPORT', 'STATUSPORT'];
@@ -176,4 +176,30 @@ describe('CLUSTERTLS: the backend takes TLS only, app hosts verify it', () => {
     expect(state.visits).toBeGreaterThanOrEqual(1);
     expect(state.jobs_done).toBeGreaterThanOrEqual(1);
   }, 90_000);
+
+  test('rotate-credentials over TLS: the backend applies new ones, the app host serves again', async () => {
+    const before = await backendConfig();
+    const rotated = await runCli(['rotate-credentials'], { ROLEVISOR_HOME: backendHome.dir });
+    expect(rotated.exitCode).toBe(0);
+    const after = await backendConfig();
+    expect(after.db.password).not.toBe(before.db.password);
+    expect(new URL(after.redis).protocol).toBe('rediss:');
+    await app.waitForMessage(/credentials in the cluster's config.yml changed/, 30_000);
+    const base = `http://127.0.0.1:${appPorts.PORT}`;
+    let served = false;
+    for (const until = Date.now() + 90_000; Date.now() < until && !served;) {
+      const visit = await fetch(`${base}/api/visit`, { method: 'POST' }).catch(() => undefined);
+      served = visit?.status === 200;
+      if (!served) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(served).toBe(true);
+    const { jobs_done: jobsBefore } = (await (await fetch(`${base}/api/state`)).json()) as { jobs_done: number };
+    expect((await fetch(`${base}/api/job`, { method: 'POST' })).status).toBe(200);
+    let jobs = jobsBefore;
+    for (const until = Date.now() + 60_000; Date.now() < until && jobs <= jobsBefore;) {
+      await new Promise((r) => setTimeout(r, 500));
+      jobs = ((await (await fetch(`${base}/api/state`)).json()) as { jobs_done: number }).jobs_done;
+    }
+    expect(jobs).toBe(jobsBefore + 1);
+  }, 180_000);
 });
