@@ -10,6 +10,8 @@ import type { Server } from 'node:http';
 import { StateLifecycle } from './backup/lifecycle.js';
 import { localEndpoints, type Endpoints } from './config/endpoints.js';
 import type { HostConfig } from './config/host-config.js';
+import { prepareClusterTls } from './certs/cluster-tls.js';
+import { clusterTlsActive } from './certs/cluster-tls-files.js';
 import { ensureClusterCredentials } from './config/cluster-credentials.js';
 import { startCredentialRuntime, type CredentialRuntime } from './config/credentials-runtime.js';
 import { syncLogViewerPassword } from './config/logviewer-credentials.js';
@@ -148,6 +150,9 @@ async function boot(container: Container): Promise<Booted> {
   // Before the services and config.yml read them: the credentials this backend generates or keeps.
   const roles = [...new Set(built.map((b) => b.plan.role))];
   await ensureClusterCredentials(settings, catalog.ownedCredentials(roles), store, log);
+  // CLUSTERTLS: the cluster CA (kept in the store) and this boot's server certificate.
+  if (clusterTlsActive(settings) && catalog.ownedCredentials(roles).length > 0)
+    await prepareClusterTls(settings, store, log);
   if (built.some((b) => b.service.kind === 'logviewer')) await syncLogViewerPassword(settings, store, log);
   // Where the backend is: settings, this host, or discovery records in the store (bounded wait).
   const endpoints = store

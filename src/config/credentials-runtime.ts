@@ -44,7 +44,7 @@ export function startCredentialRuntime(options: CredentialRuntimeOptions): Crede
           log,
           initial: hostConfig.content,
           onChange: async (content) => {
-            hostConfig.adopt(content);
+            await hostConfig.adoptFromStore(content, store, log);
             await hostConfig.write(options.endpoints());
             await supervisor.restart(users([...ROTATABLE]));
           },

@@ -2,6 +2,7 @@
 // them (rolevisor rotate-credentials), the store's copy changes, and this host re-writes its
 // config.yml and restarts the services that use them (uwsgi, celery), as when the backend
 // moves. Only the credentials count: other edits of the store's copy wait for the next boot.
+import { usesClusterTls } from './cluster-tls-config.js';
 import yaml from 'js-yaml';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
@@ -36,7 +37,15 @@ export function credentialFingerprint(content: string): string {
     return '';
   }
   const db = config.db && typeof config.db === 'object' ? (config.db as Record<string, unknown>) : {};
-  return JSON.stringify([db.name, db.user, db.password, userinfo(config.redis), userinfo(config.rabbitmq)]);
+  // CLUSTERTLS turned on or off on the backend counts too: the app must follow onto (or off) TLS.
+  return JSON.stringify([
+    db.name,
+    db.user,
+    db.password,
+    userinfo(config.redis),
+    userinfo(config.rabbitmq),
+    usesClusterTls(config),
+  ]);
 }
 
 export function watchClusterCredentials(options: CredentialsWatchOptions): { stop: () => Promise<void> } {

@@ -1,7 +1,13 @@
 // This host's config.yml: the cluster's copy from the store (or, without one, the one
 // rendered from the environment) with this host's backend addresses laid over it. It is
 // written again whenever those addresses change (the backend came back elsewhere).
+import yaml from 'js-yaml';
+import { fetchClusterCa } from '../certs/cluster-tls.js';
+import { CLUSTER_CA_CERT_KEY, clusterTlsFiles } from '../certs/cluster-tls-files.js';
+import { RolevisorError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { pathExists } from '../util/fsx.js';
+import { usesClusterTls } from './cluster-tls-config.js';
 import type { Settings } from '../settings/types.js';
 import type { Store } from '../store/store.js';
 import type { Identity } from '../util/identity.js';
@@ -17,12 +23,25 @@ const SETTINGS_OF: Record<Authority, string> = {
   rabbitmq: 'RABBITMQ',
 };
 
+/** The cluster CA the app verifies the backend with: the store's, or (no store) the backend's own. */
+async function clusterCaFor(settings: Settings, store: Store | undefined, log: Logger): Promise<string> {
+  const local = clusterTlsFiles(settings).caCert;
+  const found = store ? await fetchClusterCa(settings, store, log) : (await pathExists(local)) ? local : undefined;
+  if (found) return found;
+  throw new RolevisorError(
+    'RV_PREPARE_FAILED',
+    `config.yml says the cluster uses TLS (CLUSTERTLS on the backend), but ${store ? `the ${store.describe()} holds no ${CLUSTER_CA_CERT_KEY}` : `${local} does not exist`}; start the backend with CLUSTERTLS=true first (it makes the CA), or set CLUSTERTLS=false on the backend`,
+  );
+}
+
 export class HostConfig {
   private constructor(
     private readonly settings: Settings,
     private base: string,
     readonly source: 'store' | 'environment',
     private readonly owner: Identity | undefined,
+    /** This host's copy of the cluster CA, when config.yml uses CLUSTERTLS. */
+    private caFile: string | undefined,
   ) {}
 
   /**
@@ -65,12 +84,19 @@ export class HostConfig {
         );
       }
     }
-    return new HostConfig(settings, content, chosen.source, owner);
+    const caFile = usesClusterTls(yaml.load(content)) ? await clusterCaFor(settings, store, log) : undefined;
+    return new HostConfig(settings, content, chosen.source, owner, caFile);
   }
 
   /** The cluster's copy changed (rotated credentials): later writes start from `content`. */
   adopt(content: string): void {
     this.base = content;
+  }
+
+  /** adopt(), and the cluster CA when the new copy turned CLUSTERTLS on (an app host that runs on). */
+  async adoptFromStore(content: string, store: Store, log: Logger): Promise<void> {
+    if (usesClusterTls(yaml.load(content)) && !this.caFile) this.caFile = await clusterCaFor(this.settings, store, log);
+    this.adopt(content);
   }
 
   /** The cluster's copy this host's config.yml is written from. */
@@ -80,6 +106,6 @@ export class HostConfig {
 
   /** Writes config.yml (0600, readable by the app user) with these endpoints; returns its path. */
   async write(endpoints: Endpoints): Promise<string> {
-    return writeConfigFile(this.settings, overlayEndpoints(this.base, endpoints), this.owner);
+    return writeConfigFile(this.settings, overlayEndpoints(this.base, endpoints, this.caFile), this.owner);
   }
 }

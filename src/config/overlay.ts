@@ -2,6 +2,7 @@
 // where the backend is reachable is a fact of each host: the addresses found by discovery
 // (or set, or local) replace the hosts and ports in it, and the credentials in its URLs stay.
 import yaml from 'js-yaml';
+import { applyClusterTls, CLUSTER_CA_CONFIG_KEY, usesClusterTls } from './cluster-tls-config.js';
 import type { Endpoints } from './endpoints.js';
 
 /** `url` with the host and port of `target`; `target` itself when `url` is not a URL of the same scheme. */
@@ -15,13 +16,16 @@ export function withHostOf(url: unknown, target: string): string {
   } catch {
     return target;
   }
-  if (from.protocol !== to.protocol) return target;
+  // rediss/amqps (CLUSTERTLS, or the user's own TLS URL) stay so with a discovered plain address.
+  const family = (protocol: string) => ({ 'rediss:': 'redis:', 'amqps:': 'amqp:' })[protocol] ?? protocol;
+  if (family(from.protocol) !== family(to.protocol)) return target;
   from.hostname = to.hostname;
   from.port = to.port;
   return from.toString();
 }
 
-export function overlayEndpoints(content: string, endpoints: Endpoints): string {
+/** `caFile`: this host's copy of the cluster CA, when the config uses CLUSTERTLS (its paths are rewritten). */
+export function overlayEndpoints(content: string, endpoints: Endpoints, caFile?: string): string {
   const loaded = yaml.load(content);
   const config: Record<string, unknown> =
     loaded && typeof loaded === 'object' ? { ...(loaded as Record<string, unknown>) } : {};
@@ -30,6 +34,7 @@ export function overlayEndpoints(content: string, endpoints: Endpoints): string 
   config.redis = withHostOf(config.redis, endpoints.redisUrl);
   config.rabbitmq = withHostOf(config.rabbitmq, endpoints.rabbitmqUrl);
   config['log server'] = endpoints.logServer ?? null;
+  if (caFile && usesClusterTls(config)) applyClusterTls(config, caFile);
   return yaml.dump(config, { lineWidth: -1, noRefs: true, sortKeys: false });
 }
 
@@ -58,7 +63,12 @@ export function adoptAuthoritative(
     if (authority === 'sql') {
       const db = section(config, 'db');
       const mine = section(own, 'db');
-      const next = { ...db, name: mine.name, user: mine.user, password: mine.password };
+      const next: Record<string, unknown> = { ...db, name: mine.name, user: mine.user, password: mine.password };
+      // CLUSTERTLS turned on or off on the backend: the app hosts follow.
+      for (const key of ['ssl mode', 'ssl root cert']) {
+        if (usesClusterTls(own) && mine[key] !== undefined) next[key] = mine[key];
+        else if (usesClusterTls(config) && !usesClusterTls(own)) delete next[key];
+      }
       if (JSON.stringify(next) !== JSON.stringify(db)) {
         config.db = next;
         changed.push(authority);
@@ -67,6 +77,11 @@ export function adoptAuthoritative(
       config[authority] = own[authority];
       changed.push(authority);
     }
+  }
+  if (authorities.length > 0 && config[CLUSTER_CA_CONFIG_KEY] !== own[CLUSTER_CA_CONFIG_KEY]) {
+    if (usesClusterTls(own)) config[CLUSTER_CA_CONFIG_KEY] = own[CLUSTER_CA_CONFIG_KEY];
+    else delete config[CLUSTER_CA_CONFIG_KEY];
+    if (changed.length === 0) changed.push(authorities[0]);
   }
   if (changed.length === 0) return { content: stored, changed };
   return { content: yaml.dump(config, { lineWidth: -1, noRefs: true, sortKeys: false }), changed };

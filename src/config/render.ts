@@ -1,7 +1,9 @@
 // config.yml as data (js-yaml), with docassemble's keys, so an existing app reads it as is.
 // No text templating: a value with quotes, colons or newlines cannot break the file.
 import yaml from 'js-yaml';
+import { clusterTlsActive, clusterTlsFiles } from '../certs/cluster-tls-files.js';
 import type { Settings } from '../settings/types.js';
+import { applyClusterTls } from './cluster-tls-config.js';
 import type { Endpoints } from './endpoints.js';
 
 export interface ConfigInputs {
@@ -78,6 +80,7 @@ export function buildConfig({ settings, endpoints, secretKey }: ConfigInputs): R
   };
   // docassemble variables rolevisor does not interpret, for the app (docassemble-variables.ts).
   for (const { key, value } of settings.appConfig) setKey(config, key, value);
+  if (clusterTlsActive(settings)) applyClusterTls(config, clusterTlsFiles(settings).caCert);
   return config;
 }
 

@@ -7,6 +7,7 @@
 // socket, RabbitMQ a definitions file (a salted hash) that rabbitmqctl imports.
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
+import { localTlsOptions } from '../services/shared/cluster-tls.js';
 import pg from 'pg';
 import { catalogError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -73,6 +74,7 @@ async function rotateRedis(b: BuiltService, password: string): Promise<void> {
   const redis = new Redis({
     host: LOOPBACK,
     port: settings.redis.port,
+    tls: localTlsOptions(settings),
     username: current.username,
     password: current.password,
     lazyConnect: true,

@@ -208,6 +208,7 @@ export function deriveSettings(
       kubernetes: flag(raw, 'KUBERNETES'),
       serverHostname: str(raw, 'SERVERHOSTNAME'),
       advertiseAddress: str(raw, 'ADVERTISEADDRESS'),
+      clusterTls: flag(raw, 'CLUSTERTLS'),
       podIp: str(raw, 'POD_IP'),
       ecsMetadataUri: str(raw, 'ECS_CONTAINER_METADATA_URI_V4'),
       ec2MetadataEndpoint: (str(raw, 'AWS_EC2_METADATA_SERVICE_ENDPOINT') ?? 'http://169.254.169.254').replace(

@@ -34,3 +34,5 @@ export const controlSocketPath = (settings: Settings): string => join(settings.h
 /** The log viewer's password when rolevisor generated it (0600, root). */
 export const logViewerPasswordFile = (settings: Pick<Settings, 'home'>): string =>
   join(settings.home, 'secrets', 'logviewer.password');
+/** The cluster CA and this host's server certificate (CLUSTERTLS): a 0755 dir, keys 0600 root. */
+export const clusterTlsDir = (settings: Pick<Settings, 'home'>): string => join(settings.home, 'tls');

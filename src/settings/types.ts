@@ -106,6 +106,8 @@ export interface Settings {
     kubernetes: boolean;
     serverHostname: string | undefined;
     advertiseAddress: string | undefined;
+    /** CLUSTERTLS: the backend's listeners take TLS only beyond loopback (certs/cluster-tls.ts). */
+    clusterTls: boolean;
     /** Kubernetes downward API (POD_IP). */
     podIp: string | undefined;
     /** ECS_CONTAINER_METADATA_URI_V4, set by ECS in every task. */

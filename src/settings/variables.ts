@@ -405,6 +405,13 @@ export const VARIABLES: readonly Variable[] = [
     "Address published for this host's services, overriding detection.",
   ),
   v(
+    'CLUSTERTLS',
+    'network',
+    f.bool(false),
+    'false',
+    "TLS between hosts: the backend's PostgreSQL, Redis and RabbitMQ accept only TLS beyond loopback, with a certificate from a cluster CA kept in the store (tls/), and app hosts verify it; set it on the backend, app hosts follow the store's config.yml. No effect when every role runs on one host. Off by default: see docs/security.md for the cost.",
+  ),
+  v(
     'POD_IP',
     'network',
     f.hostname(),

@@ -5,9 +5,15 @@
 // apps started before the backend wait and then join; then three times: visits and jobs
 // through both apps → apps to zero → backend to zero (it backs up to S3) → backend up (it
 // restores; twice from a wiped disk, as a new container) → apps up → the same state.
+// From cycle 2 on the backend runs with CLUSTERTLS=true (turned on in a running cluster):
+// the apps follow the store's config.yml onto TLS, cycle 3 and the move take the CA back
+// from the store on a wiped disk, and every plain-text client is refused at the backend.
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import yaml from 'js-yaml';
 import { tempHome } from '../helpers/env.js';
+import { amqpLogin, pgLogin, redisAnonymousPing } from '../helpers/refusals.js';
 import { HostProcess } from './host-process.js';
 import { createNetwork, type Network } from './netns.js';
 import { startClusterStore, type ClusterStore } from './s3rver-on.js';
@@ -36,6 +42,8 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
   const current: Record<string, HostProcess | undefined> = {};
   const expected: AppState = { visits: 0, cache_hits: 0, jobs_done: 0 };
   const timings: string[] = [];
+  /** CLUSTERTLS on the backend (from cycle 2). */
+  let tls = false;
 
   const address = (host: string) => network.hosts[host].address;
 
@@ -54,6 +62,7 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
           // These cycles check the stop's generation (dump mode); continuous archiving has its own tests.
           ARCHIVESECONDS: '0',
           DISCOVERYTTL: String(DISCOVERYTTL),
+          ...(tls ? { CLUSTERTLS: 'true' } : {}),
           ...store.env,
         }
       : // Everything else (DBHOST, REDIS, RABBITMQ, LOGSERVER) the app hosts learn from the store.
@@ -125,6 +134,24 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
     ] as const) {
       expect(rv.lines.some((l) => new RegExp(`^found ${service}: ${backend}:${port}\\b`).test(l.msg))).toBe(true);
     }
+  }
+
+  /** With CLUSTERTLS: the apps verify the backend, and plain text is refused by each listener at its address. */
+  async function expectTls(host: string): Promise<void> {
+    const app = yaml.load(await readFile(join(homes[APPS[0]].dir, 'config', 'config.yml'), 'utf8')) as {
+      db: Record<string, unknown>;
+      redis: string;
+      rabbitmq: string;
+    };
+    expect(app.db['ssl mode']).toBe('verify-full');
+    expect(app.redis).toMatch(new RegExp(`^rediss://:[^@]+@${escape(address(host))}:6379\\?`));
+    expect(app.rabbitmq).toMatch(/^amqps:\/\//);
+    const at = address(host);
+    const db = { host: at, port: 5432, user: 'docassemble', password: DBPASSWORD, database: 'docassemble' };
+    expect(await pgLogin({ ...db, ssl: false })).toMatch(/no encryption/);
+    expect(await redisAnonymousPing(6379, at).catch((e: Error) => e.message)).toMatch(/^$|ECONNRESET/);
+    const mq = new URL(app.rabbitmq);
+    expect(await amqpLogin(`amqp://${mq.username}:${mq.password}@${at}:5672`)).not.toBe('accepted');
   }
 
   beforeAll(async () => {
@@ -217,8 +244,11 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
       // The container's local disk is gone: everything must come back from the S3 backup.
       if (wipe) await wipeBackendDisk();
 
-      // Backend up (restoring), then the apps.
+      // Backend up (restoring), then the apps; from cycle 2 with CLUSTERTLS.
+      tls = cycle >= 2;
       const up = await backendUp();
+      if (cycle === 3)
+        expect(up.lines.some((l) => /^CLUSTERTLS: using the cluster CA kept in /.test(l.msg))).toBe(true);
       if (wipe) {
         expect(up.lines.some((l) => /^restored PostgreSQL from generation /.test(l.msg))).toBe(true);
         expect(up.lines.some((l) => /^restored Redis from generation /.test(l.msg))).toBe(true);
@@ -231,6 +261,7 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
 
       // The same state, through both apps.
       expect(await Promise.all(APPS.map(state))).toEqual([expected, expected]);
+      if (tls) await expectTls('backend');
 
       timings.push(
         `cycle ${cycle}${wipe ? ' (backend disk wiped)' : ''}: total ${seconds(Date.now() - t.start)} — ` +
@@ -273,6 +304,8 @@ describe('cluster: a backend and two web:celery hosts in network namespaces, one
       expect(typeof job.task_id).toBe('string');
       expected.jobs_done += 1;
       expect(await statesReach(expected)).toEqual([expected, expected]);
+      // The new address is in the new task's certificate: the apps verify it (verify-full, TLS everywhere).
+      await expectTls('backend2');
       // Log forwarding followed the log server too: the new backend's log role (on the wiped
       // disk, so written since the move) holds the app hosts' Celery lines.
       const celeryLogs = async () => {

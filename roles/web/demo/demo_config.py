@@ -2,6 +2,7 @@
 are: the config.yml that rolevisor rendered, named by ROLEVISOR_CONFIG. Nothing here reads
 connection settings from the environment, so a wrong config.yml shows up at once."""
 import os
+import ssl
 from urllib.parse import urlsplit
 
 import yaml
@@ -50,6 +51,15 @@ def redis_url():
 
 def broker_url():
     return CONFIG['rabbitmq']
+
+
+def broker_ssl():
+    """Celery's broker_use_ssl for an amqps:// broker (CLUSTERTLS): the certificate must chain to
+    config.yml's `cluster ca` and name the host (kombu takes no CA from the URL). None for amqp://."""
+    parts = urlsplit(broker_url())
+    if parts.scheme != 'amqps':
+        return None
+    return {'cert_reqs': ssl.CERT_REQUIRED, 'ca_certs': CONFIG.get('cluster ca'), 'server_hostname': parts.hostname}
 
 
 def url_root():

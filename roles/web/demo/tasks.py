@@ -2,7 +2,7 @@
 from celery import Celery
 
 import demo_db
-from demo_config import CONFIG, broker_url, redis_url
+from demo_config import CONFIG, broker_ssl, broker_url, redis_url
 
 celery = Celery('tasks', broker=broker_url(), backend=redis_url())
 celery.conf.update(
@@ -18,6 +18,9 @@ celery.conf.update(
     broker_connection_timeout=5,
     timezone=CONFIG.get('timezone') or 'UTC',
 )
+# The result backend takes its TLS settings from the rediss:// URL's query (ssl_ca_certs...).
+if broker_ssl():
+    celery.conf.broker_use_ssl = broker_ssl()
 
 
 @celery.task(name='rolevisor_demo.count_job', bind=True)

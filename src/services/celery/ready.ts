@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import amqp from 'amqplib';
 import yaml from 'js-yaml';
+import { CLUSTER_CA_CONFIG_KEY } from '../../config/cluster-tls-config.js';
 import { redact } from '../../log.js';
 
 /** The broker URL of config.yml (`rabbitmq:`), or undefined when it names no AMQP broker. */
@@ -12,6 +13,13 @@ export async function brokerUrlFrom(configPath: string): Promise<string | undefi
   const config = yaml.load(await readFile(configPath, 'utf8')) as { rabbitmq?: unknown } | undefined;
   const url = config?.rabbitmq;
   return typeof url === 'string' && /^amqps?:\/\//.test(url) ? url : undefined;
+}
+
+/** TLS options for an amqps:// broker: the cluster CA config.yml names (CLUSTERTLS), or none. */
+export async function brokerTlsFrom(configPath: string): Promise<{ ca: Buffer } | undefined> {
+  const config = yaml.load(await readFile(configPath, 'utf8')) as Record<string, unknown> | undefined;
+  const ca = config?.[CLUSTER_CA_CONFIG_KEY];
+  return typeof ca === 'string' ? { ca: await readFile(ca) } : undefined;
 }
 
 /**
@@ -24,9 +32,10 @@ export async function workerConsumes(
   queue: string,
   loggedReady: boolean,
   signal: AbortSignal,
+  tls?: { ca: Buffer },
 ): Promise<void> {
   signal.throwIfAborted();
-  const connection = await amqp.connect(brokerUrl, { timeout: 5000 }).catch((error: unknown) => {
+  const connection = await amqp.connect(brokerUrl, { timeout: 5000, ...tls }).catch((error: unknown) => {
     throw new Error(`the broker does not answer yet: ${redact((error as Error).message)}`);
   });
   connection.on('error', () => undefined);

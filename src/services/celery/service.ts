@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { catalogError } from '../../errors.js';
 import { configFilePath } from '../../settings/paths.js';
 import { celeryConcurrency } from './concurrency.js';
-import { brokerUrlFrom, workerConsumes } from './ready.js';
+import { brokerTlsFrom, brokerUrlFrom, workerConsumes } from './ready.js';
 import { assertConfigReadable, DEBIAN_PYTHON, demoAppDir, pythonAppEnv } from '../shared/python-app.js';
 import type { Service, ServiceContext } from '../types.js';
 
@@ -136,7 +136,15 @@ export function createCelery(ctx: ServiceContext): Service {
       if (!loggedReady && Date.now() - launchedAt < READY_LINE_FIRST_MS)
         throw new Error(`${nodeName} has not logged that it is ready yet`);
       const brokerUrl = await brokerUrlFrom(configFilePath(settings));
-      if (brokerUrl) await workerConsumes(brokerUrl, nodeName, QUEUE, loggedReady, signal);
+      if (brokerUrl)
+        await workerConsumes(
+          brokerUrl,
+          nodeName,
+          QUEUE,
+          loggedReady,
+          signal,
+          await brokerTlsFrom(configFilePath(settings)),
+        );
       else await ping(signal);
     },
   };

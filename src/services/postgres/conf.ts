@@ -10,6 +10,8 @@ export interface PostgresConfInput {
   port: number;
   /** Continuous archiving into the store (DBBACKUP=true). */
   archive?: { command: string; timeoutSec: number };
+  /** CLUSTERTLS: the server certificate and key (the hba then refuses plain text beyond loopback). */
+  tls?: { certFile: string; keyFile: string };
 }
 
 /** One word for /bin/sh (archive_command runs through it): single-quoted, % doubled for PostgreSQL. */
@@ -47,15 +49,24 @@ export function renderPostgresConf(input: PostgresConfInput): string {
     'logging_collector = off',
     "log_line_prefix = '[%p] %q%u@%d '",
     ...archiveLines(input.archive),
+    ...(input.tls
+      ? [
+          'ssl = on',
+          `ssl_cert_file = ${confString(input.tls.certFile)}`,
+          `ssl_key_file = ${confString(input.tls.keyFile)}`,
+          "ssl_min_protocol_version = 'TLSv1.2'",
+        ]
+      : []),
     '',
   ].join('\n');
 }
 
 /**
  * Every connection, local socket or network, needs a SCRAM-SHA-256 password. The superuser
- * may only log in over the local socket (rolevisor's own admin tasks and backups).
+ * may only log in over the local socket (rolevisor's own admin tasks and backups). With
+ * `tls` (CLUSTERTLS), a connection from another host must use TLS: plain text is rejected.
  */
-export function renderPgHba(): string {
+export function renderPgHba(tls = false): string {
   return [
     '# Rendered by rolevisor at every boot; edits are overwritten.',
     '# TYPE  DATABASE  USER      ADDRESS  METHOD',
@@ -63,7 +74,14 @@ export function renderPgHba(): string {
     // pg_basebackup streams base backups over the local socket, as the superuser only.
     'local   replication postgres         scram-sha-256',
     'host    all       postgres  all      reject',
-    'host    all       all       all      scram-sha-256',
+    ...(tls
+      ? [
+          'host    all       all       127.0.0.1/32  scram-sha-256',
+          'host    all       all       ::1/128       scram-sha-256',
+          'hostnossl all     all       all      reject',
+          'hostssl all       all       all      scram-sha-256',
+        ]
+      : ['host    all       all       all      scram-sha-256']),
     '',
   ].join('\n');
 }

@@ -12,6 +12,7 @@ import { ensureServiceDir } from '../shared/backend-dirs.js';
 import { backendEnv } from '../shared/backend-env.js';
 import { ensureAppDatabase } from './app-database.js';
 import { clusterMajor, postgresBinaries, type PostgresBinaries } from './binaries.js';
+import { installServiceTls } from '../shared/cluster-tls.js';
 import { archiveCommand, renderPgHba, renderPostgresConf } from './conf.js';
 import { initCluster } from './initdb.js';
 import { adminClientConfig, ensureSuperuserPassword, postgresAdminConfig, SUPERUSER } from './superuser.js';
@@ -80,12 +81,13 @@ export const createPostgres: ServiceFactory = (ctx: ServiceContext): Service => 
             timeoutSec: archiveTimeoutSec(settings.db.archiveSeconds),
           }
         : undefined;
+    const tls = await installServiceTls(ctx);
     await writeFileAtomic(
       configFile,
-      renderPostgresConf({ dataDir, runDir: paths.run, hbaFile, listen: bind, port, archive }),
+      renderPostgresConf({ dataDir, runDir: paths.run, hbaFile, listen: bind, port, archive, tls }),
       { mode: 0o600, owner },
     );
-    await writeFileAtomic(hbaFile, renderPgHba(), { mode: 0o600, owner });
+    await writeFileAtomic(hbaFile, renderPgHba(tls !== undefined), { mode: 0o600, owner });
   }
 
   return {

@@ -1,6 +1,7 @@
 // Where a RabbitMQ node's files live and the environment that points the server and its CLI
 // tools (rabbitmqctl, rabbitmq-diagnostics) at them. HOME holds the Erlang cookie: the CLI
 // must use the same HOME, else "Erlang distribution failed".
+import { clusterTlsActive } from '../../certs/cluster-tls-files.js';
 import { join } from 'node:path';
 import type { Settings } from '../../settings/types.js';
 import { backendBindAddress, LOOPBACK } from '../shared/backend-bind.js';
@@ -62,14 +63,16 @@ export function rabbitmqCliEnv(
 
 /** The server's environment: the CLI's plus listeners, logging and process handling. */
 export function rabbitmqServerEnv(
-  settings: Pick<Settings, 'rabbitmq' | 'singleHost'>,
+  settings: Pick<Settings, 'rabbitmq' | 'singleHost' | 'network'>,
   paths: Pick<ServicePaths, 'data' | 'conf' | 'run'>,
 ): Record<string, string> {
   const layout = rabbitmqLayout(paths);
   return {
     ...rabbitmqCliEnv(settings, paths),
-    RABBITMQ_NODE_IP_ADDRESS: backendBindAddress(settings),
-    RABBITMQ_NODE_PORT: String(settings.rabbitmq.port),
+    // With CLUSTERTLS rabbitmq.conf holds the (TLS) listener: these would add a plain one.
+    ...(clusterTlsActive(settings)
+      ? {}
+      : { RABBITMQ_NODE_IP_ADDRESS: backendBindAddress(settings), RABBITMQ_NODE_PORT: String(settings.rabbitmq.port) }),
     RABBITMQ_DIST_PORT: String(settings.rabbitmq.distPort),
     RABBITMQ_LOGS: '-',
     RABBITMQ_PID_FILE: layout.pidFile,

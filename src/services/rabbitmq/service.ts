@@ -8,6 +8,7 @@ import { registerSecrets } from '../../log.js';
 import { writeFileAtomic } from '../../util/fsx.js';
 import { backendBindAddress, isLoopback, LOOPBACK } from '../shared/backend-bind.js';
 import { ensureServiceDir } from '../shared/backend-dirs.js';
+import { installServiceTls, localTlsOptions } from '../shared/cluster-tls.js';
 import { ensureErlangCookie } from './cookie.js';
 import { renderDefinitions, renderRabbitmqConf } from './conf.js';
 import { rabbitmqCredentials, type RabbitmqCredentials } from './credentials.js';
@@ -17,11 +18,16 @@ import type { Service, ServiceContext, ServiceFactory } from '../types.js';
 export { rabbitmqCliEnv } from './layout.js';
 
 /** Opens an AMQP connection with the credentials (a full handshake and login), then closes it. */
-export async function amqpLogin(port: number, credentials: RabbitmqCredentials, signal: AbortSignal): Promise<void> {
+export async function amqpLogin(
+  port: number,
+  credentials: RabbitmqCredentials,
+  signal: AbortSignal,
+  tls?: { ca: Buffer },
+): Promise<void> {
   signal.throwIfAborted();
   const connecting = amqp.connect(
     {
-      protocol: 'amqp',
+      protocol: tls ? 'amqps' : 'amqp',
       hostname: LOOPBACK,
       port,
       username: credentials.username,
@@ -29,7 +35,7 @@ export async function amqpLogin(port: number, credentials: RabbitmqCredentials, 
       vhost: credentials.vhost,
       heartbeat: 0,
     },
-    { timeout: 5000 },
+    { timeout: 5000, ...tls },
   );
   const aborted = new Promise<never>((_, reject) => {
     signal.addEventListener('abort', () => reject(new Error('no AMQP login in time')), { once: true });
@@ -82,9 +88,14 @@ export const createRabbitmq: ServiceFactory = (ctx: ServiceContext): Service => 
           `RabbitMQ listens on ${bind}:${port} with the well-known account guest/guest (RABBITMQ names it): anyone who can reach that port can read and publish every task; unset RABBITMQ (rolevisor then generates an account) or set RABBITMQ=amqp://USER:PASSWORD@host:${port}// with your own`,
         );
       }
+      const tls = await installServiceTls(ctx);
       await writeFileAtomic(
         layout.configFile,
-        renderRabbitmqConf({ definitionsFile: layout.definitionsFile, allowRemoteGuest }),
+        renderRabbitmqConf({
+          definitionsFile: layout.definitionsFile,
+          allowRemoteGuest,
+          tls: tls && { ...tls, port, bind },
+        }),
         { mode: 0o600, owner },
       );
       await writeFileAtomic(layout.definitionsFile, renderDefinitions(credentials), { mode: 0o600, owner });
@@ -103,6 +114,6 @@ export const createRabbitmq: ServiceFactory = (ctx: ServiceContext): Service => 
       cwd: paths.data,
     }),
 
-    probe: (signal) => amqpLogin(port, creds(), signal),
+    probe: (signal) => amqpLogin(port, creds(), signal, localTlsOptions(settings)),
   };
 };

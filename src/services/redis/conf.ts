@@ -12,6 +12,8 @@ export interface RedisConfInput {
   bind: string;
   dataDir: string;
   credentials: RedisCredentials;
+  /** CLUSTERTLS: TLS only, on the same port (the plain port is closed: port 0). */
+  tls?: { caFile: string; certFile: string; keyFile: string };
 }
 
 /** The user and password of a redis:// URL (both percent-decoded); none when unset. */
@@ -42,7 +44,17 @@ export function renderRedisConf(input: RedisConfInput): string {
   const { password, username } = input.credentials;
   const lines = [
     '# Rendered by rolevisor at every boot; edits are overwritten.',
-    `port ${input.port}`,
+    ...(input.tls
+      ? [
+          'port 0',
+          `tls-port ${input.port}`,
+          `tls-cert-file ${redisConfString(input.tls.certFile)}`,
+          `tls-key-file ${redisConfString(input.tls.keyFile)}`,
+          `tls-ca-cert-file ${redisConfString(input.tls.caFile)}`,
+          // The password authenticates clients; TLS protects it and the data on the way.
+          'tls-auth-clients no',
+        ]
+      : [`port ${input.port}`]),
     `bind ${input.bind}`,
     // Without a password, Redis on the network must accept the app hosts: protected mode
     // (loopback only) is kept on loopback and whenever a password guards it.

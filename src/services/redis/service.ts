@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../../util/fsx.js';
 import { backendBindAddress, LOOPBACK } from '../shared/backend-bind.js';
 import { ensureServiceDir } from '../shared/backend-dirs.js';
 import { backendEnv } from '../shared/backend-env.js';
+import { installServiceTls, localTlsOptions } from '../shared/cluster-tls.js';
 import { redisCredentials, renderRedisConf } from './conf.js';
 import type { Service, ServiceContext, ServiceFactory } from '../types.js';
 
@@ -14,13 +15,14 @@ const REDIS_SERVER = '/usr/bin/redis-server';
 
 /** PING with the configured credentials; LOADING (restoring a dump) counts as not ready. */
 export async function pingRedis(
-  options: { port: number; username?: string; password?: string },
+  options: { port: number; username?: string; password?: string; tls?: { ca: Buffer } },
   signal: AbortSignal,
 ): Promise<void> {
   signal.throwIfAborted();
   const redis = new Redis({
     host: LOOPBACK,
     port: options.port,
+    tls: options.tls,
     username: options.username,
     password: options.password,
     lazyConnect: true,
@@ -79,7 +81,8 @@ export const createRedis: ServiceFactory = (ctx: ServiceContext): Service => {
       }
       await ensureServiceDir(paths.data, 0o700, ctx.identity);
       await ensureServiceDir(paths.conf, 0o700, ctx.identity);
-      await writeFileAtomic(confFile, renderRedisConf({ port, bind, dataDir: paths.data, credentials }), {
+      const tls = await installServiceTls(ctx);
+      await writeFileAtomic(confFile, renderRedisConf({ port, bind, dataDir: paths.data, credentials, tls }), {
         mode: 0o600,
         owner: ctx.identity,
       });
@@ -87,6 +90,6 @@ export const createRedis: ServiceFactory = (ctx: ServiceContext): Service => {
 
     launch: () => ({ file: REDIS_SERVER, args: [confFile], env: backendEnv(paths.data), cwd: paths.data }),
 
-    probe: (signal) => pingRedis({ port, ...creds() }, signal),
+    probe: (signal) => pingRedis({ port, ...creds(), tls: localTlsOptions(settings) }, signal),
   };
 };

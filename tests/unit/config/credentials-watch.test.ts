@@ -15,6 +15,12 @@ test('the fingerprint changes with a credential, not with an address or another 
   expect(credentialFingerprint(config('p1', 'redis://:r1@other:6380', 'y'))).toBe(base);
   expect(credentialFingerprint(config('p2', 'redis://:r1@h:6379'))).not.toBe(base);
   expect(credentialFingerprint(config('p1', 'redis://:r2@h:6379'))).not.toBe(base);
+  // CLUSTERTLS turned on: the app hosts must re-write config.yml and restart too.
+  const tls = yaml.dump({
+    ...(yaml.load(config('p1', 'redis://:r1@h:6379')) as object),
+    'cluster ca': '/rv/tls/ca.crt',
+  });
+  expect(credentialFingerprint(tls)).not.toBe(base);
 });
 
 test('a rotation in the store reaches onChange once; no change, no call', async () => {

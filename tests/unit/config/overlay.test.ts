@@ -39,7 +39,8 @@ describe("overlayEndpoints: the store's config.yml with this host's backend addr
     expect(out['log server']).toBeNull();
     expect(out.redis).toBe('redis://10.213.0.2:6380');
     expect(out.rabbitmq).toBe('amqp://guest:guest@10.213.0.2:5673//');
-    expect(withHostOf('rediss://:pw@a:1', 'redis://b:2')).toBe('redis://b:2');
+    // rediss/redis are one family (tests/unit/config/cluster-tls-config.test.ts); another scheme is replaced.
+    expect(withHostOf('rediss://:pw@a:1', 'amqp://b:2')).toBe('amqp://b:2');
     expect(withHostOf('redis://:pw@a:1', 'redis://[::1]:2')).toBe('redis://:pw@[::1]:2');
   });
 });

@@ -192,6 +192,7 @@ test('the table has one row per variable, and every docassemble name in the sche
     'UWSGITHREADS',
     'UWSGICHEAPER',
     'UWSGIOFFLOADTHREADS',
+    'CLUSTERTLS',
   ]);
   for (const v of VARIABLES) if (!ownNames.has(v.name)) expect(names).toContain(v.name);
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { LOOPBACK } from '../../../services/shared/backend-bind.js';
 import { redisCredentials } from '../../../services/redis/conf.js';
+import { localTlsOptions } from '../../../services/shared/cluster-tls.js';
 import type { ServiceContext } from '../../../services/types.js';
 import { startPipeline, type Pipeline } from '../../pipeline.js';
 import { ZSTD, ZSTD_COMPRESS_ARGS, zstdEnv } from '../../zstd.js';
@@ -60,6 +61,7 @@ export function connectRedis(ctx: Pick<ServiceContext, 'settings'>): Redis {
   const credentials = redisCredentials(ctx.settings.redis.url);
   const redis = new Redis({
     host: LOOPBACK,
+    tls: localTlsOptions(ctx.settings),
     port: ctx.settings.redis.port,
     username: credentials.username,
     password: credentials.password,

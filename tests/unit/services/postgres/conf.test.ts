@@ -58,3 +58,38 @@ describe('renderPgHba', () => {
     ]);
   });
 });
+
+describe('CLUSTERTLS: postgresql.conf and pg_hba.conf', () => {
+  test('ssl on with the server certificate and key', () => {
+    const conf = renderPostgresConf({
+      dataDir: '/h/data/postgres',
+      runDir: '/h/run/postgres',
+      hbaFile: '/h/conf/postgres/pg_hba.conf',
+      listen: '0.0.0.0',
+      port: 5433,
+      tls: { certFile: '/h/conf/postgres/server.crt', keyFile: '/h/conf/postgres/server.key' },
+    }).split('\n');
+    expect(conf).toEqual(
+      expect.arrayContaining([
+        'ssl = on',
+        "ssl_cert_file = '/h/conf/postgres/server.crt'",
+        "ssl_key_file = '/h/conf/postgres/server.key'",
+        "ssl_min_protocol_version = 'TLSv1.2'",
+      ]),
+    );
+  });
+
+  test('plain text only on the socket and loopback; from the network hostssl, hostnossl rejected first', () => {
+    const rules = renderPgHba(true)
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split(/\s+/));
+    const plain = rules.filter((r) => r[0] === 'host' && r.at(-1) !== 'reject');
+    expect(plain.map((r) => r[3])).toEqual(['127.0.0.1/32', '::1/128']);
+    const nossl = rules.findIndex((r) => r[0] === 'hostnossl' && r[3] === 'all' && r.at(-1) === 'reject');
+    const ssl = rules.findIndex((r) => r[0] === 'hostssl' && r[3] === 'all' && r.at(-1) === 'scram-sha-256');
+    expect(nossl).toBeGreaterThanOrEqual(0);
+    expect(nossl).toBeLessThan(ssl);
+    expect(renderPgHba(false)).not.toMatch(/hostssl|hostnossl/);
+  });
+});

@@ -62,3 +62,30 @@ describe('renderRabbitmqConf and renderDefinitions', () => {
     expect(definitions.permissions).toEqual([{ user: 'mq', vhost: 'v', configure: '.*', write: '.*', read: '.*' }]);
   });
 });
+
+describe('renderRabbitmqConf with CLUSTERTLS', () => {
+  const tls = {
+    port: 5673,
+    bind: '0.0.0.0',
+    caFile: '/h/conf/rabbitmq/cluster-ca.crt',
+    certFile: '/h/conf/rabbitmq/server.crt',
+    keyFile: '/h/conf/rabbitmq/server.key',
+  };
+  test('no plain AMQP listener; a TLS one on the port with the server certificate', () => {
+    const conf = renderRabbitmqConf({ definitionsFile: '/d.json', allowRemoteGuest: false, tls }).split('\n');
+    expect(conf).toEqual(
+      expect.arrayContaining([
+        'listeners.tcp = none',
+        'listeners.ssl.1 = 0.0.0.0:5673',
+        'ssl_options.cacertfile = /h/conf/rabbitmq/cluster-ca.crt',
+        'ssl_options.certfile = /h/conf/rabbitmq/server.crt',
+        'ssl_options.keyfile = /h/conf/rabbitmq/server.key',
+        'ssl_options.verify = verify_none',
+        'ssl_options.fail_if_no_peer_cert = false',
+      ]),
+    );
+    expect(() =>
+      renderRabbitmqConf({ definitionsFile: '/d.json', allowRemoteGuest: false, tls: { ...tls, keyFile: '/a#b' } }),
+    ).toThrow(/cannot hold the path/);
+  });
+});

@@ -60,3 +60,32 @@ describe('renderRedisConf', () => {
     expect(named).toEqual(expect.arrayContaining(['requirepass "pw"', 'user "app" on ">pw" ~* &* +@all']));
   });
 });
+
+describe('renderRedisConf with CLUSTERTLS', () => {
+  test('the plain port is closed (port 0); TLS on the port, clients authenticated by the password', () => {
+    const conf = renderRedisConf({
+      port: 6390,
+      dataDir: '/h/data/redis',
+      bind: '0.0.0.0',
+      credentials: { username: undefined, password: 'pw' },
+      tls: {
+        caFile: '/h/conf/redis/cluster-ca.crt',
+        certFile: '/h/conf/redis/server.crt',
+        keyFile: '/h/conf/redis/server.key',
+      },
+    })
+      .trim()
+      .split('\n');
+    expect(conf).toEqual(
+      expect.arrayContaining([
+        'port 0',
+        'tls-port 6390',
+        'tls-cert-file "/h/conf/redis/server.crt"',
+        'tls-key-file "/h/conf/redis/server.key"',
+        'tls-ca-cert-file "/h/conf/redis/cluster-ca.crt"',
+        'tls-auth-clients no',
+      ]),
+    );
+    expect(conf).not.toContain('port 6390');
+  });
+});
