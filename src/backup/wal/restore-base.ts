@@ -37,6 +37,8 @@ export interface BaseCandidate {
 export interface PhysicalRestoreResult {
   generation: string;
   lastTransaction: Date | undefined;
+  /** The moment the restored cluster is at: the replay's target, else its last commit (or the base backup's end). */
+  reached: Date;
   segments: number;
   /** Set when the chain broke and ACCEPTOLDERSTATE let the older state through. */
   gap?: string;
@@ -253,7 +255,11 @@ async function restoreOne(
     { generation: id, segments: got.fetched, lastTransaction: replayed.lastTransaction, lsn: replayed.lastLsn },
     `restored PostgreSQL from base backup ${id} and ${got.fetched} WAL segment(s): it holds every commit up to ${when}`,
   );
-  return { generation: id, lastTransaction: replayed.lastTransaction, segments: got.fetched, gap: broken };
+  const end = new Date(range.endTime);
+  const reached =
+    replayTarget ??
+    (replayed.lastTransaction && replayed.lastTransaction.getTime() > end.getTime() ? replayed.lastTransaction : end);
+  return { generation: id, lastTransaction: replayed.lastTransaction, reached, segments: got.fetched, gap: broken };
 }
 
 export async function restorePhysical(options: PhysicalRestoreOptions): Promise<PhysicalRestoreResult> {
