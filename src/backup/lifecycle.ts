@@ -424,9 +424,11 @@ export class StateLifecycle {
     if (first && this.#runner && this.store) {
       const scan = await scanGenerations(this.store).catch(() => undefined);
       // Without a base backup the archived WAL restores nothing: take one now (the first boot on an empty store).
-      if (scan && candidatesFor(scan, first.engine.kind).usable.length === 0) {
+      // Restored from a fallback (another major version's base backups): this cluster has none of its own yet.
+      const fellBack = this.#held.some((h) => h.built.ctx === first.ctx && h.refused && h.state === 'restored');
+      if (scan && (fellBack || candidatesFor(scan, first.engine.kind).usable.length === 0)) {
         this.#options.log.info(
-          `the store holds no ${first.engine.what ?? 'generation'} of ${first.engine.label} yet: taking one now`,
+          `the store holds no ${first.engine.what ?? 'generation'} of ${first.engine.label}${fellBack ? ' that this host can restore' : ''} yet: taking one now`,
         );
         void this.#runner.run('schedule', { targets: [first] });
       }
