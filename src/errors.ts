@@ -125,6 +125,12 @@ export const ERRORS = {
     summary: 'Preparing a service (data directory, config files) failed.',
     messages: {
       step: (v: { service: string; reason: string }) => `preparing ${v.service} failed: ${v.reason}`,
+      clusterTlsOpenssl: (v: { command: string; exitCode: number | undefined; output: string }) =>
+        `openssl ${v.command} failed (exit ${String(v.exitCode)}) making the CLUSTERTLS certificates: ${v.output}`,
+      clusterCaKeyMissing: (v: { cert: string; key: string }) =>
+        `the store holds the cluster CA certificate ${v.cert} but not its key ${v.key}; put the key back, or delete ${v.cert} to make a new CA (then restart every host)`,
+      clusterCaMissing: (v: { missing: string }) =>
+        `config.yml says the cluster uses TLS (CLUSTERTLS on the backend), but ${v.missing}; start the backend with CLUSTERTLS=true first (it makes the CA), or set CLUSTERTLS=false on the backend`,
       noSystemUser: (v: { user: string }) =>
         `the system user "${v.user}" does not exist; install the Debian package that creates it (scripts/bootstrap.sh does)`,
       privilegedPortDirect: (v: { setting: string; port: number; portStart: number; user: string }) =>
@@ -214,7 +220,6 @@ export const ERRORS = {
         `no files index could be restored into ${v.root} (${v.failures.join('; ')})`,
       allDamaged: (v: { service: string }) => `every generation holding ${v.service} data is damaged`,
       service: (v: { service: string; reason: string }) => `restoring ${v.service}: ${v.reason}`,
-      appFiles: (v: { reason: string }) => `the app's files could not be restored: ${v.reason}`,
       clusterMove: (v: { from: string; to: string; reason: string }) =>
         `could not move the restored cluster from ${v.from} to ${v.to}: ${v.reason}`,
       adoption: (v: { what: string; where: string; reason: string }) =>
@@ -229,6 +234,14 @@ export const ERRORS = {
         `no complete generation ${v.id} in the ${v.store}; rolevisor generations lists them (${v.listed.join(', ') || 'there are none'})`,
       generationSkipped: (v: { id: string; reason: string }) => `generation ${v.id}: ${v.reason}`,
       generationLacks: (v: { id: string; what: string }) => `generation ${v.id} holds no ${v.what} data`,
+      dirsNotEmpty: (v: { what: string }) =>
+        `${v.what} are not empty; restore writes only into empty directories (move them away first)`,
+      engineRefuses: (v: { reason: string }) => v.reason,
+      noOtherForm: (v: { because: string; what: string; service: string }) =>
+        `${v.because}, and the store holds no ${v.what} to restore ${v.service} from instead: install that major version's packages to restore its base backup, or restore a ${v.what} taken by it`,
+      engineRestore: (v: { what: string; reason: string }) => `${v.what} could not be restored: ${v.reason}`,
+      nothingAtHostTime: (v: { what: string; time: Date; from: string | undefined }) =>
+        `the store holds no ${v.what} state from at or before the host's point in time ${v.time.toISOString()} (${v.from})`,
       nothingAtTime: (v: { what: string; time: Date }) =>
         `the store holds no ${v.what} state from at or before ${v.time.toISOString()}`,
     },

@@ -1,78 +1,82 @@
-// This host's continuous engines for Redis and the app's files, wired to its life: restores
-// at boot (before the services start), shipping started once each engine's service is ready,
-// the tails flushed at the stop, and retention every hour anchored on the oldest kept
-// generation (so every point in time a kept generation stands for stays restorable).
+// This host's continuous engines (engines/continuous-registry.ts), wired to its life: the
+// ones that restore their own state do so at boot before the services start, each to its
+// newest verified state at or before the host's target time; shipping starts once each
+// engine's service is ready; the tails are flushed at the stop; and retention runs every
+// hour anchored on the oldest kept generation (so every point in time a kept generation
+// stands for stays restorable).
 import { catalogError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
 import { listGenerations } from '../generations/scan.js';
 import type { Store } from '../store/store.js';
 import type { BuiltService } from '../supervisor/build.js';
-import type { ContinuousEngines } from './engines/continuous.js';
-import { filesEngine, FILES_SERVICE_KIND, type FilesEngine } from './engines/files.js';
-import { redisSnapshotEngine, type RedisSnapshotEngine } from './engines/redis-snapshots.js';
+import { isRestoring, type ContinuousEngines, type RestoringEngine } from './engines/continuous.js';
+import { continuousEnginesFor } from './engines/continuous-registry.js';
+import type { StateEngine } from './engines/engine.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export class ContinuousHost {
   readonly engines: ContinuousEngines;
-  readonly redis: RedisSnapshotEngine | undefined;
-  readonly files: FilesEngine | undefined;
+  readonly restoring: RestoringEngine[];
   readonly #store: Store;
-  /** Where Redis keeps dump.rdb on this host ('' without a Redis). */
-  readonly redisDataDir: string = '';
   readonly #log: Logger;
   #pruneTimer: NodeJS.Timeout | undefined;
 
-  /** `engines`: the host's continuous engines (the lifecycle's, PostgreSQL's WAL among them), which these join. */
+  /** `engines`: the host's continuous engines (the lifecycle's), which this host's join. */
   constructor(options: {
     settings: Settings;
     built: BuiltService[];
     store: Store;
     log: Logger;
     engines: ContinuousEngines;
+    backedUp: readonly StateEngine[];
   }) {
-    const { settings, built, store } = options;
-    this.#store = store;
+    this.#store = options.store;
     this.#log = options.log.child({ component: 'continuous' });
     this.engines = options.engines;
-    const redis = built.find((b) => b.service.kind === 'redis');
-    // ARCHIVESECONDS=0 turns continuous shipping off: Redis goes into generations, as before.
-    if (redis && settings.db.archiveSeconds > 0) {
-      this.redisDataDir = redis.ctx.paths.data;
-      this.redis = redisSnapshotEngine({ store, ctx: redis.ctx, log: this.#log });
-      this.engines.add(this.redis);
-    }
-    const web = built.find((b) => b.service.kind === FILES_SERVICE_KIND);
-    if (web) {
-      this.files = filesEngine({
-        store,
-        root: settings.web.filesDir,
-        intervalSec: settings.redis.snapshotSeconds,
-        identity: web.ctx.identity,
-        log: this.#log,
-      });
-      this.engines.add(this.files);
-    }
+    const mine = continuousEnginesFor(options);
+    for (const engine of mine) this.engines.add(engine);
+    this.restoring = mine.filter(isRestoring);
+  }
+
+  /** The continuous engine that stands in for a state engine's generation parts, if any. */
+  standIn(kind: string): RestoringEngine | undefined {
+    return this.restoring.find((e) => e.standsInFor === kind);
   }
 
   /**
-   * Restores FILESDIR when it is empty and the store has files (before the web services
-   * start). Throws RV_RESTORE_FAILED when every index is damaged.
+   * Restores the engines that restore on their own (the app's files) when their place is
+   * empty, to their newest verified state at or before `target`, before the services start.
+   * Throws RV_RESTORE_FAILED when every candidate of one is damaged.
    */
-  async restoreFiles(target?: Date): Promise<void> {
-    if (!this.files) return;
-    const { hasLocalData } = await this.files.prepare();
-    if (hasLocalData) {
-      this.#log.info(`${this.files.root} already holds files: keeping them (nothing is restored over them)`);
-      return;
-    }
-    try {
-      const restored = await this.files.restore(target);
-      if (!restored) this.#log.info(`no files in the store: ${this.files.root} starts empty`);
-    } catch (error) {
-      throw catalogError('RV_RESTORE_FAILED', 'appFiles', { reason: message(error) }, { cause: error });
+  async restoreOwn(target: Date | undefined): Promise<void> {
+    for (const engine of this.restoring.filter((e) => e.standsInFor === undefined)) {
+      const { hasLocalData } = await engine.prepare();
+      if (hasLocalData) {
+        this.#log.info(`${engine.label} are already there: keeping them (nothing is restored over them)`);
+        continue;
+      }
+      try {
+        const restored = await engine.restore(target);
+        if (restored)
+          this.#log.info(
+            { engine: engine.engine, id: restored.id, time: restored.time.toISOString() },
+            `${engine.engine}: restored ${engine.label} as of ${restored.time.toISOString()} (${restored.id})${target ? `, the newest at or before the host's target time ${target.toISOString()}` : ''}`,
+          );
+        else
+          this.#log.info(
+            `${engine.engine}: nothing in the store${target ? ` from at or before ${target.toISOString()}` : ''}: ${engine.label} start empty`,
+          );
+      } catch (error) {
+        throw catalogError(
+          'RV_RESTORE_FAILED',
+          'engineRestore',
+          { what: engine.label, reason: message(error) },
+          { cause: error },
+        );
+      }
     }
   }
 
@@ -89,10 +93,9 @@ export class ContinuousHost {
     try {
       const oldest = (await listGenerations(this.#store)).at(-1);
       const keepFrom = oldest ? new Date(oldest.manifest.time) : undefined;
-      await this.redis?.prune(keepFrom);
-      await this.files?.prune(keepFrom);
+      for (const engine of this.restoring) await engine.prune(keepFrom);
     } catch (error) {
-      this.#log.warn(`retention of Redis snapshots and files failed (${message(error)}); it runs again in an hour`);
+      this.#log.warn(`retention of the continuous state failed (${message(error)}); it runs again in an hour`);
     }
   }
 

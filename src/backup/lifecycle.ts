@@ -15,6 +15,9 @@ import type { BuiltService } from '../supervisor/build.js';
 import type { Child, ChildStatus } from '../supervisor/child.js';
 import { candidatesFor, type Candidate, type CandidateList } from './candidates.js';
 import { heldStates, stateEngines, type HeldState } from './engines/registry.js';
+import { restoredState, stateTimeOf, type StateEngine } from './engines/engine.js';
+import { earlier } from './engines/continuous.js';
+import { verifyGeneration } from '../generations/read.js';
 import { checkNotStale, readLineage, recordRestored } from './lineage.js';
 import { lastBackupFile, readLastBackup, slowBackupWarning } from './last-backup.js';
 import { clearRestoring, discardUnfinishedRestore, markRestoring } from './restore-marker.js';
@@ -24,9 +27,6 @@ import { closeStore, openStoreAtBoot } from './store-check.js';
 import type { BackupTarget } from './take-backup.js';
 import { ContinuousHost } from './continuous-host.js';
 import { ContinuousEngines } from './engines/continuous.js';
-import { POSTGRES_KIND } from './engines/postgres/part-names.js';
-import { BASE_BACKUP_KIND } from './wal/base-backup.js';
-import { PostgresWalEngine } from './wal/engine.js';
 
 export interface LifecycleOptions {
   settings: Settings;
@@ -49,6 +49,8 @@ interface Holding extends HeldState {
   restored?: string;
   /** Waiting for its service to adopt docassemble's copy of this state (adopt/). */
   adopting?: boolean;
+  /** Why this host cannot restore this engine's candidates (another major version): a later engine of its service does. */
+  refused?: string;
 }
 
 /** Time left after the backup at stop for stopping the back services (the databases, the broker). */
@@ -67,7 +69,8 @@ export class StateLifecycle {
   readonly continuous: ContinuousEngines;
   /** Redis snapshots and the app's files, shipped continuously (undefined without a store). */
   readonly shipping: ContinuousHost | undefined;
-  readonly wal: PostgresWalEngine | undefined;
+  /** The host's one point in time at this boot's restore: every state comes back as of it or before. */
+  #target: { time: Date; from: string } | undefined;
   /** A docassemble deployment to adopt: the store holds no generation yet (adopt/). */
   #adoption: Adoption | undefined;
   #keepStoreConfig = false;
@@ -81,17 +84,13 @@ export class StateLifecycle {
     const all = this.#held
       .filter((h) => h.engine.backsUp(settings))
       .map((h) => ({ engine: h.engine, ctx: h.built.ctx }));
-    const base = all.find((t) => t.engine.kind === BASE_BACKUP_KIND);
-    // With a base backup (and the WAL), the dumps leave the generations of the schedule and the stop.
-    const dumps = base ? all.filter((t) => t.engine.kind === POSTGRES_KIND) : [];
+    // An engine that yields to another one backing up here leaves the scheduled and stop generations (the dumps beside base backups).
+    const dumps = all.filter((t) => t.engine.yieldsTo && all.some((o) => o.engine.kind === t.engine.yieldsTo));
     this.#targets = all.filter((t) => !dumps.includes(t));
     this.continuous = new ContinuousEngines(log.child({ component: 'continuous' }));
-    // Redis snapshots and the app's files join the same engines (flushed after the WAL).
-    this.shipping = store && new ContinuousHost({ ...options, store, engines: this.continuous });
-    if (store && base) {
-      this.wal = new PostgresWalEngine(store, base.ctx, log.child({ component: 'wal' }));
-      this.continuous.add(this.wal);
-    }
+    // PostgreSQL's WAL, Redis snapshots and the app's files: the host's continuous engines.
+    this.shipping =
+      store && new ContinuousHost({ ...options, store, engines: this.continuous, backedUp: all.map((t) => t.engine) });
     state.continuous = () => this.continuous.status();
     if (store && dumps.length > 0) {
       const dumpRunner = new BackupRunner({
@@ -139,12 +138,12 @@ export class StateLifecycle {
     const lifecycle = new StateLifecycle(options, store, problem);
     if (store && lifecycle.#held.length > 0) await lifecycle.#prepareRestore(store);
     try {
-      await lifecycle.shipping?.restoreFiles();
+      await lifecycle.shipping?.restoreOwn(lifecycle.#target?.time);
     } catch (error) {
       lifecycle.#restoreFailed('the files', error);
     }
-    // Before PostgreSQL starts: its first archive_command finds rolevisor listening.
-    await lifecycle.wal?.listen();
+    // Before their services start (PostgreSQL's first archive_command finds rolevisor listening).
+    for (const engine of lifecycle.continuous.engines) await engine.beforeStart?.();
     if (store) lifecycle.#keepStoreConfig = await configIsDocassembles(store);
     return lifecycle;
   }
@@ -195,7 +194,10 @@ export class StateLifecycle {
         generation: newest.id,
       });
 
-    for (const held of this.#held) await this.#prepareOne(store, scan, held);
+    // One point in time for the host: the engines whose state sets it restore first; the others
+    // then restore their newest state at or before the moment it reached (docs/storage.md).
+    const order = [...this.#held.filter((h) => h.engine.setsTime), ...this.#held.filter((h) => !h.engine.setsTime)];
+    for (const held of order) await this.#prepareOne(store, scan, held);
     if (this.#adoption && (settings.roles.includes('web') || settings.roles.includes('celery')))
       await this.#adoption.copyFiles(settings);
   }
@@ -210,11 +212,16 @@ export class StateLifecycle {
       held.state = 'kept';
       return;
     }
-    // No state of this kind in the store (no base backup yet: format-1 generations of dumps):
-    // the next engine of the same service decides.
-    const later = this.#held.slice(this.#held.indexOf(held) + 1).some((h) => h.built === built);
+    // No state of this kind in the store (no base backup yet: format-1 generations of dumps), or
+    // none this host can restore (another major version): the next engine of the same service decides.
+    const later = this.#held.slice(this.#held.indexOf(held) + 1).find((h) => h.built === built);
     const mine = candidatesFor(scan, engine.kind);
     if (later && mine.usable.length === 0 && mine.skipped.length === 0) return;
+    const refusal = mine.usable[0] && engine.cannotRestore?.(mine.usable[0]);
+    if (refusal && later && !(await engine.hasLocalData(built.ctx))) {
+      later.refused = refusal;
+      return;
+    }
     if (engine.restoreAt === 'after-ready') await discardUnfinishedRestore(data, log);
     if (await engine.hasLocalData(built.ctx)) {
       const newest = candidatesFor(scan, engine.kind).usable[0];
@@ -226,30 +233,70 @@ export class StateLifecycle {
       );
       return;
     }
-    if (
-      engine.service === 'redis' &&
-      (await this.#restoreRedisSnapshot(held, candidatesFor(scan, engine.kind).usable[0]))
-    )
-      return;
-    const list = this.#candidates(scan, engine.kind, engine.label);
-    const newest = list.usable[0];
+    const target = this.#target?.time;
+    const all = this.#candidates(scan, engine.kind, engine.label);
+    const list = target
+      ? all.usable.filter((c) => stateTimeOf(engine, c).getTime() <= target.getTime())
+      : all.usable.filter((c) => !engine.cannotRestore?.(c));
+    if (await this.#restoreStandIn(held, list[0])) return;
+    const newest = list[0];
     if (!newest) {
-      if (this.#adoption?.covers(engine.kind)) await this.#prepareAdoption(held);
+      if (held.refused) {
+        this.#restoreFailed(
+          engine.label,
+          catalogError('RV_RESTORE_FAILED', 'noOtherForm', {
+            because: held.refused,
+            what: engine.what ?? 'generation',
+            service: engine.label,
+          }),
+        );
+        return;
+      }
+      const own = all.usable[0] && engine.cannotRestore?.(all.usable[0]);
+      if (own) this.#restoreFailed(engine.label, catalogError('RV_RESTORE_FAILED', 'engineRefuses', { reason: own }));
+      else if (target && all.usable.length > 0)
+        this.#restoreFailed(
+          engine.label,
+          catalogError('RV_RESTORE_FAILED', 'nothingAtHostTime', {
+            what: engine.label,
+            time: target,
+            from: this.#target?.from,
+          }),
+        );
+      else if (this.#adoption?.covers(engine.kind)) await this.#prepareAdoption(held);
       return;
     }
     if (engine.restoreAt === 'after-ready') {
+      // Its bytes are read only once its service runs, after the others restored: a state
+      // that sets the host's time is proved first, so a damaged one cannot leave the others newer.
+      const pending = engine.setsTime ? await this.#proveFirst(store, engine, list) : list;
+      if (pending.length === 0) return;
       held.state = 'pending';
-      held.pending = list.usable;
-      await markRestoring(data, newest.id);
+      held.pending = pending;
+      await markRestoring(data, pending[0].id);
+      if (engine.setsTime) this.#narrow(engine, pending[0].id, stateTimeOf(engine, pending[0]));
+      this.#warnRefused(held, pending[0]);
       log.info(
-        `${engine.label}'s data directory is empty: it is restored from generation ${newest.id} as soon as it has started, before anything that uses it`,
+        { engine: engine.kind, generation: pending[0].id },
+        `${engine.label}'s data directory is empty: it is restored from generation ${pending[0].id} (its state as of ${stateTimeOf(engine, pending[0]).toISOString()}) as soon as it has started, before anything that uses it`,
       );
       return;
     }
     try {
-      held.restored = await engine.restore({ store, candidates: list.usable, ctx: built.ctx, log });
-      await recordRestored(data, held.restored, { considered: newest.id });
+      const result = await engine.restore({ store, candidates: list, ctx: built.ctx, log, targetTime: target });
+      const { generation, reached } = restoredState(result, list, engine);
+      held.restored = generation;
+      await recordRestored(data, generation, { considered: newest.id });
       held.state = 'restored';
+      if (engine.setsTime && reached) this.#narrow(engine, generation, reached);
+      this.#warnRefused(
+        held,
+        list.find((c) => c.id === generation),
+      );
+      log.info(
+        { engine: engine.kind, generation, reached: reached?.toISOString() },
+        `${engine.label}: restored from generation ${generation}${reached ? `, its state as of ${reached.toISOString()}` : ''}`,
+      );
     } catch (error) {
       held.state = 'failed';
       if (error instanceof RolevisorError && error.code === 'RV_WAL_GAP') throw error;
@@ -257,30 +304,76 @@ export class StateLifecycle {
     }
   }
 
+  /** The host's point in time moves to `reached` when that is earlier (one line in the log). */
+  #narrow(engine: StateEngine, generation: string, reached: Date): void {
+    const before = this.#target?.time;
+    const time = earlier(before, reached);
+    if (!time || time === before) return;
+    this.#target = { time, from: `${engine.label} from generation ${generation}` };
+    this.#options.log.info(
+      { targetTime: time.toISOString(), engine: engine.kind, generation },
+      `the host's point in time is ${time.toISOString()} (${engine.label}'s state after its restore from generation ${generation}): every other state comes back as of then or before`,
+    );
+  }
+
+  /** A restore from a fallback engine because the first one's candidates cannot restore here: one plain warning with the time. */
+  #warnRefused(held: Holding, used: Candidate | undefined): void {
+    if (!held.refused || !used) return;
+    const { engine } = held;
+    this.#options.log.warn(
+      { engine: engine.kind, generation: used.id },
+      `${held.refused}: restoring ${engine.label} from the newest ${engine.what ?? 'generation'} instead (generation ${used.id}), which brings back its state as of ${stateTimeOf(engine, used).toISOString()}; later changes are not restored`,
+    );
+  }
+
+  /** Reads the candidates' parts in full, newest first, until one proves intact; that one and the older ones. */
+  async #proveFirst(store: Store, engine: StateEngine, list: Candidate[]): Promise<Candidate[]> {
+    const { log } = this.#options;
+    for (const [index, candidate] of list.entries()) {
+      const result = await verifyGeneration(store, { ...candidate.summary.manifest, parts: candidate.parts });
+      if (result.ok) return list.slice(index);
+      log.error(
+        { generation: candidate.id },
+        `${engine.label.toUpperCase()} IN GENERATION ${candidate.id} IS DAMAGED: ${result.problems.join('; ')}; ${list[index + 1] ? `falling back to generation ${list[index + 1].id}, and the host's other state with it` : 'no older generation is left'}`,
+      );
+    }
+    this.#restoreFailed(engine.label, catalogError('RV_RESTORE_FAILED', 'allDamaged', { service: engine.label }));
+    return [];
+  }
+
   /**
-   * Redis from its newest continuous snapshot when that is newer than the newest generation's
+   * A continuous engine standing in for this state (Redis snapshots) restores it when its newest
+   * verified state at or before the host's time is at least as new as the newest generation's
    * part; false to restore from the generation. Every snapshot damaged and no generation: fail closed.
    */
-  async #restoreRedisSnapshot(held: Holding, generation: Candidate | undefined): Promise<boolean> {
-    const engine = this.shipping?.redis;
+  async #restoreStandIn(held: Holding, generation: Candidate | undefined): Promise<boolean> {
+    const engine = this.shipping?.standIn(held.engine.kind);
     if (!engine) return false;
-    const plan = await engine.plan(undefined);
-    if (!plan || (generation && generation.summary.time.getTime() > plan.reachable.getTime())) return false;
+    const target = this.#target?.time;
+    const plan = await engine.plan(target);
+    if (!plan || (generation && stateTimeOf(held.engine, generation).getTime() > plan.reachable.getTime()))
+      return false;
     try {
-      const restored = await engine.restore(undefined);
+      const restored = await engine.restore(target);
       if (!restored) return false;
       // Snapshot ids sort with generation ids by time: the stale check compares them alike.
       await recordRestored(held.built.ctx.paths.data, restored.id);
       held.state = 'restored';
       held.restored = restored.id;
+      this.#options.log.info(
+        { engine: engine.engine, id: restored.id, time: restored.time.toISOString() },
+        `${held.engine.label}: restored from its continuous state ${restored.id}, as of ${restored.time.toISOString()}${target ? ` (the newest at or before the host's point in time ${target.toISOString()})` : ''}`,
+      );
       return true;
     } catch (error) {
       if (!generation) {
         held.state = 'failed';
-        this.#restoreFailed('Redis', error);
+        this.#restoreFailed(held.engine.label, error);
         return true;
       }
-      this.#options.log.error(`${errorMessage(error)}; restoring Redis from generation ${generation.id} instead`);
+      this.#options.log.error(
+        `${errorMessage(error)}; restoring ${held.engine.label} from generation ${generation.id} instead`,
+      );
       return false;
     }
   }
@@ -324,13 +417,17 @@ export class StateLifecycle {
     if (this.#problem || this.#held.some((h) => h.state === 'failed')) return;
     await this.continuous.serviceReady(child.service.kind);
     this.shipping?.startRetention();
-    const base = this.#targets.find((t) => t.engine.kind === BASE_BACKUP_KIND);
-    if (base && base.engine.service === child.service.kind && this.#runner && this.store) {
+    const first = this.#targets.find((t) => t.engine.backUpAtFirstBoot && t.engine.service === child.service.kind);
+    if (first && this.#runner && this.store) {
       const scan = await scanGenerations(this.store).catch(() => undefined);
       // Without a base backup the archived WAL restores nothing: take one now (the first boot on an empty store).
-      if (scan && candidatesFor(scan, BASE_BACKUP_KIND).usable.length === 0) {
-        this.#options.log.info('the store holds no base backup of this cluster yet: taking one now');
-        void this.#runner.run('schedule', { targets: [base] });
+      // Restored from a fallback (another major version's base backups): this cluster has none of its own yet.
+      const fellBack = this.#held.some((h) => h.built.ctx === first.ctx && h.refused && h.state === 'restored');
+      if (scan && (fellBack || candidatesFor(scan, first.engine.kind).usable.length === 0)) {
+        this.#options.log.info(
+          `the store holds no ${first.engine.what ?? 'generation'} of ${first.engine.label}${fellBack ? ' that this host can restore' : ''} yet: taking one now`,
+        );
+        void this.#runner.run('schedule', { targets: [first] });
       }
     }
   };
@@ -377,7 +474,11 @@ export class StateLifecycle {
     const { ctx } = built;
     const { log } = this.#options;
     try {
-      const generation = await engine.restore({ store: this.store, candidates, ctx, log });
+      const { generation } = restoredState(
+        await engine.restore({ store: this.store, candidates, ctx, log, targetTime: this.#target?.time }),
+        candidates,
+        engine,
+      );
       await recordRestored(ctx.paths.data, generation, { considered: candidates[0].id });
       await clearRestoring(ctx.paths.data);
       held.state = 'restored';

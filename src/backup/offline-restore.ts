@@ -21,11 +21,13 @@ import { Supervisor } from '../supervisor/supervisor.js';
 import { ensureDir } from '../util/fsx.js';
 import { candidatesFor, type Candidate } from './candidates.js';
 import { heldStates, stateServiceKinds, type HeldState } from './engines/registry.js';
+import { restoredState, stateTimeOf } from './engines/engine.js';
+import { ContinuousEngines, earlier } from './engines/continuous.js';
+import { continuousStateServiceKinds } from './engines/continuous-registry.js';
+import { ContinuousHost } from './continuous-host.js';
 import { recordRestored } from './lineage.js';
 import { clearRestoring, discardUnfinishedRestore, markRestoring } from './restore-marker.js';
 import { closeStore, retryBudget } from './store-check.js';
-import { restoreRedisSnapshot, snapshotsAtOrBefore } from './snapshots/restore.js';
-import { BASE_BACKUP_KIND } from './wal/base-backup.js';
 
 const STOP_TIMEOUT_MS = 60_000;
 
@@ -79,19 +81,12 @@ async function restoreIntoRunningService(
 
 /** The roles of CONTAINERROLE that run a service holding state. */
 function stateRoles(settings: Settings, catalog: RoleCatalog): string[] {
-  const kinds = stateServiceKinds();
+  const kinds = [...stateServiceKinds(), ...continuousStateServiceKinds()];
   return settings.roles.filter((r) => catalog.get(r)?.services.some((s) => kinds.includes(s.kind)));
 }
 
 /** One generation by id, or the host's state at one moment (`--time`: every service at or before it). */
 export type RestoreChoice = { generation: string } | { time: Date };
-
-/** Whether a generation's state of this kind is from at or before `time` (a base backup: its end). */
-function atOrBefore(candidate: Candidate, kind: string, time: Date): boolean {
-  const wal = candidate.summary.manifest.wal;
-  const when = kind === BASE_BACKUP_KIND && wal ? wal.endTime : candidate.summary.manifest.time;
-  return new Date(when).getTime() <= time.getTime();
-}
 
 export async function restoreOffline(
   settings: Settings,
@@ -102,7 +97,7 @@ export async function restoreOffline(
   const generationId = 'generation' in choice ? choice.generation : choice.time.toISOString();
   const roles = stateRoles(settings, catalog);
   if (roles.length === 0) {
-    const kinds = stateServiceKinds();
+    const kinds = [...stateServiceKinds(), ...continuousStateServiceKinds()];
     const holding = catalog
       .concrete()
       .filter((r) => r.services.some((s) => kinds.includes(s.kind)))
@@ -120,11 +115,23 @@ export async function restoreOffline(
   }
 
   const store = await createStore(settings, log, { checkRetry: retryBudget(settings.storeCheckTimeoutSec) });
+  const continuous = new ContinuousHost({
+    settings,
+    built,
+    store,
+    log,
+    engines: new ContinuousEngines(log),
+    backedUp: [],
+  });
+  for (const engine of continuous.restoring.filter((e) => e.standsInFor === undefined)) {
+    if ((await engine.prepare()).hasLocalData)
+      throw catalogError('RV_RESTORE_FAILED', 'dirsNotEmpty', { what: engine.label });
+  }
   try {
     await store.check();
     const scan = await scanGenerations(store);
     const summary = 'time' in choice ? scan.complete[0] : scan.complete.find((g) => g.id === generationId);
-    if (!summary) {
+    if (!summary && !('time' in choice && continuous.restoring.length > 0)) {
       const broken = scan.broken.find((g) => g.id === generationId);
       throw broken
         ? catalogError('RV_RESTORE_FAILED', 'generationUnusable', { id: generationId, reason: broken.reason })
@@ -134,54 +141,108 @@ export async function restoreOffline(
             listed: scan.complete.slice(0, 3).map((g) => g.id),
           });
     }
-    const one = 'time' in choice ? scan : { complete: [summary], broken: [], incomplete: [] };
+    const one = 'time' in choice || !summary ? scan : { complete: [summary], broken: [], incomplete: [] };
     const restored: string[] = [];
     const done = new Set<HeldState['built']>();
+    const refused = new Map<HeldState, string>();
+    // The host's one point in time: the requested one (or the generation's), narrowed to what the
+    // engines that set it reached; every other state comes back as of it or before.
+    let target: Date | undefined = 'time' in choice ? choice.time : summary?.time;
+    const time = 'time' in choice ? choice.time : undefined;
     await ensureDir(settings.home, { mode: 0o755 });
     for (const sub of ['data', 'conf', 'run']) await ensureDir(`${settings.home}/${sub}`, { mode: 0o755 });
-    for (const entry of held) {
+    const order = [...held.filter((h) => h.engine.setsTime), ...held.filter((h) => !h.engine.setsTime)];
+    for (const entry of order) {
       const { engine, built: service } = entry;
       if (done.has(service)) continue;
       // Another engine of the same service after this one (PostgreSQL: the dumps after the base backups).
-      const fallback = held.slice(held.indexOf(entry) + 1).some((h) => h.built === service);
+      const fallback = held.slice(held.indexOf(entry) + 1).find((h) => h.built === service);
       const list = candidatesFor(one, engine.kind);
-      const time = 'time' in choice ? choice.time : undefined;
-      const usable = time ? list.usable.filter((c) => atOrBefore(c, engine.kind, time)) : list.usable;
+      const early = time ? list.usable.filter((c) => stateTimeOf(engine, c).getTime() <= time.getTime()) : list.usable;
+      const refusal = early[0] && engine.cannotRestore?.(early[0]);
+      const usable = early.filter((c) => !engine.cannotRestore?.(c));
+      if (refusal && usable.length === 0) {
+        if (!fallback) throw catalogError('RV_RESTORE_FAILED', 'engineRefuses', { reason: refusal });
+        refused.set(fallback, refusal);
+        continue;
+      }
       if (usable.length === 0 && fallback) continue;
       if (!time && list.skipped[0])
         throw catalogError('RV_RESTORE_FAILED', 'generationSkipped', {
           id: generationId,
           reason: list.skipped[0].reason,
         });
-      // Redis ships continuous snapshots: the newest verified one at or before the time, when newer than a generation's.
-      if (time && engine.service === 'redis') {
-        const snapshot = (await snapshotsAtOrBefore(store, time))[0];
-        if (snapshot && (!usable[0] || snapshot.time.getTime() >= usable[0].summary.time.getTime())) {
-          const placed = await restoreRedisSnapshot(store, service.ctx, log, time);
-          if (placed) {
-            await recordRestored(service.ctx.paths.data, placed.id, { chosen: true });
-            done.add(service);
-            restored.push(engine.kind);
-            continue;
-          }
+      const because = refused.get(entry);
+      // A continuous engine standing in for it (Redis snapshots): its newest verified state at or
+      // before the host's time, when at least as new as the generation's part.
+      const standIn = continuous.standIn(engine.kind);
+      const plan = standIn && (await standIn.plan(target));
+      if (standIn && plan && (!usable[0] || plan.reachable.getTime() >= stateTimeOf(engine, usable[0]).getTime())) {
+        const placed = await standIn.restore(target);
+        if (placed) {
+          log.info(
+            { engine: standIn.engine, id: placed.id, time: placed.time.toISOString() },
+            `${engine.label}: restored from its continuous state ${placed.id}, as of ${placed.time.toISOString()}${target ? ` (the newest at or before the host's point in time ${target.toISOString()})` : ''}`,
+          );
+          await recordRestored(service.ctx.paths.data, placed.id, { chosen: true });
+          done.add(service);
+          restored.push(engine.kind);
+          continue;
         }
       }
+      if (usable.length === 0 && because)
+        throw catalogError('RV_RESTORE_FAILED', 'noOtherForm', {
+          because,
+          what: engine.what ?? 'generation',
+          service: engine.label,
+        });
       if (time && usable.length === 0)
         throw catalogError('RV_RESTORE_FAILED', 'nothingAtTime', { what: engine.label, time });
       const candidate = only(usable, generationId, engine.label);
+      if (because)
+        log.warn(
+          { engine: engine.kind, generation: candidate.id },
+          `${because}: restoring ${engine.label} from the newest ${engine.what ?? 'generation'} instead (generation ${candidate.id}), which brings back its state as of ${stateTimeOf(engine, candidate).toISOString()}; later changes are not restored`,
+        );
+      let reached = stateTimeOf(engine, candidate);
       if (engine.restoreAt === 'after-ready') await restoreIntoRunningService(entry, candidate, store, log);
       else
-        await engine.restore({
-          store,
-          candidates: time ? usable : [candidate],
-          ctx: service.ctx,
-          log,
-          targetTime: time,
-        });
+        reached =
+          restoredState(
+            await engine.restore({
+              store,
+              candidates: time ? usable : [candidate],
+              ctx: service.ctx,
+              log,
+              targetTime: time,
+            }),
+            usable,
+            engine,
+          ).reached ?? reached;
+      if (engine.setsTime) {
+        const narrowed = earlier(target, reached);
+        if (narrowed !== target)
+          log.info(
+            { targetTime: narrowed?.toISOString(), engine: engine.kind },
+            `the host's point in time is ${narrowed?.toISOString()} (${engine.label}'s state after its restore): every other state comes back as of then or before`,
+          );
+        // --generation: the generation's other states follow what it reached (a replay to the WAL's end).
+        target = time ? narrowed : reached;
+      }
       // Chosen on purpose (maybe an older one): the next boot keeps it rather than call it stale.
       await recordRestored(service.ctx.paths.data, candidate.id, { chosen: true });
       done.add(service);
       restored.push(engine.kind);
+    }
+    for (const engine of continuous.restoring.filter((e) => e.standsInFor === undefined)) {
+      const placed = await engine.restore(target);
+      if (placed) restored.push(engine.engine);
+      log.info(
+        { engine: engine.engine, id: placed?.id, targetTime: target?.toISOString() },
+        placed
+          ? `${engine.engine}: restored ${engine.label} as of ${placed.time.toISOString()} (${placed.id}), the newest at or before ${target?.toISOString() ?? 'now'}`
+          : `${engine.engine}: the store holds nothing from at or before ${target?.toISOString() ?? 'now'}: ${engine.label} stay empty`,
+      );
     }
     return restored;
   } finally {

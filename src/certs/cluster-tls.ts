@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { chmod, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { execa } from 'execa';
 import { detectOwnAddress } from '../discovery/own-address.js';
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../settings/types.js';
 import type { Store } from '../store/store.js';
@@ -29,10 +29,11 @@ const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-n
 async function openssl(args: string[]): Promise<void> {
   const result = await execa(OPENSSL, args, { reject: false, all: true, stdin: 'ignore' });
   if (result.exitCode !== 0)
-    throw new RolevisorError(
-      'RV_PREPARE_FAILED',
-      `openssl ${args[0]} failed (exit ${String(result.exitCode)}) making the CLUSTERTLS certificates: ${(result.all ?? '').trim().slice(-300)}`,
-    );
+    throw catalogError('RV_PREPARE_FAILED', 'clusterTlsOpenssl', {
+      command: args[0] ?? '',
+      exitCode: result.exitCode,
+      output: (result.all ?? '').trim().slice(-300),
+    });
 }
 
 async function makeCa(files: ClusterTlsFiles): Promise<void> {
@@ -93,10 +94,10 @@ export async function ensureClusterCa(
     return files;
   }
   if (storedCert && !storedKey)
-    throw new RolevisorError(
-      'RV_PREPARE_FAILED',
-      `the store holds the cluster CA certificate ${CLUSTER_CA_CERT_KEY} but not its key ${CLUSTER_CA_KEY_KEY}; put the key back, or delete ${CLUSTER_CA_CERT_KEY} to make a new CA (then restart every host)`,
-    );
+    throw catalogError('RV_PREPARE_FAILED', 'clusterCaKeyMissing', {
+      cert: CLUSTER_CA_CERT_KEY,
+      key: CLUSTER_CA_KEY_KEY,
+    });
   const local = (await pathExists(files.caCert)) && (await pathExists(files.caKey));
   if (!local) await makeCa(files);
   if (store) {

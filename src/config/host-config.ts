@@ -4,7 +4,7 @@
 import yaml from 'js-yaml';
 import { fetchClusterCa } from '../certs/cluster-tls.js';
 import { CLUSTER_CA_CERT_KEY, clusterTlsFiles } from '../certs/cluster-tls-files.js';
-import { RolevisorError } from '../errors.js';
+import { catalogError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { pathExists } from '../util/fsx.js';
 import { usesClusterTls } from './cluster-tls-config.js';
@@ -28,10 +28,9 @@ async function clusterCaFor(settings: Settings, store: Store | undefined, log: L
   const local = clusterTlsFiles(settings).caCert;
   const found = store ? await fetchClusterCa(settings, store, log) : (await pathExists(local)) ? local : undefined;
   if (found) return found;
-  throw new RolevisorError(
-    'RV_PREPARE_FAILED',
-    `config.yml says the cluster uses TLS (CLUSTERTLS on the backend), but ${store ? `the ${store.describe()} holds no ${CLUSTER_CA_CERT_KEY}` : `${local} does not exist`}; start the backend with CLUSTERTLS=true first (it makes the CA), or set CLUSTERTLS=false on the backend`,
-  );
+  throw catalogError('RV_PREPARE_FAILED', 'clusterCaMissing', {
+    missing: store ? `the ${store.describe()} holds no ${CLUSTER_CA_CERT_KEY}` : `${local} does not exist`,
+  });
 }
 
 export class HostConfig {

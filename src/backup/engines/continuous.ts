@@ -2,7 +2,7 @@
 // engine plugs into: shipping starts once the engine's service is ready; the stop flushes
 // the tails in one fixed order within one deadline (PostgreSQL's WAL first, then the other
 // engines, then the back services stop); a restore brings every engine to its newest
-// verified state at or before ONE target time for the whole host.
+// verified state at or before ONE target time for the whole host (docs/storage.md).
 import type { Logger } from '../../log.js';
 
 /** What an engine has not yet put in the store, for `rolevisor status` and /metrics. */
@@ -37,31 +37,64 @@ export interface ContinuousEngine {
   /** Ends background shipping (after flush, or when the service is gone). Idempotent. */
   stop(): Promise<void>;
   status(): ShippingStatus;
+  /**
+   * After every engine flushed at the stop: a last mark of this engine's point in time later
+   * than the others' tails (PostgreSQL: one commit, archived), so the host's one target time
+   * at the next restore keeps them all.
+   */
+  seal?(deadline: number): Promise<void>;
+  /** Before its service starts (PostgreSQL's first archive_command must find rolevisor listening). */
+  beforeStart?(): Promise<void>;
+  /** Whether it restores its own state (RestoringEngine). */
+  readonly restores?: true;
 }
 
-/**
- * The host-wide restore target. `time` undefined means "the newest state there is"; the
- * host then narrows it to the newest time EVERY engine can reach (see hostTargetTime), so
- * no engine is restored to a state newer than another's.
- */
-export interface RestoreTarget {
-  time: Date | undefined;
-}
-
-/** What one engine can bring back for a target, found (and verified) before anything is written. */
+/** What one engine can bring back for a target, found before anything is written. */
 export interface RestorePlan {
   engine: string;
-  /** The moment the restored state reflects (a base backup's WAL end, a snapshot's time, ...). */
+  /** The moment the restored state reflects (a snapshot's time, an index's time, ...). */
   reachable: Date;
   /** Human words for the log: what is restored and from where. */
   describe: string;
 }
 
-/** One target time for the host: the requested time, or else the oldest `reachable` among the engines' plans. */
-export function hostTargetTime(requested: Date | undefined, plans: RestorePlan[]): Date | undefined {
-  if (requested) return requested;
-  const times = plans.map((p) => p.reachable.getTime());
-  return times.length > 0 ? new Date(Math.min(...times)) : undefined;
+/** What a continuous restore placed: its object's id and the moment it is from. */
+export interface ContinuousRestored {
+  id: string;
+  time: Date;
+}
+
+/**
+ * A continuous engine that restores its own state too (Redis snapshots, the app's files),
+ * before its service starts, to its newest verified state at or before the host's target.
+ */
+export interface RestoringEngine extends ContinuousEngine {
+  readonly restores: true;
+  /**
+   * The state engine kind (registry.ts) whose generation parts it stands in for when its own
+   * state is at least as new (Redis: its snapshots beside a generation's redis part), or
+   * undefined when it restores on its own (the files).
+   */
+  readonly standsInFor?: string;
+  /** For people: "the files in /srv/files". */
+  readonly label: string;
+  /** Makes the place it restores into and says whether it already holds data (then nothing is restored). */
+  prepare(): Promise<{ hasLocalData: boolean }>;
+  /** What a restore to `target` would bring back (no bytes read), or undefined when nothing. */
+  plan(target: Date | undefined): Promise<RestorePlan | undefined>;
+  /** Places its newest verified state at or before `target`; undefined when the store has none that early. */
+  restore(target: Date | undefined): Promise<ContinuousRestored | undefined>;
+  /** Retention: keeps what the oldest kept point in time needs. */
+  prune(keepFrom: Date | undefined): Promise<void>;
+}
+
+export const isRestoring = (engine: ContinuousEngine): engine is RestoringEngine => engine.restores === true;
+
+/** Where the host's target time moves: to the earlier of the two (undefined: no bound yet). */
+export function earlier(a: Date | undefined, b: Date | undefined): Date | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return a.getTime() <= b.getTime() ? a : b;
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -109,6 +142,17 @@ export class ContinuousEngines {
         this.log.error(
           { engine: engine.engine },
           `${engine.engine}: THE TAIL DID NOT REACH THE STORE at the stop: ${message(error)}`,
+        );
+      }
+    }
+    for (const engine of this.#engines.filter((e) => this.#started.has(e))) {
+      try {
+        await engine.seal?.(deadline);
+      } catch (error) {
+        failures.push(`${engine.engine}: ${message(error)}`);
+        this.log.error(
+          { engine: engine.engine },
+          `${engine.engine}: the last mark at the stop failed: ${message(error)}`,
         );
       }
     }

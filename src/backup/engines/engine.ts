@@ -56,8 +56,18 @@ export interface RestoreInput {
   candidates: Candidate[];
   ctx: ServiceContext;
   log: Logger;
-  /** The host's target time (`rolevisor restore --time`): the newest state at or before it. */
+  /**
+   * The host's target time: the newest state at or before it (`rolevisor restore --time`, or
+   * at boot the time the engine that sets the host's time reached; see `setsTime`).
+   */
   targetTime?: Date;
+}
+
+/** What a restore brought back: the generation used and the moment its state reflects. */
+export interface RestoredState {
+  generation: string;
+  /** The point in time the restored state is (a replay's end); default: the generation's time. */
+  reached?: Date;
 }
 
 export interface StateEngine {
@@ -83,5 +93,41 @@ export interface StateEngine {
    * Restores the newest candidate whose parts prove intact, falling back generation by
    * generation; resolves to the generation used, or throws RV_RESTORE_FAILED.
    */
-  restore(input: RestoreInput): Promise<string>;
+  restore(input: RestoreInput): Promise<string | RestoredState>;
+  /**
+   * This engine's state decides the host's point in time: it restores first, and every other
+   * engine of the host restores its newest state at or before the moment it reached (never a
+   * newer one: one point in time for the whole host).
+   */
+  readonly setsTime?: boolean;
+  /** The moment a candidate's state is from (default: the generation's time; a base backup: its end). */
+  stateTime?(candidate: Candidate): Date;
+  /** Why this host cannot restore the candidate at all (another major version, ...), or undefined. */
+  cannotRestore?(candidate: Candidate): string | undefined;
+  /**
+   * When an engine of this kind backs up on the host too, this engine leaves the scheduled and
+   * stop generations and runs on DUMPSCHEDULE only (the dumps beside the base backups); at a
+   * restore it is the fallback of that engine (format-1 generations, another major version).
+   */
+  readonly yieldsTo?: string;
+  /** What one of its candidates is, for people ("logical dump"); default "generation". */
+  readonly what?: string;
+  /** The first boot on a store without one of its parts takes a backup of it at once (a base backup). */
+  readonly backUpAtFirstBoot?: boolean;
 }
+
+/** The generation a restore used and the moment it reached, from either form `restore` resolves to. */
+export function restoredState(
+  result: string | RestoredState,
+  candidates: Candidate[],
+  engine: StateEngine,
+): { generation: string; reached: Date | undefined } {
+  const generation = typeof result === 'string' ? result : result.generation;
+  const candidate = candidates.find((c) => c.id === generation);
+  const reached =
+    (typeof result === 'string' ? undefined : result.reached) ?? (candidate && stateTimeOf(engine, candidate));
+  return { generation, reached };
+}
+
+export const stateTimeOf = (engine: StateEngine, candidate: Candidate): Date =>
+  engine.stateTime?.(candidate) ?? candidate.summary.time;

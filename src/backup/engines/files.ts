@@ -10,19 +10,17 @@ import type { Store } from '../../store/store.js';
 import { fileIndexKey, listIndexes } from '../files/layout.js';
 import { restoreFiles, type RestoredFiles } from '../files/restore.js';
 import { FilesSync } from '../files/sync.js';
-import type { ContinuousEngine, RestorePlan, ShippingStatus } from './continuous.js';
+import type { RestoringEngine, ShippingStatus } from './continuous.js';
 
 export const FILES_ENGINE = 'files';
 /** The service whose app writes FILESDIR: uwsgi (web role). */
 export const FILES_SERVICE_KIND = 'uwsgi';
 
-export interface FilesEngine extends ContinuousEngine {
+export interface FilesEngine extends RestoringEngine {
   readonly root: string;
   /** Creates FILESDIR (0750, the app's user) and says whether it already holds files. */
   prepare(): Promise<{ hasLocalData: boolean }>;
-  plan(target: Date | undefined): Promise<RestorePlan | undefined>;
   restore(target: Date | undefined): Promise<RestoredFiles | undefined>;
-  prune(keepFrom: Date | undefined): Promise<void>;
 }
 
 export function filesEngine(options: {
@@ -41,6 +39,8 @@ export function filesEngine(options: {
     engine: FILES_ENGINE,
     serviceKind: FILES_SERVICE_KIND,
     stopOrder: 20,
+    restores: true,
+    label: `the files in ${root}`,
     root,
 
     async prepare() {

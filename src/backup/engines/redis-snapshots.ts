@@ -9,17 +9,14 @@ import { pruneRedisSnapshots } from '../snapshots/prune.js';
 import { restoreRedisSnapshot, snapshotsAtOrBefore, type RestoredSnapshot } from '../snapshots/restore.js';
 import { RedisSnapshotShipper } from '../snapshots/shipper.js';
 import { snapshotDataKey } from '../snapshots/layout.js';
-import type { ContinuousEngine, RestorePlan, ShippingStatus } from './continuous.js';
+import type { RestorePlan, RestoringEngine, ShippingStatus } from './continuous.js';
+import { REDIS_KIND, redisRdbEngine } from './redis/engine.js';
 
 export const REDIS_SNAPSHOTS_ENGINE = 'redis';
 
-export interface RedisSnapshotEngine extends ContinuousEngine {
-  /** What a restore to `target` would bring back (no bytes read), or undefined when nothing. */
-  plan(target: Date | undefined): Promise<RestorePlan | undefined>;
+export interface RedisSnapshotEngine extends RestoringEngine {
   /** Places the newest verified snapshot at or before `target` into the empty data directory. */
   restore(target: Date | undefined): Promise<RestoredSnapshot | undefined>;
-  /** Retention: keeps what the oldest kept point in time needs. */
-  prune(keepFrom: Date | undefined): Promise<void>;
 }
 
 export function redisSnapshotEngine(options: { store: Store; ctx: ServiceContext; log: Logger }): RedisSnapshotEngine {
@@ -41,8 +38,13 @@ export function redisSnapshotEngine(options: { store: Store; ctx: ServiceContext
     engine: REDIS_SNAPSHOTS_ENGINE,
     serviceKind: 'redis',
     stopOrder: 10,
+    restores: true,
+    standsInFor: REDIS_KIND,
+    label: 'Redis',
 
-    async plan(target) {
+    prepare: async () => ({ hasLocalData: await redisRdbEngine.hasLocalData(ctx) }),
+
+    async plan(target): Promise<RestorePlan | undefined> {
       const newest = (await snapshotsAtOrBefore(store, target))[0];
       return (
         newest && {

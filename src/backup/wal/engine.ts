@@ -46,6 +46,10 @@ export class PostgresWalEngine implements ContinuousEngine {
       throw new Error(`WAL socket at ${path}, expected ${walSocketPath(this.ctx.paths)}`);
   }
 
+  beforeStart(): Promise<void> {
+    return this.listen();
+  }
+
   async start(): Promise<void> {
     await this.watch();
     this.#timer = setInterval(() => void this.watch(), WATCH_MS);
@@ -91,6 +95,16 @@ export class PostgresWalEngine implements ContinuousEngine {
       await sleep(POLL_MS);
     }
     this.log.info({ wal: target, durationMs: Date.now() - started }, `the last WAL segment ${target} is in the store`);
+  }
+
+  /**
+   * After the other engines' tails (the front is down, nothing else writes): one commit and
+   * its segment archived, so the restored cluster's last transaction is later than the last
+   * Redis snapshot and files index: the host's point in time (docs/storage.md) keeps them.
+   */
+  async seal(deadline: number): Promise<void> {
+    await withAdminClient(this.ctx, (client) => client.query('SELECT txid_current()'));
+    await this.flush(deadline);
   }
 
   async stop(): Promise<void> {

@@ -37,6 +37,8 @@ export interface BaseCandidate {
 export interface PhysicalRestoreResult {
   generation: string;
   lastTransaction: Date | undefined;
+  /** The moment the restored cluster is at: the replay's target, else when its newest replayed segment was archived (after a break: its last commit). */
+  reached: Date;
   segments: number;
   /** Set when the chain broke and ACCEPTOLDERSTATE let the older state through. */
   gap?: string;
@@ -251,7 +253,14 @@ async function restoreOne(
     { generation: id, segments: got.fetched, lastTransaction: replayed.lastTransaction, lsn: replayed.lastLsn },
     `restored PostgreSQL from base backup ${id} and ${got.fetched} WAL segment(s): it holds every commit up to ${when}`,
   );
-  return { generation: id, lastTransaction: replayed.lastTransaction, segments: got.fetched, gap: broken };
+  // Replayed to the chain's end: the cluster is as it was when its newest segment was archived
+  // (a commit after that segment's switch would be in a later one). After a break: its last commit.
+  const newestReplayed = broken ? undefined : chain.segments[got.fetched - 1]?.modified;
+  const known = [new Date(range.endTime), replayed.lastTransaction, newestReplayed].filter(
+    (t): t is Date => t !== undefined,
+  );
+  const reached = replayTarget ?? new Date(Math.max(...known.map((t) => t.getTime())));
+  return { generation: id, lastTransaction: replayed.lastTransaction, reached, segments: got.fetched, gap: broken };
 }
 
 export async function restorePhysical(options: PhysicalRestoreOptions): Promise<PhysicalRestoreResult> {

@@ -154,7 +154,7 @@ describe('backup and restore through rolevisor run — local store', () => {
     expect(await readFile(join(home.dir, 'config', 'config.yml'), 'utf8')).toContain('from store: true');
   });
 
-  test('a damaged part in the newest generation: the previous one is restored, and the log says why', async () => {
+  test('a damaged part in the newest generation: the previous one is restored, Redis from the same one, and the log says why', async () => {
     await write(cycle, 'c', 25);
     const stopped = await stop();
     const newest = committed(stopped, 'stop')!.generation as string;
@@ -172,14 +172,21 @@ describe('backup and restore through rolevisor run — local store', () => {
       expect.arrayContaining([
         expect.stringMatching(
           new RegExp(
-            `^RESTORE OF POSTGRESQL FROM GENERATION ${newest} FAILED: .*falling back to the previous generation`,
+            `^POSTGRESQL IN GENERATION ${newest} IS DAMAGED: .*sha256 mismatch.*; falling back to generation ${generations[2]}, and the host's other state with it`,
+          ),
+        ),
+        expect.stringMatching(
+          new RegExp(
+            `^the host's point in time is \\S+ \\(PostgreSQL's state after its restore from generation ${generations[2]}\\)`,
           ),
         ),
         expect.stringMatching(new RegExp(`^restored PostgreSQL from generation ${generations[2]}`)),
-        expect.stringMatching(new RegExp(`^restored Redis from generation ${newest}`)),
+        // One point in time: Redis from the generation PostgreSQL fell back to, not the damaged newest one.
+        expect.stringMatching(new RegExp(`^restored Redis from generation ${generations[2]}`)),
       ]),
     );
-    expect((await read(cycle)).rows).toEqual({ a: 100, b: 50 });
+    expect(messages.some((m) => new RegExp(`^restored Redis from generation ${newest}`).test(m))).toBe(false);
+    expect(await read(cycle)).toEqual({ rows: { a: 100, b: 50 }, keys: { 'tag:a': '100', 'tag:b': '50' } });
   });
 
   test('rolevisor restore: refuses while running or over data, restores a generation offline', async () => {
@@ -194,14 +201,11 @@ describe('backup and restore through rolevisor run — local store', () => {
     await wipe(cycle);
     const restored = await runCli(['restore', '--generation', newest], cycle.env);
     expect(restored.exitCode).toBe(0);
-    expect(restored.stdout).toMatch(new RegExp(`restored redis and postgres from generation ${newest}`));
+    expect(restored.stdout).toMatch(new RegExp(`restored postgres and redis from generation ${newest}`));
     rv = await boot(cycle);
     expect(rv.lines.some((l) => /^PostgreSQL has local data/.test(l.msg))).toBe(true);
-    // PostgreSQL as restored at the last boot (from the previous generation), Redis from the newest.
-    expect(await read(cycle)).toEqual({
-      rows: { a: 100, b: 50 },
-      keys: { 'tag:a': '100', 'tag:b': '50', 'tag:c': '25' },
-    });
+    // The host as restored at the last boot: both from the generation before the damaged one.
+    expect(await read(cycle)).toEqual({ rows: { a: 100, b: 50 }, keys: { 'tag:a': '100', 'tag:b': '50' } });
     await stop();
   });
 });

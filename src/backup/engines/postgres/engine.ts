@@ -6,6 +6,7 @@ import { isEmptyDir } from '../../../util/fsx.js';
 import { formatBytes } from '../../../util/progress.js';
 import type { StateEngine } from '../engine.js';
 import { dumpDatabase, postgresInventory, type DatabaseInfo } from './dump.js';
+import { BASE_BACKUP_KIND } from '../../wal/base-backup.js';
 import { POSTGRES_KIND, postgresPartName } from './part-names.js';
 import { restorePostgres } from './restore.js';
 
@@ -28,6 +29,10 @@ export const postgresDumpEngine: StateEngine = {
   service: 'postgres',
   restoreAt: 'after-ready',
   partNames: 'postgres.<database>.dump.zst (one per database)',
+  setsTime: true,
+  // Beside base backups the dumps run on DUMPSCHEDULE only, and restore when no base backup can.
+  yieldsTo: BASE_BACKUP_KIND,
+  what: 'logical dump',
 
   backsUp: (settings) => settings.db.backup,
 
