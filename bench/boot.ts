@@ -19,8 +19,9 @@ import { freePortSettings } from '../tests/helpers/env.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli.js');
-/** rolevisor's node flags, as the image's ENTRYPOINT and npm start give them. */
-const NODE_FLAGS = ['--max-semi-space-size=1'];
+/** rolevisor's node flags and environment, as the bin's first line, the image and npm start give them. */
+export const NODE_FLAGS = ['--max-semi-space-size=1'];
+export const NODE_ENV = { MALLOC_ARENA_MAX: '2' };
 const SUPERVISORD = '/usr/bin/supervisord';
 const BASE_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
 
@@ -152,7 +153,7 @@ interface RunResult {
 async function runRolevisor(host: Host, settleSec: number | undefined): Promise<RunResult> {
   const t0 = performance.now();
   const child = execa(process.execPath, [...NODE_FLAGS, '--', CLI, 'run'], {
-    env: host.env,
+    env: { ...host.env, ...NODE_ENV },
     extendEnv: false,
     reject: false,
     buffer: false,
