@@ -55,6 +55,8 @@ export interface BootBenchResult {
   supRssMiB: Stats;
   rvStopSec: Stats;
   supStopSec: Stats;
+  /** A bare node (same flags and environment, an empty script): the floor under rolevisor's RSS. */
+  bareNodeMiB: Stats;
   services: string[];
 }
 
@@ -103,6 +105,23 @@ async function untilServing(t0: number, ports: number[], demoPort: number | unde
     await sleep(50);
   }
   throw new Error('stopped while waiting for the ports');
+}
+
+/** RSS of a node that runs nothing (rolevisor's flags and environment), after `settleMs`. */
+async function bareNodeRss(settleMs = 2000): Promise<number> {
+  const child = execa(process.execPath, [...NODE_FLAGS, '-e', 'setTimeout(() => {}, 60000)'], {
+    env: { ...BASE_ENV, ...NODE_ENV },
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+  });
+  try {
+    await sleep(settleMs);
+    return await rssMiB(child.pid!);
+  } finally {
+    child.kill('SIGKILL');
+    await child;
+  }
 }
 
 interface Host {
@@ -289,6 +308,7 @@ export async function runBootBench({ runs, settleSec, say }: BootBenchOptions): 
   await execa('npm', ['run', '-s', 'build'], { cwd: ROOT });
   const fresh = { all: [] as number[], rabbit: [] as number[] };
   const warm = { rv: [] as RunResult[], sup: [] as RunResult[] };
+  const bare: number[] = [];
   const freshAll = await makeHost('all', 'fresh-all');
   const freshRabbit = await makeHost('rabbitmq', 'fresh-rabbitmq');
   const rvHost = await makeHost('all', 'rolevisor');
@@ -315,6 +335,7 @@ export async function runBootBench({ runs, settleSec, say }: BootBenchOptions): 
         const r =
           side === 'rv' ? await runRolevisor(rvHost, settleSec) : await runSupervisord(supHost, confFile, settleSec);
         warm[side].push(r);
+        if (side === 'rv') bare.push(await bareNodeRss());
         say(
           `${side === 'rv' ? 'rolevisor  ' : 'supervisord'} run ${i + 1}: serving ${(r.servesMs / 1000).toFixed(2)} s, RSS ${r.rssMiB?.toFixed(1)} MiB, SIGTERM → exit ${(r.stopMs / 1000).toFixed(2)} s (code ${r.exitCode})`,
         );
@@ -340,6 +361,7 @@ export async function runBootBench({ runs, settleSec, say }: BootBenchOptions): 
     supRssMiB: stats(warm.sup.map((r) => r.rssMiB!)),
     rvStopSec: stats(warm.rv.map((r) => r.stopMs / 1000)),
     supStopSec: stats(warm.sup.map((r) => r.stopMs / 1000)),
+    bareNodeMiB: stats(bare),
     services: rvHost.built.map((b) => b.plan.name),
   };
 }
