@@ -46,12 +46,16 @@ import sys, time
 from celery.app.utils import find_app
 app = find_app(sys.argv[1])
 deadline = time.monotonic() + float(sys.argv[2])
+said = None
 while time.monotonic() < deadline:
     try:
         with app.connection_for_write() as conn:
             conn.connect()
         break
-    except Exception:
+    except Exception as exc:
+        if str(exc) != said:
+            said = str(exc)
+            print(f'waiting for the broker: {said}', file=sys.stderr, flush=True)
         time.sleep(0.1)
 app.worker_main(sys.argv[3:])
 `;
@@ -127,7 +131,8 @@ export function createCelery(ctx: ServiceContext): Service {
         file: DEBIAN_PYTHON,
         args: [
           '-c',
-          WORKER_SCRIPT,
+          // One line (a JSON string is a Python string literal): ps and the bench's supervisord config read it as one.
+          `exec(${JSON.stringify(WORKER_SCRIPT)})`,
           app,
           String(BROKER_WAIT_SEC),
           'worker',
