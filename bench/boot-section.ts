@@ -27,7 +27,6 @@ export function bootMarkdown(r: BootBenchResult, date = new Date()): string {
     `| boot until serving | ${f(r.rvServes, 1, ' s')} | ${f(r.supServes, 1, ' s')} | ${f(r.rvOverSup)} × |`,
     `| the supervisor's own RSS | ${f(r.rvRssMiB, 1, ' MiB')} | ${f(r.supRssMiB, 1, ' MiB')} | |`,
     `| SIGTERM → exit (rolevisor backs up first; supervisord does not) | ${f(r.rvStopSec, 1, ' s')} | ${f(r.supStopSec, 1, ' s')} | |`,
-    '',
     `| a bare \`node\` with the same flags and environment, running nothing (the floor) | ${f(r.bareNodeMiB, 1, ' MiB')} | | |`,
     '',
     `The machine is shared (2 cores, several other sessions building and testing at the same time: the load average above); boot times stretch with it, RSS much less. The lead may rerun this section on a quiet machine.`,
