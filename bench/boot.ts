@@ -19,8 +19,9 @@ import { freePortSettings } from '../tests/helpers/env.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli.js');
-/** rolevisor's node flags, as the image's ENTRYPOINT and npm start give them. */
-const NODE_FLAGS = ['--max-semi-space-size=1'];
+/** rolevisor's node flags and environment, as the bin's first line, the image and npm start give them. */
+export const NODE_FLAGS = ['--max-semi-space-size=1'];
+export const NODE_ENV = { MALLOC_ARENA_MAX: '2' };
 const SUPERVISORD = '/usr/bin/supervisord';
 const BASE_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
 
@@ -54,6 +55,8 @@ export interface BootBenchResult {
   supRssMiB: Stats;
   rvStopSec: Stats;
   supStopSec: Stats;
+  /** A bare node (same flags and environment, an empty script): the floor under rolevisor's RSS. */
+  bareNodeMiB: Stats;
   services: string[];
 }
 
@@ -104,6 +107,23 @@ async function untilServing(t0: number, ports: number[], demoPort: number | unde
   throw new Error('stopped while waiting for the ports');
 }
 
+/** RSS of a node that runs nothing (rolevisor's flags and environment), after `settleMs`. */
+async function bareNodeRss(settleMs = 2000): Promise<number> {
+  const child = execa(process.execPath, [...NODE_FLAGS, '-e', 'setTimeout(() => {}, 60000)'], {
+    env: { ...BASE_ENV, ...NODE_ENV },
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+  });
+  try {
+    await sleep(settleMs);
+    return await rssMiB(child.pid!);
+  } finally {
+    child.kill('SIGKILL');
+    await child;
+  }
+}
+
 interface Host {
   role: string;
   home: string;
@@ -152,7 +172,7 @@ interface RunResult {
 async function runRolevisor(host: Host, settleSec: number | undefined): Promise<RunResult> {
   const t0 = performance.now();
   const child = execa(process.execPath, [...NODE_FLAGS, '--', CLI, 'run'], {
-    env: host.env,
+    env: { ...host.env, ...NODE_ENV },
     extendEnv: false,
     reject: false,
     buffer: false,
@@ -288,6 +308,7 @@ export async function runBootBench({ runs, settleSec, say }: BootBenchOptions): 
   await execa('npm', ['run', '-s', 'build'], { cwd: ROOT });
   const fresh = { all: [] as number[], rabbit: [] as number[] };
   const warm = { rv: [] as RunResult[], sup: [] as RunResult[] };
+  const bare: number[] = [];
   const freshAll = await makeHost('all', 'fresh-all');
   const freshRabbit = await makeHost('rabbitmq', 'fresh-rabbitmq');
   const rvHost = await makeHost('all', 'rolevisor');
@@ -314,6 +335,7 @@ export async function runBootBench({ runs, settleSec, say }: BootBenchOptions): 
         const r =
           side === 'rv' ? await runRolevisor(rvHost, settleSec) : await runSupervisord(supHost, confFile, settleSec);
         warm[side].push(r);
+        if (side === 'rv') bare.push(await bareNodeRss());
         say(
           `${side === 'rv' ? 'rolevisor  ' : 'supervisord'} run ${i + 1}: serving ${(r.servesMs / 1000).toFixed(2)} s, RSS ${r.rssMiB?.toFixed(1)} MiB, SIGTERM → exit ${(r.stopMs / 1000).toFixed(2)} s (code ${r.exitCode})`,
         );
@@ -339,6 +361,7 @@ export async function runBootBench({ runs, settleSec, say }: BootBenchOptions): 
     supRssMiB: stats(warm.sup.map((r) => r.rssMiB!)),
     rvStopSec: stats(warm.rv.map((r) => r.stopMs / 1000)),
     supStopSec: stats(warm.sup.map((r) => r.stopMs / 1000)),
+    bareNodeMiB: stats(bare),
     services: rvHost.built.map((b) => b.plan.name),
   };
 }

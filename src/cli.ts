@@ -1,7 +1,12 @@
-#!/usr/bin/env -S node --
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --
 // "node --": Node 20 reads --env-file even after the script name (and exits if the file is
-// missing); "--" ends its own options so --env-file reaches rolevisor.
+// missing); "--" ends its own options so --env-file reaches rolevisor. The footprint's flags
+// (docs/benchmarks.md, boot section), the same in npm start and the image (a test checks):
+// MALLOC_ARENA_MAX=2: glibc gives each thread (V8's, libuv's) its own malloc arena, whose
+// freed pages stay resident; --max-semi-space-size=1: V8's young generation stays at 1-3 MB
+// instead of growing to 32 MB while children log a lot at boot.
 // rolevisor's command line. Bad input ends with one clear line and a documented exit code.
+import './util/navigator-shim.js';
 import { parseArgs } from 'node:util';
 import { catalogError, EXIT, formatError, RolevisorError } from './errors.js';
 import { createLogger, registerSecrets } from './log.js';

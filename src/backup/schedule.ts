@@ -25,13 +25,13 @@ export class BackupSchedule {
         this.#publishNext();
       }
     };
-    try {
-      this.#cron = new Cron(this.expression, { timezone: this.timezone, protect: true, catch: true }, tick);
-    } catch (error) {
-      // TIMEZONE is free text (it is also written to config.yml): an unknown zone falls back to UTC.
-      this.log.warn(`BACKUPSCHEDULE in TIMEZONE=${this.timezone} failed (${(error as Error).message}); using UTC`);
-      this.#cron = new Cron(this.expression, { protect: true, catch: true }, tick);
-    }
+    // croner given a `timezone` formats every date with Intl.DateTimeFormat, which pages in
+    // ~5 MB of ICU's locale data for the process's life; without one it reads local time. So
+    // the process's own zone is TIMEZONE (validated by settings/; an unknown one is UTC):
+    // nothing else here reads local time (log lines and ids are UTC), children get their
+    // environment explicitly.
+    process.env.TZ = this.timezone;
+    this.#cron = new Cron(this.expression, { protect: true, catch: true }, tick);
     this.#publishNext();
     this.log.info(
       {

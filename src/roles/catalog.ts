@@ -16,6 +16,10 @@ export interface Expansion {
   singleHost: boolean;
 }
 
+// Names are [a-z0-9-]: code-point order is the alphabetical one, and unlike localeCompare it
+// does not page in ICU's collation data (~2 MB of the process's RSS).
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 export class RoleCatalog {
   readonly dir: string;
   private readonly roles: Map<string, Role>;
@@ -39,7 +43,7 @@ export class RoleCatalog {
     const rank = (name: string) => (canonical.includes(name) ? canonical.indexOf(name) : canonical.length);
     return [...this.roles.values()]
       .filter((r) => r.includes.length === 0)
-      .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+      .sort((a, b) => rank(a.name) - rank(b.name) || byCodePoint(a.name, b.name));
   }
 
   /** Whether any of these roles runs the app (which reads config.yml as its user). */

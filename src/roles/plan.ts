@@ -8,6 +8,8 @@ export interface PlannedService extends ServiceEntry {
   role: string;
   /** `after` restricted to services in this plan. */
   dependsOn: string[];
+  /** Of dependsOn, those started alongside (starts_with): awaited before ready, not before start. */
+  startsWith: string[];
 }
 
 export function planServices(roles: string[], catalog: RoleCatalog): PlannedService[] {
@@ -15,10 +17,13 @@ export function planServices(roles: string[], catalog: RoleCatalog): PlannedServ
   for (const roleName of roles) {
     const role = catalog.get(roleName);
     if (!role) continue;
-    for (const svc of role.services) entries.push({ ...svc, role: roleName, dependsOn: [] });
+    for (const svc of role.services) entries.push({ ...svc, role: roleName, dependsOn: [], startsWith: [] });
   }
   const names = new Set(entries.map((e) => e.name));
-  for (const e of entries) e.dependsOn = e.after.filter((a) => names.has(a));
+  for (const e of entries) {
+    e.dependsOn = e.after.filter((a) => names.has(a));
+    e.startsWith = e.starts_with.filter((a) => e.dependsOn.includes(a));
+  }
   return topologicalOrder(entries);
 }
 

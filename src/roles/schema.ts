@@ -12,6 +12,11 @@ export const serviceEntrySchema = z.object({
   kind: z.string().regex(NAME, 'lower-case letters, digits and dashes'),
   /** Services that must be ready first, when they run on this host too. */
   after: z.array(z.string().regex(NAME)).default([]),
+  /**
+   * Of `after`, the services this one may start alongside (its client retries their
+   * connection): it starts without waiting for them; the container is ready only once they are.
+   */
+  starts_with: z.array(z.string().regex(NAME)).default([]),
   /** A critical service that keeps failing stops the container. */
   critical: z.boolean().default(true),
   /** Front services (web, workers) stop first, before the backup. */

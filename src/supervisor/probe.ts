@@ -15,8 +15,8 @@ export interface WaitOptions {
   reportEveryMs?: number;
 }
 
-// The listener goes when the timer fires: a probe retried 40 times at boot (RabbitMQ) had
-// left 40 on the stop signal, and Node warned MaxListenersExceededWarning on stderr.
+// Both remove what they add to the long-lived `abort` signal: a service probed every 250 ms
+// for seconds (one started alongside RabbitMQ) would otherwise pile up listeners on it.
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const done = () => {
@@ -27,6 +27,20 @@ const sleep = (ms: number, signal: AbortSignal) =>
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
+
+/** One probe attempt: aborted by `abort` or after `ms`. */
+async function attempt(probe: (signal: AbortSignal) => Promise<void>, abort: AbortSignal, ms: number) {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(abort.reason);
+  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${ms} ms`)), ms);
+  abort.addEventListener('abort', onAbort, { once: true });
+  try {
+    await probe(controller.signal);
+  } finally {
+    clearTimeout(timer);
+    abort.removeEventListener('abort', onAbort);
+  }
+}
 
 export async function waitUntilReady(options: WaitOptions): Promise<'ready' | 'exited' | 'aborted'> {
   const started = Date.now();
@@ -42,7 +56,7 @@ export async function waitUntilReady(options: WaitOptions): Promise<'ready' | 'e
     if (options.abort.aborted) return 'aborted';
     if (exited) return 'exited';
     try {
-      await options.probe(AbortSignal.any([options.abort, AbortSignal.timeout(5000)]));
+      await attempt(options.probe, options.abort, 5000);
       return 'ready';
     } catch (error) {
       lastReason = (error as Error).message || String(error);

@@ -51,12 +51,18 @@ export class Supervisor {
       let promise = started.get(child.name);
       if (promise) return promise;
       promise = (async () => {
-        const deps = child.plan.dependsOn.map((d) => this.byName.get(d)).filter((c): c is Child => c !== undefined);
+        const known = (names: string[]) =>
+          names.map((d) => this.byName.get(d)).filter((c): c is Child => c !== undefined);
+        const alongside = known(child.plan.startsWith);
+        const deps = known(child.plan.dependsOn).filter((d) => !alongside.includes(d));
         if (deps.length > 0) {
           this.log.info(`${child.name} waits for ${deps.map((d) => d.name).join(', ')}`);
           await Promise.all(deps.map((d) => startOne(d)));
         }
         if (this.state !== 'starting') return;
+        if (alongside.length > 0)
+          this.log.info(`${child.name} starts alongside ${alongside.map((d) => d.name).join(', ')}`);
+        // Its dependents wait for its own readiness; the container's waits for every child.
         await child.start();
         await this.awaitFirstReady(child);
       })();

@@ -23,6 +23,8 @@ const READY_LINE_WAIT_MS = 1000;
  * boot. After it (an app whose logging hides the line) the broker is asked anyway.
  */
 const READY_LINE_FIRST_MS = 30_000;
+/** How long the worker's start waits for the broker before Celery's own retries take over (RabbitMQ's ready_timeout). */
+const BROKER_WAIT_SEC = 180;
 /** Celery's line once the worker consumes: "celery@host ready." */
 const READY_LINE = /\bcelery@\S+ ready\.\s*$/;
 
@@ -41,6 +43,30 @@ print(json.dumps(replies))
 sys.exit(0 if any(sys.argv[2] in r and 'ok' in r[sys.argv[2]] for r in replies) else 1)
 `;
 
+// The worker, started alongside RabbitMQ (roles/celery.yml's starts_with): Python imports
+// Celery and the app (most of its start) while the broker boots, then waits for the broker
+// with short retries (Celery's own wait 2, 4, 6 ... s between tries), then runs the worker
+// as \`celery worker\` would. After the wait, the worker's own retries and errors take over.
+// Arguments: app module, seconds to wait, then the worker's argv.
+const WORKER_SCRIPT = `
+import sys, time
+from celery.app.utils import find_app
+app = find_app(sys.argv[1])
+deadline = time.monotonic() + float(sys.argv[2])
+said = None
+while time.monotonic() < deadline:
+    try:
+        with app.connection_for_write() as conn:
+            conn.connect()
+        break
+    except Exception as exc:
+        if str(exc) != said:
+            said = str(exc)
+            print(f'waiting for the broker: {said}', file=sys.stderr, flush=True)
+        time.sleep(0.1)
+app.worker_main(sys.argv[3:])
+`;
+
 export function createCelery(ctx: ServiceContext): Service {
   const { settings } = ctx;
   const app = settings.celery.app ?? 'tasks';
@@ -48,7 +74,6 @@ export function createCelery(ctx: ServiceContext): Service {
   // The exact node name, not "%h": the probe pings this name and must not guess Celery's expansion.
   const nodeName = `celery@${hostname()}`;
   const env = pythonAppEnv(ctx);
-  const celery = (args: string[]) => ['-m', 'celery', '-A', app, ...args];
   // The worker's ready line of this launch wakes the probe at once.
   let loggedReady = false;
   let launchedAt = 0;
@@ -110,7 +135,12 @@ export function createCelery(ctx: ServiceContext): Service {
       const concurrency = celeryConcurrency(settings.celery, availableParallelism());
       return {
         file: DEBIAN_PYTHON,
-        args: celery([
+        args: [
+          '-c',
+          // One line (a JSON string is a Python string literal): ps and the bench's supervisord config read it as one.
+          `exec(${JSON.stringify(WORKER_SCRIPT)})`,
+          app,
+          String(BROKER_WAIT_SEC),
           'worker',
           '--concurrency',
           String(concurrency),
@@ -123,7 +153,7 @@ export function createCelery(ctx: ServiceContext): Service {
           '--without-heartbeat',
           '--loglevel',
           'INFO',
-        ]),
+        ],
         env,
         cwd: appDir,
       };

@@ -101,6 +101,23 @@ describe('Supervisor with real processes', () => {
     ).toBe(true);
   });
 
+  test('starts_with: a service starts alongside its dependency, still stops before it, and start() waits for both', async () => {
+    const { supervisor } = await make([
+      { plan: toyPlan('worker', { dependsOn: ['broker'], startsWith: ['broker'], front: true }) },
+      { plan: toyPlan('broker'), env: { TOY_START_DELAY_MS: '1500' } },
+    ]);
+    await supervisor.start();
+    expect(supervisor.allReady()).toBe(true);
+    const events = await journalOf(journal);
+    const brokerListening = events.find((e) => e.name === 'broker' && e.event === 'listening')!;
+    const workerListening = events.find((e) => e.name === 'worker' && e.event === 'listening')!;
+    // The worker did not wait for the broker's readiness (1.5 s of start delay).
+    expect(workerListening.t).toBeLessThan(brokerListening.t);
+    await supervisor.stop({ deadline: Date.now() + 10_000 });
+    const terms = (await journalOf(journal)).filter((e) => e.event === 'term').map((e) => e.name);
+    expect(terms.indexOf('worker')).toBeLessThan(terms.indexOf('broker'));
+  });
+
   test('a killed child is restarted and becomes ready again', async () => {
     const { supervisor, children } = await make([{ plan: toyPlan('db') }]);
     await supervisor.start();
