@@ -33,7 +33,7 @@ const REDIS_BOUND_MS = 60_000;
 const REDIS_UPLOAD_MS = 5000;
 /** Long enough that default snapshots (every 60 s while Redis changes) ship some of it. */
 const STREAM_MS = 75_000;
-const OUTAGE_MS = 40_000;
+const OUTAGE_MS = 30_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -150,6 +150,7 @@ describe('a sql:redis host on S3 vanishes without warning; the store faults', ()
 
   /** A new host: its own empty disk (ROLEVISOR_HOME), PID 1 of its own namespace. */
   async function newHost(extra: Record<string, string> = {}): Promise<NamespacedProcess> {
+    if (host?.running) await host.kill(); // one a failed test left running (same ports)
     const home = await tempHome('rolevisor-host-loss-');
     homes.push(home);
     const started = await NamespacedProcess.start(
@@ -267,7 +268,12 @@ describe('a sql:redis host on S3 vanishes without warning; the store faults', ()
     expect(host?.running).toBe(true);
     const writers = new Writers(ports);
     await writers.start(50, 500);
-    await sleep(6000);
+    // A restored host switches segments within ARCHIVESECONDS too (its checkpointer keeps archive_timeout).
+    const walNow = async () => (await query<{ w: string }>('SELECT pg_walfile_name(pg_current_wal_lsn()) AS w'))[0].w;
+    const walBefore = await walNow();
+    await eventually('a segment switch on the restored host', 15_000, async () =>
+      (await walNow()) !== walBefore ? true : undefined,
+    );
     expect(await metric('rolevisor_archive_failing')).toBe(0);
 
     await server.halt();
@@ -275,7 +281,14 @@ describe('a sql:redis host on S3 vanishes without warning; the store faults', ()
     // PostgreSQL asks for each segment as it completes (ARCHIVESECONDS) and retries: the failure shows.
     const firstLag = await eventually('the archive to report failing', 90_000, async () =>
       (await metric('rolevisor_archive_failing')) === 1 ? await metric('rolevisor_archive_lag_seconds') : undefined,
-    );
+    ).catch(async (error: unknown) => {
+      throw new Error(
+        `${String(error)}; pg_stat_archiver: ${JSON.stringify(await query('SELECT * FROM pg_stat_archiver'))}; ` +
+          `current WAL ${JSON.stringify(await query('SELECT pg_walfile_name(pg_current_wal_lsn()) AS w'))}; ${writers.pg.length} commits; ` +
+          `processes: ${JSON.stringify((await host!.processes()).map((p) => p.cmdline.join(' ').slice(-90)))}; ` +
+          `log: ${host!.tail(30)}`,
+      );
+    });
     const failingAfterMs = Date.now() - haltedAt;
     await sleep(Math.max(10_000, OUTAGE_MS - failingAfterMs));
     const lagSeconds = (await metric('rolevisor_archive_lag_seconds'))!;
@@ -329,7 +342,9 @@ describe('a sql:redis host on S3 vanishes without warning; the store faults', ()
       String(l.msg).startsWith(`RESTORE OF POSTGRESQL FROM BASE BACKUP ${secondBase} FAILED`),
     );
     expect(failed?.level).toBe('error');
-    expect(String(failed?.msg)).toMatch(/sha256 mismatch.*falling back to the base backup before it \(and more WAL\)$/);
+    // Caught by the sha256 at the part's end, or earlier by zstd's own checks (then the message
+    // can be as bare as "write EPIPE"): either way, detected and the one before used.
+    expect(String(failed?.msg)).toMatch(/ FAILED: .+; falling back to the base backup before it \(and more WAL\)$/);
     expect(
       host.lines.some((l) => String(l.msg).startsWith(`restored PostgreSQL from base backup ${firstBase} and `)),
     ).toBe(true);
