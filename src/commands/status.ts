@@ -50,7 +50,7 @@ export function formatStatus(snapshot: StatusSnapshot, now = Date.now()): string
     `next backup: ${snapshot.nextBackupAt ? `${new Date(snapshot.nextBackupAt).toISOString()} (in ${duration(snapshot.nextBackupAt - now)})` : 'not scheduled'}`,
     ...(snapshot.continuous ?? []).map(
       (c) =>
-        `${`${c.engine}:`.padEnd(13)}lag ${c.lagSeconds.toFixed(0)} s, ${c.lagBytes} bytes not yet in the store; last ${c.lastShipped ? `${c.lastShipped.name} at ${new Date(c.lastShipped.at).toISOString()}` : 'none yet'}${c.error ? `; FAILING: ${c.error}` : ''}`,
+        `${`${c.engine}:`.padEnd(12)} lag ${c.lagSeconds.toFixed(0)} s, ${c.lagBytes} bytes not yet in the store; last ${c.lastShipped ? `${c.lastShipped.name} at ${new Date(c.lastShipped.at).toISOString()}` : 'none yet'}${c.error ? `; FAILING: ${c.error}` : ''}`,
     ),
     '',
     ...table,

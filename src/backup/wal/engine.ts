@@ -51,9 +51,27 @@ export class PostgresWalEngine implements ContinuousEngine {
   }
 
   async start(): Promise<void> {
+    await this.wakeCheckpointer();
     await this.watch();
     this.#timer = setInterval(() => void this.watch(), WATCH_MS);
     this.#timer.unref();
+  }
+
+  /**
+   * archive_timeout is kept by PostgreSQL's checkpointer, which computes its sleep without it
+   * while the startup process has not finished; a checkpointer that fell asleep then sleeps
+   * until checkpoint_timeout (5 min), switching no segment meanwhile (seen on restored hosts:
+   * minutes of commits not archived). A CHECKPOINT wakes it; just after a start it writes
+   * next to nothing.
+   */
+  async wakeCheckpointer(): Promise<void> {
+    try {
+      await withAdminClient(this.ctx, (client) => client.query('CHECKPOINT'));
+    } catch (error) {
+      this.log.warn(
+        `could not wake PostgreSQL's checkpointer (CHECKPOINT failed: ${error instanceof Error ? error.message : String(error)}); segments may be switched only every checkpoint_timeout until the next checkpoint`,
+      );
+    }
   }
 
   async watch(): Promise<Backlog> {

@@ -56,6 +56,29 @@ describe('formatStatus', () => {
     expect(lines.find((l) => l.startsWith('redis'))).toMatch(/^redis\s+redis\s+backoff\s+-\s+-\s+2\s+SIGKILL, 5s ago$/);
   });
 
+  it('one line per continuous engine: its lag, the last object shipped, and a failure', () => {
+    const text = formatStatus(
+      {
+        ...snapshot,
+        continuous: [
+          {
+            engine: 'postgres-wal',
+            lagSeconds: 42,
+            lagBytes: 33554432,
+            lastShipped: { name: '000000010000000000000007', at: now - 42_000 },
+            error: 'connect ECONNREFUSED 127.0.0.1:9000',
+          },
+          { engine: 'redis', lagSeconds: 0, lagBytes: 0 },
+        ],
+      },
+      now,
+    );
+    expect(text).toContain(
+      'postgres-wal: lag 42 s, 33554432 bytes not yet in the store; last 000000010000000000000007 at 2026-01-01T11:59:18.000Z; FAILING: connect ECONNREFUSED 127.0.0.1:9000\n',
+    );
+    expect(text).toContain('redis:       lag 0 s, 0 bytes not yet in the store; last none yet\n');
+  });
+
   it('says when there was no backup and when the instance is not ready', () => {
     const text = formatStatus({ ...snapshot, ready: false, lastBackup: undefined }, now);
     expect(text).toContain(', NOT ready,');
