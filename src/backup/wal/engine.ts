@@ -47,6 +47,15 @@ export class PostgresWalEngine implements ContinuousEngine {
   }
 
   async start(): Promise<void> {
+    // PostgreSQL 15's checkpointer starts while the startup process runs and then sleeps for
+    // checkpoint_timeout (5 min) without honouring archive_timeout until a checkpoint request
+    // wakes it: measured after a restart, 40 s of commits and no segment switch (the loss bound
+    // broken). A CHECKPOINT once PostgreSQL is up arms archive_timeout at once.
+    await withAdminClient(this.ctx, (client) => client.query('CHECKPOINT')).catch((error: unknown) =>
+      this.log.warn(
+        `CHECKPOINT after the start failed (${error instanceof Error ? error.message : String(error)}); archive_timeout may not switch WAL segments until the first checkpoint`,
+      ),
+    );
     await this.watch();
     this.#timer = setInterval(() => void this.watch(), WATCH_MS);
     this.#timer.unref();
