@@ -123,7 +123,7 @@ export const continuousSection: BenchSection = {
   async run({ say, full }) {
     const bigScale = Number(process.env.BENCH_CONT_SCALE ?? (full ? 70 : 5));
     const tpsScale = full ? 10 : 2;
-    const tpsSeconds = full ? 15 : 5;
+    const tpsSeconds = full ? 10 : 5;
     const tpsRuns = full ? 3 : 1;
     const stopRuns = full ? 3 : 2;
     const restoreRuns = full ? 2 : 1;
@@ -222,7 +222,7 @@ export const continuousSection: BenchSection = {
       // (3) idle cost: once the store has had no new object for 20 s (autovacuum after the load,
       // the last checkpoint), count what arrives in idleSeconds.
       let quiet = await listTree(store);
-      for (let waited = 0, still = 0; still < 20 && waited < 180; waited += 5) {
+      for (let waited = 0, still = 0; still < 20 && waited < 90; waited += 5) {
         await sleep(5000);
         const now = await listTree(store);
         still = added(quiet, now).objects === 0 ? still + 5 : 0;
