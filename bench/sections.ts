@@ -5,6 +5,7 @@ import { bootSection } from './boot-section.js';
 import { webSection } from './web-section.js';
 import { imageSection } from './image-section.js';
 import { redisFilesSection } from './redis-files-section.js';
+import { continuousSection } from './continuous-section.js';
 
 export interface BenchContext {
   /** Prints a progress line with the elapsed time. */
@@ -23,6 +24,7 @@ export interface BenchSection {
 export const SECTIONS: readonly BenchSection[] = [
   backupSection,
   redisFilesSection,
+  continuousSection,
   bootSection,
   webSection,
   imageSection,

@@ -2,6 +2,8 @@
 // no segment waits), a watch on the local backlog (WAL piles up when the store is slow or
 // unreachable: warn, with how much), and the stop's flush: switch the current segment and
 // wait until PostgreSQL reports it archived, i.e. in the store.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '../../log.js';
 import { walSocketPath } from '../../services/postgres/service.js';
 import { ensureServiceDir } from '../../services/shared/backend-dirs.js';
@@ -29,6 +31,8 @@ export class PostgresWalEngine implements ContinuousEngine {
   backlog: Backlog = { files: 0, bytes: 0, oldestSeconds: 0 };
   #timer: NodeJS.Timeout | undefined;
   #lastWarn = 0;
+  /** The postmaster whose checkpointer a CHECKPOINT woke (see wakeCheckpointer). */
+  #wokenPid: string | undefined;
 
   constructor(
     store: Store,
@@ -65,8 +69,10 @@ export class PostgresWalEngine implements ContinuousEngine {
    * next to nothing.
    */
   async wakeCheckpointer(): Promise<void> {
+    const pid = await this.postmasterPid();
     try {
       await withAdminClient(this.ctx, (client) => client.query('CHECKPOINT'));
+      this.#wokenPid = pid;
     } catch (error) {
       this.log.warn(
         `could not wake PostgreSQL's checkpointer (CHECKPOINT failed: ${error instanceof Error ? error.message : String(error)}); segments may be switched only every checkpoint_timeout until the next checkpoint`,
@@ -74,7 +80,18 @@ export class PostgresWalEngine implements ContinuousEngine {
     }
   }
 
+  /** The running postmaster's pid (postmaster.pid's first line): a new one is a restart, whose checkpointer sleeps again. */
+  private async postmasterPid(): Promise<string | undefined> {
+    const text = await readFile(join(this.ctx.paths.data, 'postmaster.pid'), 'utf8').catch(() => undefined);
+    return text?.split('\n', 1)[0];
+  }
+
   async watch(): Promise<Backlog> {
+    // PostgreSQL restarted under the supervisor (a crash, a changed setting): wake its new checkpointer too.
+    if (this.#wokenPid !== undefined) {
+      const pid = await this.postmasterPid();
+      if (pid !== undefined && pid !== this.#wokenPid) await this.wakeCheckpointer();
+    }
     this.backlog = await walBacklog(this.ctx.paths.data);
     if (this.backlog.bytes >= BACKLOG_WARN_BYTES && Date.now() - this.#lastWarn > WARN_EVERY_MS) {
       this.#lastWarn = Date.now();
