@@ -125,6 +125,8 @@ export const ERRORS = {
     summary: 'Preparing a service (data directory, config files) failed.',
     messages: {
       step: (v: { service: string; reason: string }) => `preparing ${v.service} failed: ${v.reason}`,
+      walStart: (v: { start: string; exitCode: number | undefined; output: string }) =>
+        `pg_resetwal -l ${v.start} (starting the new cluster's WAL past the store's) failed with exit ${String(v.exitCode)}: ${v.output}`,
       clusterTlsOpenssl: (v: { command: string; exitCode: number | undefined; output: string }) =>
         `openssl ${v.command} failed (exit ${String(v.exitCode)}) making the CLUSTERTLS certificates: ${v.output}`,
       clusterCaKeyMissing: (v: { cert: string; key: string }) =>

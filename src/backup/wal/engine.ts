@@ -2,10 +2,10 @@
 // no segment waits), a watch on the local backlog (WAL piles up when the store is slow or
 // unreachable: warn, with how much), and the stop's flush: switch the current segment and
 // wait until PostgreSQL reports it archived, i.e. in the store.
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log.js';
-import { walSocketPath } from '../../services/postgres/service.js';
+import { WAL_START_FILE, walSocketPath } from '../../services/postgres/service.js';
 import { ensureServiceDir } from '../../services/shared/backend-dirs.js';
 import type { ServiceContext } from '../../services/types.js';
 import type { Store } from '../../store/store.js';
@@ -13,7 +13,9 @@ import { formatBytes } from '../../util/progress.js';
 import type { ContinuousEngine, ShippingStatus } from '../engines/continuous.js';
 import { withAdminClient } from '../engines/postgres/dump.js';
 import { WalArchiver, walBacklog, type Backlog } from './archiver.js';
-import { segmentName, segnoOfLsn, parseLsn } from './names.js';
+import { segmentName, segnoOfLsn, parseLsn, walStartPast } from './names.js';
+import { listWal } from './restore-base.js';
+import { clusterMajor } from '../../services/postgres/binaries.js';
 
 /** Warn when this much WAL waits locally for the store. */
 export const BACKLOG_WARN_BYTES = 256 * 1024 * 1024;
@@ -35,7 +37,7 @@ export class PostgresWalEngine implements ContinuousEngine {
   #wokenPid: string | undefined;
 
   constructor(
-    store: Store,
+    private readonly store: Store,
     private readonly ctx: ServiceContext,
     private readonly log: Logger,
   ) {
@@ -50,8 +52,19 @@ export class PostgresWalEngine implements ContinuousEngine {
       throw new Error(`WAL socket at ${path}, expected ${walSocketPath(this.ctx.paths)}`);
   }
 
-  beforeStart(): Promise<void> {
-    return this.listen();
+  /**
+   * Before PostgreSQL's prepare: where a cluster made now (initdb: a fresh start, a restore
+   * from a logical dump, an adoption) must start its WAL, past every name the store holds
+   * from an earlier cluster; otherwise its segments would collide with those names and the
+   * archiver would refuse them (docs/storage.md).
+   */
+  async beforeStart(): Promise<void> {
+    await this.listen();
+    const file = join(this.ctx.paths.run, WAL_START_FILE);
+    // A cluster already there (kept, or restored from a base backup) keeps its WAL: no listing.
+    const start = clusterMajor(this.ctx.paths.data) === undefined ? walStartPast(await listWal(this.store)) : undefined;
+    if (start) await writeFile(file, `${start}\n`, { mode: 0o644 });
+    else await rm(file, { force: true });
   }
 
   async start(): Promise<void> {

@@ -74,3 +74,16 @@ export function parseWalKey(key: string, size: number, modified: Date): StoredWa
   if (!wal || hex8(wal.timeline) !== match[1]) return undefined;
   return { ...wal, key, sha256: match[3], size, modified };
 }
+
+/**
+ * Where a new cluster's WAL must start on a store that already holds another cluster's: a
+ * timeline past every archived one and a segment past every archived one, so none of its
+ * segment or history names can ever be one the store holds (pg_resetwal -l takes it).
+ * Undefined for a store with no WAL.
+ */
+export function walStartPast(stored: readonly WalName[]): string | undefined {
+  if (stored.length === 0) return undefined;
+  const timeline = Math.max(...stored.map((w) => w.timeline)) + 1;
+  const segno = Math.max(...stored.map((w) => w.segno)) + 1;
+  return segmentName(timeline, segno);
+}

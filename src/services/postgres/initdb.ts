@@ -1,7 +1,7 @@
 // Creating the database cluster on first boot. initdb writes into a sibling directory that
 // is renamed into place only when it succeeded, so a crash during initdb never leaves a
 // half-made cluster that a later boot would take for a real one.
-import { readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
+import { chown, readFile, readdir, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { catalogError } from '../../errors.js';
@@ -94,4 +94,57 @@ export async function initCluster(options: InitClusterOptions): Promise<void> {
     );
   }
   log.info({ ms: Date.now() - started, dataDir }, 'created the PostgreSQL cluster');
+}
+
+/**
+ * A cluster made on a store that holds another cluster's WAL starts its own past every
+ * name there (startFile, written by the WAL engine): `pg_resetwal -l` on the new, cleanly
+ * shut down cluster, as pg_upgrade does. Its segments and timeline history files then never
+ * take a name the store already holds. No file: nothing to do.
+ */
+export async function startWalPastStore(options: {
+  bin: string;
+  dataDir: string;
+  startFile: string;
+  identity: Identity | undefined;
+  log: Logger;
+}): Promise<void> {
+  const start = (await readFile(options.startFile, 'utf8').catch(() => '')).trim();
+  if (!/^[0-9A-F]{24}$/.test(start)) return;
+  const result = await execa(join(options.bin, 'pg_resetwal'), ['-l', start, '-D', options.dataDir], {
+    env: backendEnv(options.dataDir),
+    extendEnv: false,
+    cwd: options.dataDir,
+    uid: options.identity?.uid,
+    gid: options.identity?.gid,
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+  });
+  if (result.exitCode !== 0)
+    throw catalogError('RV_PREPARE_FAILED', 'walStart', {
+      start,
+      exitCode: result.exitCode,
+      output: lastLines(result.all ?? ''),
+    });
+  // A timeline past 1 needs its history file: a restore targets the timeline by number, and
+  // PostgreSQL refuses a target timeline without one. This timeline has no parent worth
+  // replaying (the cluster is new): a comment only, marked ready so PostgreSQL archives it.
+  const timeline = start.slice(0, 8);
+  const history = join(options.dataDir, 'pg_wal', `${timeline}.history`);
+  const ready = join(options.dataDir, 'pg_wal', 'archive_status', `${timeline}.history.ready`);
+  await writeFile(
+    history,
+    `# rolevisor: a new cluster, its WAL started at ${start} past an earlier cluster's (pg_resetwal)\n`,
+    { mode: 0o600 },
+  );
+  await writeFile(ready, '', { mode: 0o600 });
+  if (options.identity) {
+    await chown(history, options.identity.uid, options.identity.gid);
+    await chown(ready, options.identity.uid, options.identity.gid);
+  }
+  options.log.info(
+    { walStart: start },
+    `the store holds WAL of an earlier cluster: this new cluster's WAL starts at ${start} (timeline ${parseInt(start.slice(0, 8), 16)}), past every archived name, so none of its segments can take one of theirs`,
+  );
 }

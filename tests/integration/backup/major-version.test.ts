@@ -63,11 +63,24 @@ describe('a base backup from another PostgreSQL major version', () => {
     ]);
     // PostgreSQL and Redis both as of the dump's generation: b was written after it.
     expect(await read(cycle)).toEqual({ rows: { a: 10 }, keys: { 'tag:a': '10' } });
-    // This cluster gets a base backup of its own at once (it cannot finish here: the new cluster's
-    // WAL names collide with the old cluster's in wal/, which the archiver refuses; see the report).
+    // The new cluster's WAL starts past every name the old one archived (else the archiver
+    // refuses its segments), and it gets a base backup of its own at once: archiving works.
+    const walStart = rv.lines.find((l) => /^the store holds WAL of an earlier cluster/.test(l.msg));
+    expect(walStart).toBeDefined();
     await rv.waitForMessage(/^the store holds no base backup of PostgreSQL that this host can restore yet/, 60_000);
+    await rv.waitForMessage(/^backup \S+ committed/, 120_000);
+    await write(cycle, 'c', 3);
+    expect((await rv.stop()).exitCode).toBe(0);
+    expect(rv.lines.some((l) => /another cluster archives into this store/.test(l.msg))).toBe(false);
+
+    // A new host restores the new cluster's base backup and replays its WAL: every row is back.
+    await wipe(cycle);
+    rv = new RolevisorProcess(['run'], archiving);
+    await rv.ready(120_000);
+    expect(rv.lines.some((l) => /^restored PostgreSQL from base backup /.test(l.msg))).toBe(true);
+    expect((await read(cycle)).rows).toEqual({ a: 10, c: 3 });
     await rv.stop();
-  }, 600_000);
+  }, 900_000);
 
   it('without a logical dump: one line and exit 76', async () => {
     // Only the foreign base backup (and the WAL): every other generation goes.
