@@ -250,6 +250,11 @@ export function deriveSettings(
       'DBPASSWORD is the documented default "abc123" while PostgreSQL listens on the network: anyone who can reach its port can log in as DBUSER and read or change every record; unset DBPASSWORD (rolevisor then generates one) or set a secret of your own',
     );
   }
+  if (settings.network.clusterTls && settings.singleHost) {
+    settings.warnings.push(
+      'CLUSTERTLS=true has no effect in a single-host role (all): PostgreSQL, Redis and RabbitMQ listen on loopback only and no other host connects; set it on the backend of a cluster',
+    );
+  }
   if (flag(raw, 'USELETSENCRYPT')) {
     settings.warnings.push(
       'USELETSENCRYPT is not supported: rolevisor installs certificates from the store (certs/) or generates a self-signed pair',
