@@ -127,8 +127,12 @@ export async function restoreOffline(
     if ((await engine.prepare()).hasLocalData)
       throw catalogError('RV_RESTORE_FAILED', 'dirsNotEmpty', { what: engine.label });
   }
+  // As at a boot: PostgreSQL's archive_command finds rolevisor listening, and a cluster made
+  // here (from a logical dump) starts its WAL past the store's (engines' beforeStart).
+  const prepared = continuous.engines.engines.filter((e) => e.beforeStart !== undefined);
   try {
     await store.check();
+    for (const engine of prepared) await engine.beforeStart?.();
     const scan = await scanGenerations(store);
     const summary = 'time' in choice ? scan.complete[0] : scan.complete.find((g) => g.id === generationId);
     if (!summary && !('time' in choice && continuous.restoring.length > 0)) {
@@ -246,6 +250,7 @@ export async function restoreOffline(
     }
     return restored;
   } finally {
+    for (const engine of prepared) await engine.stop().catch(() => undefined);
     closeStore(store);
   }
 }

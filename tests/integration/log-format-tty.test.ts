@@ -56,7 +56,10 @@ describe('rolevisor run with stdout on a terminal', () => {
     try {
       await rv.waitFor(/ INFO: rabbitmq: rabbitmq is ready/, 180_000);
       // A client that drops its TCP connection without AMQP's close: RabbitMQ warns in two lines.
-      const connection = await amqp.connect(url);
+      // No heartbeat, and an error listener: the dropped connection must not outlive the test
+      // (its heartbeat timeout once crashed the jest process, which runs the files in band here).
+      const connection = await amqp.connect(`${url}?heartbeat=0`);
+      connection.on('error', () => undefined);
       (connection.connection as unknown as { stream: { destroy(): void } }).stream.destroy();
       const text = await rv.waitFor(/client unexpectedly closed TCP connection/, 30_000);
       const lines = text.split('\n');
